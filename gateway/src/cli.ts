@@ -1,0 +1,31 @@
+import { runComposeCommand } from './schema/compose-command.ts';
+import { runServeCommand } from './serve-command.ts';
+
+const USAGE = `usage: tollgate <command> [options]
+
+commands:
+  serve     run the gateway (tollgate serve --help)
+  compose   compose supergraph.yaml into a supergraph SDL (tollgate compose --help)`;
+
+/** One entry point, one subcommand per job; each subcommand parses its own flags. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServeCommand(rest);
+    case 'compose':
+      return runComposeCommand(rest);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`tollgate: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code >= 0) process.exitCode = code;

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { expandEnvDeep, MissingEnvVarError } from './env.ts';
+import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './schema.ts';
+
+/** A config problem that stops start-up; the message names the file and the key. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  /** Relative paths in the file (supergraph.file, supergraph.compose) resolve against this. */
+  baseDir: string;
+}
+
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${path}: invalid YAML: ${(error as Error).message}`);
+  }
+  return { config: parseConfig(raw, env, path), baseDir: dirname(resolve(path)) };
+}
+
+/** Validates an already-parsed config tree (from YAML, or built in code by the CLI and tests). */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): GatewayConfig {
+  let expanded: unknown;
+  try {
+    expanded = expandEnvDeep(raw, env);
+  } catch (error) {
+    if (error instanceof MissingEnvVarError) throw new ConfigError(`${source}: ${error.message}`);
+    throw error;
+  }
+  const result = gatewayConfigSchema.safeParse(expanded);
+  if (!result.success) throw new ConfigError(`${source}: invalid configuration\n${formatIssues(result.error.issues)}`);
+  return result.data;
+}
+
+export function defaultConfig(overrides: GatewayConfigInput): GatewayConfig {
+  return parseConfig(overrides, {}, 'defaults');
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .flatMap((issue) => {
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `  - ${[...path, key].join('.')}: unknown key`);
+      return [`  - ${path.join('.') || '(root)'}: ${issue.message}`];
+    })
+    .join('\n');
+}

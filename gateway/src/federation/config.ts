@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/** `supergraph`: where the schema comes from — a composed SDL file or a supergraph.yaml composed at start-up. */
+export const supergraphConfigSchema = z
+  .strictObject({
+    /** Path to a supergraph SDL file (output of `tollgate compose` or `rover supergraph compose`). */
+    file: z.string().min(1).optional(),
+    /** Path to a rover-format supergraph.yaml, composed when the gateway starts. */
+    compose: z.string().min(1).optional(),
+    /** Timeout for introspecting `schema.subgraph_url` entries while composing; default 10000 ms. */
+    introspection_timeout_ms: z.number().int().positive().default(10_000),
+  })
+  .refine((s) => (s.file === undefined) !== (s.compose === undefined), {
+    message: 'set exactly one of supergraph.file or supergraph.compose',
+  });
+
+const subgraphTrafficSchema = z.strictObject({
+  /** Whole-request deadline for one subgraph fetch; default 30000 ms. Over it: SUBGRAPH_TIMEOUT. */
+  timeout_ms: z.number().int().positive().optional(),
+  /** Most keep-alive connections per subgraph origin; default 128. */
+  max_connections: z.number().int().positive().optional(),
+});
+
+/** `traffic_shaping`: per-subgraph fetch settings, `all` overridden by `subgraphs.<name>`, as router.yaml. */
+export const trafficShapingConfigSchema = z.strictObject({
+  all: subgraphTrafficSchema.prefault({}),
+  subgraphs: z.record(z.string(), subgraphTrafficSchema).default({}),
+});
+
+/** `override_subgraph_url`: replaces a subgraph's routing URL from the supergraph, as router.yaml. */
+export const overrideSubgraphUrlSchema = z.record(z.string(), z.url({ protocol: /^https?$/ })).default({});
+
+export type SupergraphConfig = z.infer<typeof supergraphConfigSchema>;
+export type TrafficShapingConfig = z.infer<typeof trafficShapingConfigSchema>;
+
+export interface SubgraphTraffic { timeoutMs: number; maxConnections: number }
+
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 30_000;
+export const DEFAULT_SUBGRAPH_MAX_CONNECTIONS = 128;
+
+export function trafficFor(config: TrafficShapingConfig, subgraph: string): SubgraphTraffic {
+  const own = config.subgraphs[subgraph] ?? {};
+  return {
+    timeoutMs: own.timeout_ms ?? config.all.timeout_ms ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
+    maxConnections: own.max_connections ?? config.all.max_connections ?? DEFAULT_SUBGRAPH_MAX_CONNECTIONS,
+  };
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, defaultConfig, loadConfigFile } from './config/load.ts';
+import type { GatewayConfig } from './config/schema.ts';
+import { startGateway } from './gateway.ts';
+import { SupergraphLoadError } from './federation/supergraph-source.ts';
+import { SupergraphConfigError } from './schema/supergraph-config.ts';
+
+const USAGE = `usage: tollgate serve [--config gateway/gateway.yaml] [--supergraph FILE] [--port N]
+
+  --config FILE       gateway.yaml to use (default gateway/gateway.yaml)
+  --supergraph FILE   serve this supergraph SDL; without --config, every other setting is its default
+  --port N            listen on this port (overrides server.listen's port)`;
+
+/** `tollgate serve`: runs the gateway until SIGINT/SIGTERM. Returns an exit code on start-up failure. */
+export async function runServeCommand(argv: string[]): Promise<number> {
+  let values: { config?: string; supergraph?: string; port?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        supergraph: { type: 'string' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error(`tollgate serve: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    console.error(`tollgate serve: --port must be a port number, got "${values.port}"`);
+    return 2;
+  }
+
+  try {
+    const { config, baseDir } = await resolveConfig(values.config, values.supergraph, port);
+    const gateway = await startGateway(config, { baseDir });
+    console.error(`tollgate: serving ${gateway.url}`);
+    const shutdown = async () => {
+      await gateway.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+    return -1; // keeps running
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof SupergraphLoadError || error instanceof SupergraphConfigError) {
+      console.error(`tollgate serve: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function resolveConfig(
+  configPath: string | undefined,
+  supergraph: string | undefined,
+  port: number | undefined,
+): Promise<{ config: GatewayConfig; baseDir: string }> {
+  let loaded: { config: GatewayConfig; baseDir: string };
+  if (supergraph !== undefined && configPath === undefined) {
+    loaded = { config: defaultConfig({ supergraph: { file: supergraph } }), baseDir: process.cwd() };
+  } else {
+    loaded = await loadConfigFile(configPath ?? 'gateway/gateway.yaml');
+    if (supergraph !== undefined) {
+      loaded.config.supergraph = { ...loaded.config.supergraph, file: supergraph, compose: undefined };
+      loaded.baseDir = process.cwd();
+    }
+  }
+  if (port !== undefined) {
+    const listen = loaded.config.server.listen;
+    loaded.config.server.listen = `${listen.slice(0, listen.lastIndexOf(':'))}:${port}`;
+  }
+  return loaded;
+}

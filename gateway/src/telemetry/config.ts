@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** `telemetry`: logs and request IDs. */
+export const telemetryConfigSchema = z.strictObject({
+  logging: z
+    .strictObject({
+      /** pino level: fatal | error | warn | info | debug | trace | silent; default info. */
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** One structured line per request; default true. */
+      access_log: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** Header carrying the request ID, taken from the client when well-formed, else generated; default x-request-id. */
+  request_id_header: z.string().regex(/^[a-z0-9-]+$/, 'expected a lower-case header name').default('x-request-id'),
+});
+
+export type TelemetryConfig = z.infer<typeof telemetryConfigSchema>;

@@ -1,0 +1,58 @@
+// `npm start`: the whole demo stack in one process — REST and gRPC backends, the four
+// subgraphs, and the gateway composed from supergraph.yaml. Ctrl-C stops all of it.
+//
+// docker-compose.yml runs the same file once per container with DEMO_PARTS naming one part
+// (backends | subgraphs), DEMO_HOST=0.0.0.0, and the backend addresses in the environment.
+import { loadConfigFile } from '../gateway/src/config/load.ts';
+import { startGateway } from '../gateway/src/gateway.ts';
+import { startBackends } from './backends/index.ts';
+import { startSubgraphs } from './index.ts';
+
+// Fixed ports, because supergraph.yaml's routing URLs name them.
+const BACKEND_PORTS = { usersApi: 4101, productsApi: 4102, orderService: 4103, reviewService: 4104 };
+const SUBGRAPH_PORTS = { accounts: 4001, catalog: 4002, orders: 4003, reviews: 4004 };
+
+const parts = new Set((process.env.DEMO_PARTS ?? 'backends,subgraphs,gateway').split(','));
+const host = process.env.DEMO_HOST ?? '127.0.0.1';
+const stops: Array<() => Promise<void>> = [];
+
+let backendAddresses = {
+  usersApiUrl: process.env.USERS_API_URL ?? `http://127.0.0.1:${BACKEND_PORTS.usersApi}`,
+  productsApiUrl: process.env.PRODUCTS_API_URL ?? `http://127.0.0.1:${BACKEND_PORTS.productsApi}`,
+  orderServiceAddress: process.env.ORDER_SERVICE_ADDRESS ?? `127.0.0.1:${BACKEND_PORTS.orderService}`,
+  reviewServiceAddress: process.env.REVIEW_SERVICE_ADDRESS ?? `127.0.0.1:${BACKEND_PORTS.reviewService}`,
+};
+
+if (parts.has('backends')) {
+  const backends = await startBackends({ host, ports: BACKEND_PORTS });
+  stops.unshift(() => backends.stop());
+  backendAddresses = backends;
+  console.log(`users-api       REST      ${backends.usersApiUrl}`);
+  console.log(`products-api    REST      ${backends.productsApiUrl}`);
+  console.log(`order-service   gRPC      ${backends.orderServiceAddress}`);
+  console.log(`review-service  gRPC      ${backends.reviewServiceAddress}`);
+}
+
+if (parts.has('subgraphs')) {
+  const subgraphs = await startSubgraphs(backendAddresses, { host, ports: SUBGRAPH_PORTS });
+  stops.unshift(() => subgraphs.stop());
+  for (const [name, url] of Object.entries(subgraphs.urls)) console.log(`${name.padEnd(15)} subgraph  ${url}`);
+}
+
+if (parts.has('gateway')) {
+  const { config, baseDir } = await loadConfigFile(new URL('../gateway/gateway.yaml', import.meta.url).pathname);
+  const gateway = await startGateway(config, { baseDir });
+  stops.unshift(() => gateway.stop());
+  console.log(`gateway         GraphQL   ${gateway.url}   (liveness /health, readiness /ready)`);
+}
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping the demo stack');
+  for (const stopPart of stops) await stopPart();
+  process.exit(0);
+}
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

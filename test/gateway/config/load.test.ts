@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfigFile, parseConfig } from '../../../gateway/src/config/load.ts';
+
+async function configFile(yaml: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-config-'));
+  const path = join(dir, 'gateway.yaml');
+  await writeFile(path, yaml);
+  return path;
+}
+
+test('the demo gateway.yaml validates and fills every default', async () => {
+  const { config } = await loadConfigFile('gateway/gateway.yaml', { PORT: '4555' });
+  assert.equal(config.server.listen, '0.0.0.0:4555');
+  assert.equal(config.supergraph.compose, '../supergraph.yaml');
+  assert.equal(config.limits.http_max_request_bytes, 2_000_000);
+  assert.equal(config.telemetry.logging.level, 'info');
+});
+
+test('defaults apply when only the supergraph is given', () => {
+  const config = parseConfig({ supergraph: { file: 's.graphql' } }, {});
+  assert.equal(config.server.listen, '0.0.0.0:4000');
+  assert.equal(config.server.graphql_path, '/graphql');
+  assert.equal(config.csrf.unsafe_disabled, false);
+  assert.equal(config.limits.parser_max_tokens, 15_000);
+  assert.deepEqual(config.override_subgraph_url, {});
+});
+
+test('an unknown key fails with its full path', () => {
+  assert.throws(
+    () => parseConfig({ supergraph: { file: 's' }, server: { lisen: '0.0.0.0:1' } }, {}),
+    (error: unknown) => error instanceof ConfigError && /server\.lisen: unknown key/.test(error.message),
+  );
+});
+
+test('a wrong type fails naming the key', () => {
+  assert.throws(
+    () => parseConfig({ supergraph: { file: 's' }, limits: { http_max_request_bytes: 'big' } }, {}),
+    (error: unknown) => error instanceof ConfigError && /limits\.http_max_request_bytes: /.test(error.message),
+  );
+});
+
+test('supergraph needs exactly one source', () => {
+  assert.throws(() => parseConfig({ supergraph: {} }, {}), /exactly one of supergraph\.file or supergraph\.compose/);
+  assert.throws(() => parseConfig({ supergraph: { file: 'a', compose: 'b' } }, {}), /exactly one/);
+  assert.throws(() => parseConfig({}, {}), /supergraph/);
+});
+
+test('${VAR} and ${VAR:-default} expand; a missing variable without default names the key', async () => {
+  const path = await configFile('supergraph:\n  file: "${SG_FILE}"\nserver:\n  listen: "127.0.0.1:${PORT:-4321}"\n');
+  const { config } = await loadConfigFile(path, { SG_FILE: 'x.graphql' });
+  assert.equal(config.supergraph.file, 'x.graphql');
+  assert.equal(config.server.listen, '127.0.0.1:4321');
+  await assert.rejects(loadConfigFile(path, {}), /supergraph\.file: environment variable SG_FILE is not set/);
+});
+
+test('invalid YAML and a missing file give one clear line', async () => {
+  await assert.rejects(loadConfigFile(await configFile('server: [unclosed\n'), {}), (error: unknown) => {
+    return error instanceof ConfigError && /invalid YAML/.test(error.message);
+  });
+  await assert.rejects(loadConfigFile('/nonexistent/gateway.yaml', {}), /cannot read config file \/nonexistent\/gateway\.yaml: ENOENT/);
+});
+
+test('override_subgraph_url accepts only http(s) URLs', () => {
+  assert.throws(
+    () => parseConfig({ supergraph: { file: 's' }, override_subgraph_url: { orders: 'ftp://x' } }, {}),
+    /override_subgraph_url\.orders/,
+  );
+});

@@ -1,0 +1,61 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from '../../gateway/src/config/load.ts';
+import type { GatewayConfigInput } from '../../gateway/src/config/schema.ts';
+import { startGateway, type RunningGateway } from '../../gateway/src/gateway.ts';
+import { composeSubgraphs } from '../../gateway/src/schema/compose.ts';
+import type { SubgraphDefinition } from '../../gateway/src/schema/supergraph-config.ts';
+
+/** Composes subgraphs (name → SDL, URL) in process; fails the test on composition errors. */
+export function composeForTest(subgraphs: Array<Pick<SubgraphDefinition, 'name' | 'routingUrl' | 'sdl'>>): string {
+  const outcome = composeSubgraphs(subgraphs.map((s) => ({ ...s, source: `${s.name} (test)` })));
+  if (!outcome.ok) throw new Error(`test supergraph does not compose: ${JSON.stringify(outcome.errors)}`);
+  return outcome.supergraphSdl;
+}
+
+/** Starts a real gateway on 127.0.0.1:0 over a supergraph SDL, logging silenced; `overrides` replace whole config slices. */
+export async function startTestGateway(
+  supergraphSdl: string,
+  overrides: Omit<GatewayConfigInput, 'supergraph'> = {},
+): Promise<RunningGateway> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-test-'));
+  const file = join(dir, 'supergraph.graphql');
+  await writeFile(file, supergraphSdl);
+  const config = defaultConfig({
+    telemetry: { logging: { level: 'silent' } },
+    ...overrides,
+    server: { listen: '127.0.0.1:0', ...overrides.server },
+    supergraph: { file },
+  });
+  const gateway = await startGateway(config);
+  return {
+    ...gateway,
+    async stop() {
+      await gateway.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface GraphQLHttpResult {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** POSTs a GraphQL request over real HTTP and parses the JSON answer. */
+export async function postGraphQL(
+  url: string,
+  request: { query: string; variables?: Record<string, unknown>; operationName?: string },
+  headers: Record<string, string> = {},
+): Promise<GraphQLHttpResult> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(request),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
