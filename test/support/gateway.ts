@@ -14,19 +14,27 @@ export function composeForTest(subgraphs: Array<Pick<SubgraphDefinition, 'name' 
   return outcome.supergraphSdl;
 }
 
-/** Starts a real gateway on 127.0.0.1:0 over a supergraph SDL, logging silenced; `overrides` replace whole config slices. */
+/**
+ * Starts a real gateway on 127.0.0.1:0, logging silenced, over a supergraph SDL or a
+ * supergraph.yaml composed at start (`{ compose: path }`); `overrides` replace whole config slices.
+ */
 export async function startTestGateway(
-  supergraphSdl: string,
+  supergraph: string | { compose: string },
   overrides: Omit<GatewayConfigInput, 'supergraph'> = {},
 ): Promise<RunningGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-test-'));
-  const file = join(dir, 'supergraph.graphql');
-  await writeFile(file, supergraphSdl);
+  let source: GatewayConfigInput['supergraph'];
+  if (typeof supergraph === 'string') {
+    source = { file: join(dir, 'supergraph.graphql') };
+    await writeFile(source.file as string, supergraph);
+  } else {
+    source = { compose: supergraph.compose };
+  }
   const config = defaultConfig({
     telemetry: { logging: { level: 'silent' } },
     ...overrides,
     server: { listen: '127.0.0.1:0', ...overrides.server },
-    supergraph: { file },
+    supergraph: source,
   });
   const gateway = await startGateway(config);
   return {

@@ -1,0 +1,113 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDemoBackendsAndSubgraphs, type DemoStack } from '../support/demo-stack.ts';
+import { composeForTest, postGraphQL } from '../support/gateway.ts';
+import { runProcess, spawnProcess } from '../support/processes.ts';
+
+const TOLLGATE = ['bin/tollgate.mjs'];
+const HOME_SCREEN = await readFile(new URL('../../subgraphs/home-screen.graphql', import.meta.url), 'utf8');
+
+describe('the tollgate CLI', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('tollgate compose writes the supergraph of supergraph.yaml and exits 0', async () => {
+    const output = join(dir, 'supergraph.graphql');
+    const run = await runProcess(process.execPath, [...TOLLGATE, 'compose', '--config', 'supergraph.yaml', '--output', output]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /composed 4 subgraphs \(accounts, catalog, orders, reviews\)/);
+    const sdl = await readFile(output, 'utf8');
+    assert.match(sdl, /ACCOUNTS @join__graph\(name: "accounts", url: "http:\/\/localhost:4001\/graphql"\)/);
+  });
+
+  test('tollgate serve --config with an unknown key exits 1 naming the key', async () => {
+    const config = join(dir, 'bad.yaml');
+    await writeFile(config, 'supergraph:\n  file: x.graphql\nlimits:\n  max_bytes: 10\n');
+    const run = await runProcess(process.execPath, [...TOLLGATE, 'serve', '--config', config]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /limits\.max_bytes: unknown key/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test('tollgate serve with a missing supergraph file exits 1 naming the file', async () => {
+    const run = await runProcess(process.execPath, [...TOLLGATE, 'serve', '--supergraph', join(dir, 'missing.graphql'), '--port', '0']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /supergraph\.file: cannot read .*missing\.graphql: ENOENT/);
+  });
+
+  test('tollgate with an unknown command or flag exits 2 with usage', async () => {
+    assert.equal((await runProcess(process.execPath, [...TOLLGATE, 'launch'])).code, 2);
+    const run = await runProcess(process.execPath, [...TOLLGATE, 'serve', '--prot', '1']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /usage: tollgate serve/);
+  });
+
+  describe('tollgate serve --supergraph FILE --port N over the demo subgraphs', () => {
+    let stack: DemoStack;
+    before(async () => {
+      stack = await startDemoBackendsAndSubgraphs();
+    });
+    after(async () => {
+      await stack.stop();
+    });
+
+    test('serves GraphQL on /graphql and health on /health, stops on SIGTERM with exit 0', async () => {
+      const file = join(dir, 'runtime-supergraph.graphql');
+      await writeFile(file, composeForTest(stack.services));
+      const gateway = spawnProcess(process.execPath, [...TOLLGATE, 'serve', '--supergraph', file, '--port', '0'], { LOG_LEVEL: 'warn' });
+      try {
+        const [, url] = await gateway.waitFor(/serving (http:\/\/\S+\/graphql)/);
+        const health = await fetch(url!.replace('/graphql', '/health'));
+        assert.equal(health.status, 200);
+        const result = await postGraphQL(url!, { query: HOME_SCREEN, variables: { userId: 'u1' } });
+        assert.equal(result.status, 200);
+        assert.equal(result.body.errors, undefined);
+        assert.equal(result.body.data.user.username, 'alice');
+      } finally {
+        assert.equal(await gateway.stop('SIGTERM'), 0);
+      }
+    });
+  });
+});
+
+async function portsFree(ports: number[]): Promise<boolean> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) return false;
+  }
+  return true;
+}
+
+describe('npm start (subgraphs/dev.ts)', () => {
+  test('starts the whole demo stack, answers the home-screen query, and stops everything on SIGINT', async (t) => {
+    const demoPorts = [4001, 4002, 4003, 4004, 4101, 4102, 4103, 4104];
+    if (!(await portsFree(demoPorts))) {
+      t.skip('the demo ports 4001-4004/4101-4104 are taken (is `npm start` running?)');
+      return;
+    }
+    const demo = spawnProcess(process.execPath, ['--import', 'tsx', 'subgraphs/dev.ts'], { PORT: '0', LOG_LEVEL: 'warn' });
+    try {
+      const [, url] = await demo.waitFor(/GraphQL\s+(http:\/\/\S+\/graphql)/);
+      assert.match(demo.stdout(), /order-service\s+gRPC\s+127\.0\.0\.1:4103/);
+      const result = await postGraphQL(url!, { query: HOME_SCREEN, variables: { userId: 'u1' } });
+      assert.equal(result.body.errors, undefined);
+      assert.equal(result.body.data.featuredProducts.length, 4);
+    } finally {
+      assert.equal(await demo.stop('SIGINT'), 0);
+    }
+    assert.ok(await portsFree(demoPorts), 'every demo port is free again');
+  });
+});
