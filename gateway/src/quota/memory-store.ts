@@ -1,0 +1,61 @@
+import { decide } from './gcra.ts';
+import type { BucketSpec, BucketTake, QuotaDecision, QuotaStore } from './types.ts';
+
+interface StoredBucket {
+  tatUs: number;
+  pendingGive: number;
+}
+
+/**
+ * The embedded store: the same GCRA as the Redis store, in this process only. The default when no
+ * Redis is configured (one instance), and the local limiter a fail-open Redis store falls back to.
+ * `now` is injectable so tests can move time without waiting.
+ */
+export class MemoryQuotaStore implements QuotaStore {
+  private readonly buckets = new Map<string, StoredBucket>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly nowUs: () => number = () => Date.now() * 1000,
+    sweepIntervalMs = 60_000,
+  ) {
+    // Full buckets carry no information: drop them so the map holds only active keys.
+    this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  async consume(quotaKey: string, takes: BucketTake[]): Promise<QuotaDecision> {
+    const now = this.nowUs();
+    const keys = takes.map((bucket) => bucketKey(quotaKey, bucket));
+    const stored = keys.map((key) => this.buckets.get(key));
+    const { decision, newTatsUs } = decide(
+      takes.map((bucket, i) => ({ bucket, tatUs: stored[i]?.tatUs, giveTokens: stored[i]?.pendingGive ?? 0 })),
+      now,
+    );
+    newTatsUs.forEach((tat, i) => {
+      const key = keys[i]!;
+      if (tat !== undefined) this.buckets.set(key, { tatUs: tat, pendingGive: 0 });
+    });
+    return decision;
+  }
+
+  refund(quotaKey: string, bucket: BucketSpec, tokens: number): void {
+    if (!(tokens > 0)) return;
+    const stored = this.buckets.get(bucketKey(quotaKey, bucket));
+    if (stored) stored.pendingGive += tokens;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.buckets.clear();
+  }
+
+  private sweep(): void {
+    const now = this.nowUs();
+    for (const [key, bucket] of this.buckets) if (bucket.tatUs <= now && bucket.pendingGive === 0) this.buckets.delete(key);
+  }
+}
+
+function bucketKey(quotaKey: string, bucket: BucketSpec): string {
+  return `${quotaKey}\u0000${bucket.name}`;
+}
