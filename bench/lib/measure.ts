@@ -1,0 +1,172 @@
+// Measures one row against a running scenario: start the gateway, wait until ready, then per
+// workload probe once for correctness, load it, read the gateway's peak RSS; stop the gateway.
+import { join } from 'node:path';
+import type { Prepared, Row } from '../rows.ts';
+import type { RunningScenario, Workload } from '../scenarios/types.ts';
+import { launchSpec } from './launch.ts';
+import { runLoad } from './load.ts';
+import { freePort, post, waitReady } from './net.ts';
+import type { Options } from './options.ts';
+import { cpuMeter, peakRssMb, spawnChild, type Child } from './processes.ts';
+import type { RowResult } from './result.ts';
+import { makeBodyCheck } from './verify.ts';
+
+export interface MeasureContext {
+  repoRoot: string;
+  runDir: string;
+  scenario: string;
+  opts: Options;
+  cpuProfDir: string;
+  /** Expected data per workload taken from an earlier row (the baseline) when there is no oracle. */
+  references: Map<string, { data: unknown; source: string }>;
+  log: (line: string) => void;
+}
+
+export async function measureRow(row: Row, running: RunningScenario, ctx: MeasureContext): Promise<RowResult[]> {
+  if (row.kind === 'subgraph-direct') {
+    if (!running.direct) return [];
+    const { url, workload } = running.direct;
+    return [await measureWorkload(row, workload, url, {}, { target: null, subgraphs: running.pid }, ctx)];
+  }
+  const first = running.workloads[0];
+  if (!first) return [];
+  const failed = (err: unknown): RowResult[] => {
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.log(`  ${row.name}: failed to start: ${message.split('\n')[0]}`);
+    return running.workloads.map((w) => ({
+      scenario: ctx.scenario, row: row.name, workload: w.name, status: 'failed-to-start', reason: message,
+    }));
+  };
+
+  let prepared: Prepared = {};
+  let child: Child | undefined;
+  try {
+    prepared = (await row.prepare?.({ runDir: ctx.runDir, supergraphPath: running.supergraphPath, scenario: ctx.scenario })) ?? {};
+    const headers = { ...row.headers, ...prepared.headers };
+    const profiled = ctx.opts.cpuProf === 'all' || (ctx.opts.cpuProf === 'tollgate' && row.kind === 'tollgate');
+    const spec = launchSpec(row.kind, {
+      repoRoot: ctx.repoRoot,
+      runDir: ctx.runDir,
+      supergraphPath: running.supergraphPath,
+      port: await freePort(),
+      args: [...(row.args ?? []), ...(prepared.args ?? [])],
+      env: { ...row.env, ...prepared.env },
+      cpuProfDir: profiled ? join(ctx.cpuProfDir, row.name) : null,
+    });
+    const started = Date.now();
+    try {
+      child = spawnChild(row.name, spec.command, spec.args, { cwd: spec.cwd, env: spec.env });
+      await waitReady(child, {
+        ...(spec.healthUrl === undefined ? {} : { healthUrl: spec.healthUrl }),
+        graphqlUrl: spec.graphqlUrl,
+        body: first.body,
+        headers,
+      });
+    } catch (err) {
+      return failed(err);
+    }
+    ctx.log(`  ${row.name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
+    const pids = { target: child.pid, subgraphs: running.pid };
+    const results: RowResult[] = [];
+    for (const workload of running.workloads) {
+      results.push(await measureWorkload(row, workload, spec.graphqlUrl, headers, pids, ctx));
+    }
+    return results;
+  } catch (err) {
+    return failed(err); // prepare or launch failed
+  } finally {
+    await child?.stop();
+    await prepared.cleanup?.();
+  }
+}
+
+async function measureWorkload(
+  row: Row,
+  workload: Workload,
+  url: string,
+  headers: Record<string, string>,
+  pids: { target: number | null; subgraphs: number },
+  ctx: MeasureContext,
+): Promise<RowResult> {
+  const base = { scenario: ctx.scenario, row: row.name, workload: workload.name, url };
+  const label = `  ${row.name} · ${workload.name}`;
+  let probe;
+  try {
+    probe = await post(url, workload.body, headers);
+  } catch (err) {
+    return { ...base, status: 'load-failed', reason: `probe request failed: ${(err as Error).message}` };
+  }
+
+  // Expected data: the oracle's, else the first row's correct-looking reply (the baseline runs first).
+  let reference = workload.expectedData === undefined ? ctx.references.get(workload.name) : { data: workload.expectedData, source: 'oracle' };
+  if (!reference) {
+    const data = cleanData(probe.status, probe.body);
+    if (data === undefined) {
+      return { ...base, status: 'wrong', reason: `no reference: ${probe.status} ${probe.body.slice(0, 300)}` };
+    }
+    reference = { data, source: `reply of ${row.name}` };
+    ctx.references.set(workload.name, reference);
+  }
+  if (probe.status !== 200 || !makeBodyCheck(reference.data)(probe.body)) {
+    ctx.log(`${label}: wrong response`);
+    return { ...base, status: 'wrong', reference: reference.source, reason: `${probe.status} ${probe.body.slice(0, 300)}` };
+  }
+
+  const { opts } = ctx;
+  // CPU over the measured window only, for the gateway and the subgraphs (the worker reports its own).
+  let meter: ReturnType<typeof cpuMeter> | undefined;
+  try {
+    const load = await runLoad(
+      {
+        url,
+        body: workload.body,
+        headers,
+        connections: opts.connections,
+        warmupSeconds: opts.warmupSeconds,
+        durationSeconds: opts.durationSeconds,
+        expectedData: reference.data,
+      },
+      ctx.repoRoot,
+      () => {
+        meter = cpuMeter([pids.target ?? -1, pids.subgraphs]);
+        meter.start();
+      },
+    );
+    const [gatewayCpu, subgraphsCpu] = meter?.stop() ?? [];
+    const errors = load.errors + load.mismatches;
+    const result: RowResult = {
+      ...base,
+      status: errors === 0 && load.requests > 0 ? 'ok' : 'errors',
+      requestsPerSec: load.requestsPerSec,
+      latencyP50Ms: load.latencyP50Ms,
+      latencyP99Ms: load.latencyP99Ms,
+      errors,
+      // The direct row has no gateway: show the subgraphs process there instead.
+      peakRssMb: peakRssMb(pids.target ?? pids.subgraphs),
+      cpuPercent: gatewayCpu ?? null,
+      subgraphsCpuPercent: subgraphsCpu ?? null,
+      loadCpuPercent: load.cpuPercent,
+      reference: reference.source,
+      load,
+      ...(errors > 0 ? { reason: `${errors} bad responses (${load.non2xx} non-2xx, ${load.timeouts} timeouts)${load.mismatchSample ? `, e.g. ${load.mismatchSample}` : ''}` } : {}),
+    };
+    ctx.log(
+      `${label}: ${Math.round(load.requestsPerSec)} req/s, p99 ${load.latencyP99Ms} ms, ${errors} errors, ` +
+        `CPU % gateway ${result.cpuPercent ?? '—'} · subgraphs ${result.subgraphsCpuPercent ?? '—'} · load ${result.loadCpuPercent ?? '—'}`,
+    );
+    return result;
+  } catch (err) {
+    return { ...base, status: 'load-failed', reason: `load failed: ${(err as Error).message}` };
+  }
+}
+
+/** `data` of a 200 reply without errors, else undefined. */
+function cleanData(status: number, body: string): unknown {
+  if (status !== 200) return undefined;
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown };
+    return parsed.errors === undefined && parsed.data != null ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

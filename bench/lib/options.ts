@@ -1,0 +1,73 @@
+// Command-line flags (and their BENCH_* environment twins) for `npm run bench -- ...`.
+import { parseArgs } from 'node:util';
+
+export interface Options {
+  /** Measured seconds per row and query. Default 10 (5 with --quick). */
+  durationSeconds: number;
+  /** Discarded warm-up seconds before each measurement. Default 3 (2 with --quick). */
+  warmupSeconds: number;
+  /** Concurrent connections of the load generator. Default 50. */
+  connections: number;
+  /** Row names to run (--only); null = all. */
+  only: Set<string> | null;
+  /** Workload names to run (--query); null = all. */
+  queries: Set<string> | null;
+  /** Which gateway processes run with --cpu-prof (into bench/results/profiles). */
+  cpuProf: 'off' | 'tollgate' | 'all';
+  /** Write bench/results/<timestamp>.json. Default true. */
+  save: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick               2 s warm-up + 5 s per measurement (a smoke test; noisy)
+  --duration <s>        measured seconds per row and query (BENCH_DURATION, default 10)
+  --warmup <s>          discarded warm-up seconds (BENCH_WARMUP, default 3)
+  --connections <n>     concurrent connections (BENCH_CONNECTIONS, default 50)
+  --only <rows>         comma-separated row names, e.g. tollgate,apollo-gateway (BENCH_ONLY)
+  --query <names>       comma-separated queries: heavy,top-products,home-screen (BENCH_QUERY)
+  --cpu-prof            write CPU profiles of tollgate rows to bench/results/profiles
+  --cpu-prof-all        … of every gateway row (to see where the others spend time)
+  --no-save             don't write the JSON result file
+env BENCH_SUBGRAPH_CACHE=0 makes the standard subgraphs execute every request (default: cached)`;
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      query: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'cpu-prof-all': { type: 'boolean', default: false },
+      'no-save': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const quick = values.quick === true;
+  return {
+    durationSeconds: positive('duration', values.duration ?? env['BENCH_DURATION'], quick ? 5 : 10),
+    warmupSeconds: positive('warmup', values.warmup ?? env['BENCH_WARMUP'], quick ? 2 : 3, true),
+    connections: positive('connections', values.connections ?? env['BENCH_CONNECTIONS'], 50),
+    only: list(values.only ?? env['BENCH_ONLY']),
+    queries: list(values.query ?? env['BENCH_QUERY']),
+    cpuProf: values['cpu-prof-all'] === true ? 'all' : values['cpu-prof'] === true ? 'tollgate' : 'off',
+    save: values['no-save'] !== true,
+  };
+}
+
+function positive(name: string, raw: string | undefined, fallback: number, zeroOk = false): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new Error(`--${name}: expected a whole number, got "${raw}"`);
+  return n;
+}
+
+function list(raw: string | undefined): Set<string> | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  return new Set(raw.split(',').map((s) => s.trim()).filter(Boolean));
+}

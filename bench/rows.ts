@@ -1,0 +1,45 @@
+// The rows of the benchmark table: which gateways (and which Tollgate configurations) are
+// measured, in table order. To add a Tollgate feature row, add one entry here, e.g.
+//   { name: 'tollgate+auth', kind: 'tollgate', args: ['--config', 'bench/configs/auth.yaml'],
+//     headers: { authorization: `Bearer ${TOKEN}` } }
+// `prepare` covers anything that must happen first (write a config, start Redis, mint a token).
+
+export type RowKind = 'tollgate' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
+
+export interface PrepareContext {
+  /** Scratch directory of this run (deleted at the end). */
+  runDir: string;
+  supergraphPath: string;
+  scenario: string;
+}
+
+export interface Prepared {
+  args?: string[];
+  env?: Record<string, string>;
+  headers?: Record<string, string>;
+  cleanup?: () => Promise<void>;
+}
+
+export interface Row {
+  name: string;
+  kind: RowKind;
+  /** Extra CLI args, appended after the standard ones (tollgate: `serve --supergraph f --port n`). */
+  args?: string[];
+  /** Extra environment for the gateway process. */
+  env?: Record<string, string>;
+  /** Extra headers sent with every request of the load (e.g. a JWT or an API key). */
+  headers?: Record<string, string>;
+  prepare?: (ctx: PrepareContext) => Promise<Prepared>;
+}
+
+/** The row every other row's req/s is divided by, in the same run. */
+export const BASELINE = 'apollo-gateway';
+
+export const rows: readonly Row[] = [
+  // Tollgate with every optional feature off.
+  { name: 'tollgate', kind: 'tollgate' },
+  { name: 'apollo-gateway', kind: 'apollo-gateway' },
+  { name: 'hive-gateway', kind: 'hive-gateway' },
+  // Single-hop reference: the scenario's direct query straight at one subgraph, no gateway.
+  { name: 'subgraph-direct', kind: 'subgraph-direct' },
+];

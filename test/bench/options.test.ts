@@ -1,0 +1,26 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseOptions } from '../../bench/lib/options.ts';
+
+describe('bench options', () => {
+  it('defaults to 50 connections, 3 s warm-up, 10 s measured', () => {
+    const o = parseOptions([], {});
+    assert.notEqual(o, 'help');
+    assert.deepEqual(o !== 'help' && [o.connections, o.warmupSeconds, o.durationSeconds, o.only, o.cpuProf], [50, 3, 10, null, 'off']);
+  });
+
+  it('--quick shortens, flags beat env, env beats defaults', () => {
+    const o = parseOptions(['--quick', '--duration', '5', '--only', 'tollgate, apollo-gateway'], { BENCH_DURATION: '7', BENCH_CONNECTIONS: '8' });
+    assert.ok(o !== 'help');
+    assert.equal(o.warmupSeconds, 2);
+    assert.equal(o.durationSeconds, 5);
+    assert.equal(o.connections, 8);
+    assert.deepEqual([...(o.only ?? [])], ['tollgate', 'apollo-gateway']);
+  });
+
+  it('rejects nonsense numbers and unknown flags', () => {
+    assert.throws(() => parseOptions(['--duration', '0'], {}), /--duration/);
+    assert.throws(() => parseOptions(['--connections', 'x'], {}), /--connections/);
+    assert.throws(() => parseOptions(['--bogus'], {}));
+  });
+});
