@@ -1,0 +1,73 @@
+import { GatewayError } from '../server/errors.ts';
+import type { QuotasConfig } from './config.ts';
+import { rateLimitHeaders, type PolicyOutcome } from './headers.ts';
+import { chargesFor, type QuotaSubject, type RuleCharge } from './rules.ts';
+import type { QuotaDecision, QuotaStore } from './types.ts';
+
+export class RateLimitedError extends GatewayError {
+  constructor(policy: string, retryAfterS: number, headers: Record<string, string>) {
+    super(`Rate limit exceeded (policy "${policy}"); retry after ${retryAfterS} s`, 'RATE_LIMITED', 429, headers, {
+      policy,
+      retryAfter: retryAfterS,
+    });
+  }
+}
+
+/** What admission hands on: the headers for the response and what to refund once the actual cost is known. */
+export interface Admitted {
+  headers: Record<string, string>;
+  charges: RuleCharge[];
+  estimatedCost: number;
+}
+
+/**
+ * Stage 5 (admit): charges every quota rule for this request in the store (the rules run
+ * concurrently on one connection: one round trip). If any rule refuses, what the others charged
+ * is refunded and the request ends with 429 before any subgraph is called.
+ */
+export class Admission {
+  constructor(
+    private readonly store: QuotaStore,
+    private readonly config: QuotasConfig,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.rules.length > 0;
+  }
+
+  async admit(subject: QuotaSubject, estimatedCost: number): Promise<Admitted> {
+    const charges = chargesFor(this.config.rules, subject, estimatedCost);
+    const decisions = await Promise.all(charges.map((charge) => this.store.consume(charge.quotaKey, charge.takes)));
+    const outcomes = charges.flatMap((charge, i) => policyOutcomes(charge, decisions[i]!));
+    const refusedAt = decisions.findIndex((decision) => !decision.admitted);
+    if (refusedAt === -1) return { headers: rateLimitHeaders(outcomes), charges, estimatedCost };
+
+    charges.forEach((charge, i) => {
+      if (decisions[i]!.admitted) for (const take of charge.takes) this.store.refund(charge.quotaKey, take, take.take);
+    });
+    const refusedCharge = charges[refusedAt]!;
+    const refusedDecision = decisions[refusedAt]!;
+    const policy = refusingPolicy(refusedCharge, refusedDecision);
+    const retryAfterS = Math.max(refusedDecision.retryAfterS, 1);
+    throw new RateLimitedError(policy, retryAfterS, rateLimitHeaders(outcomes, { policy, retryAfterS }));
+  }
+
+  /** Gives back the cost budget the request was charged beyond its actual cost. */
+  refund(admitted: Admitted, actualCost: number): void {
+    const unused = admitted.estimatedCost - actualCost;
+    if (!(unused > 0)) return;
+    for (const charge of admitted.charges) {
+      for (const take of charge.takes) if (take.name === 'cost') this.store.refund(charge.quotaKey, take, unused);
+    }
+  }
+}
+
+function policyOutcomes(charge: RuleCharge, decision: QuotaDecision): PolicyOutcome[] {
+  return decision.buckets.map((state, i) => ({ policy: charge.policies[i]!, state }));
+}
+
+// The bucket that lacked room: the one whose take exceeds what it has left.
+function refusingPolicy(charge: RuleCharge, decision: QuotaDecision): string {
+  const index = decision.buckets.findIndex((state, i) => charge.takes[i]!.take > state.remaining);
+  return charge.policies[Math.max(index, 0)]!;
+}

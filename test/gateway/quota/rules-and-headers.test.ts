@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { quotasConfigSchema } from '../../../gateway/src/quota/config.ts';
+import { rateLimitHeaders } from '../../../gateway/src/quota/headers.ts';
+import { chargesFor, type QuotaSubject } from '../../../gateway/src/quota/rules.ts';
+
+const subject: QuotaSubject = { clientId: 'acme', userId: 'alice', profile: 'partner', ip: '198.51.100.9', operationName: 'HomeScreen' };
+
+test('limits resolve per kind: client override, then profile, then the rule', () => {
+  const config = quotasConfigSchema.parse({
+    rules: [
+      {
+        requests: { limit: 100, window_s: 60 },
+        cost: { limit: 1000, window_s: 60 },
+        profiles: { partner: { requests: { limit: 500, window_s: 60 } } },
+        clients: { acme: { cost: { limit: 9000, window_s: 60 } } },
+      },
+    ],
+  });
+  const [charge] = chargesFor(config.rules, subject, 42);
+  assert.deepEqual(charge!.takes, [
+    { name: 'requests', capacity: 500, windowS: 60, take: 1 },
+    { name: 'cost', capacity: 9000, windowS: 60, take: 42 },
+  ]);
+  assert.deepEqual(charge!.policies, ['requests', 'cost']);
+  assert.equal(charge!.quotaKey, 'default|client=acme');
+});
+
+test('quota keys combine the configured parts; anonymous clients and users count by IP', () => {
+  const config = quotasConfigSchema.parse({
+    rules: [
+      { name: 'per_user_op', key: ['user', 'operation'], requests: { limit: 1, window_s: 1 } },
+      { name: 'per_ip', key: ['ip'], requests: { limit: 1, window_s: 1 } },
+    ],
+  });
+  const keys = chargesFor(config.rules, subject, 0).map((c) => c.quotaKey);
+  assert.deepEqual(keys, ['per_user_op|user=alice|operation=HomeScreen', 'per_ip|ip=198.51.100.9']);
+  const anonymous = chargesFor(config.rules, { ...subject, userId: undefined, clientId: undefined }, 0);
+  assert.equal(anonymous[0]!.quotaKey, 'per_user_op|ip=198.51.100.9|operation=HomeScreen');
+  assert.deepEqual(anonymous[0]!.policies, ['per_user_op.requests']);
+});
+
+test('several rules need unique names', () => {
+  const twoUnnamed = quotasConfigSchema.safeParse({ rules: [{ requests: { limit: 1, window_s: 1 } }, { requests: { limit: 1, window_s: 1 } }] });
+  assert.equal(twoUnnamed.success, false);
+  assert.match(JSON.stringify(twoUnnamed.error?.issues), /required when there is more than one rule/);
+});
+
+test('admitted: X-RateLimit-* of the tightest policy and one IETF entry per policy', () => {
+  const headers = rateLimitHeaders([
+    { policy: 'requests', state: { name: 'requests', capacity: 100, windowS: 60, remaining: 42, resetS: 35 } },
+    { policy: 'cost', state: { name: 'cost', capacity: 1000, windowS: 60, remaining: 100, resetS: 54 } },
+  ]);
+  assert.deepEqual(headers, {
+    'x-ratelimit-limit': '1000',
+    'x-ratelimit-remaining': '100',
+    'x-ratelimit-reset': '54',
+    'ratelimit-policy': '"requests";q=100;w=60, "cost";q=1000;w=60',
+    ratelimit: '"requests";r=42;t=35, "cost";r=100;t=54',
+  });
+});
+
+test('refused: Retry-After equals the refusing policy\'s t', () => {
+  const headers = rateLimitHeaders(
+    [{ policy: 'requests', state: { name: 'requests', capacity: 100, windowS: 60, remaining: 0, resetS: 60 } }],
+    { policy: 'requests', retryAfterS: 1 },
+  );
+  assert.equal(headers['retry-after'], '1');
+  assert.equal(headers.ratelimit, '"requests";r=0;t=1');
+  assert.equal(headers['x-ratelimit-reset'], '1');
+});
