@@ -45,3 +45,12 @@ export function trafficFor(config: TrafficShapingConfig, subgraph: string): Subg
     maxConnections: own.max_connections ?? config.all.max_connections ?? DEFAULT_SUBGRAPH_MAX_CONNECTIONS,
   };
 }
+
+/**
+ * `executor`: what runs the query plans. `tollgate` (default) is Tollgate's own executor, which
+ * caches everything derivable per operation and falls back to Apollo's for plan shapes it does not
+ * run (@defer, subscriptions, @fromContext); `apollo` is @apollo/gateway's stock executor.
+ */
+export const executorConfigSchema = z.enum(['tollgate', 'apollo']).default('tollgate');
+
+export type ExecutorMode = z.infer<typeof executorConfigSchema>;

@@ -1,27 +1,52 @@
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, type ServiceEndpointDefinition } from '@apollo/gateway';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { trafficFor } from './config.ts';
+import type { OperationAuthorizer } from './executor/authorizer.ts';
+import { authorizingGateway } from './executor/authorizing-gateway.ts';
+import { TollgateGateway } from './executor/tollgate-gateway.ts';
 import { SubgraphDataSource, SubgraphPools } from './subgraph-data-source.ts';
 
+export type { AuthorizedOperation, OperationAuthorizer } from './executor/authorizer.ts';
+
 export interface FederationGateway {
-  gateway: ApolloGateway;
+  /** What Apollo Server runs: Tollgate's executor or @apollo/gateway's, per `executor`. */
+  gateway: GatewayInterface;
   /** Closes the subgraph connection pools. */
   close(): Promise<void>;
 }
 
-/** An @apollo/gateway over a fixed supergraph SDL, fetching through Tollgate's pooled data source. */
-export function createFederationGateway(supergraphSdl: string, config: GatewayConfig, logger: Logger): FederationGateway {
+export interface FederationGatewayOptions {
+  /** Field-level authorization: may swap the document before it is planned (both executors). */
+  authorize?: OperationAuthorizer;
+}
+
+/** A federation gateway over a fixed supergraph SDL, fetching through Tollgate's pooled data source. */
+export function createFederationGateway(
+  supergraphSdl: string,
+  config: GatewayConfig,
+  logger: Logger,
+  options: FederationGatewayOptions = {},
+): FederationGateway {
   const pools = new SubgraphPools();
-  const gateway = new ApolloGateway({
-    supergraphSdl,
-    logger: logger.child({ component: 'apollo-gateway' }),
-    buildService: ({ name, url }) => {
-      const target = config.override_subgraph_url[name] ?? url;
-      if (!target) throw new Error(`subgraph "${name}" has no routing URL; set override_subgraph_url.${name}`);
-      const traffic = trafficFor(config.traffic_shaping, name);
-      return new SubgraphDataSource(name, target, pools.get(target, traffic), traffic);
-    },
-  });
-  return { gateway, close: () => pools.close() };
+  const buildService = ({ name, url }: ServiceEndpointDefinition) => {
+    const target = config.override_subgraph_url[name] ?? url;
+    if (!target) throw new Error(`subgraph "${name}" has no routing URL; set override_subgraph_url.${name}`);
+    const traffic = trafficFor(config.traffic_shaping, name);
+    return new SubgraphDataSource(name, target, pools.get(target, traffic), traffic);
+  };
+  const close = () => pools.close();
+  if (config.executor === 'tollgate') {
+    const gateway = new TollgateGateway({
+      supergraphSdl,
+      buildService,
+      logger: logger.child({ component: 'tollgate-executor' }),
+      authorize: options.authorize,
+    });
+    return { gateway, close };
+  }
+  const apollo = new ApolloGateway({ supergraphSdl, logger: logger.child({ component: 'apollo-gateway' }), buildService });
+  const gateway: GatewayInterface = apollo;
+  return { gateway: options.authorize ? authorizingGateway(gateway, options.authorize) : gateway, close };
 }

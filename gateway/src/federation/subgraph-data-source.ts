@@ -30,29 +30,32 @@ export class SubgraphDataSource implements GraphQLDataSource<RequestContext> {
       variables: request.variables,
       operationName: request.operationName,
     });
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
-    const context = options.context as Partial<RequestContext>;
-    if (context.subgraphHeaders) Object.assign(headers, context.subgraphHeaders);
+    return this.send(body, options.context as Partial<RequestContext>);
+  }
 
+  /**
+   * Posts an already serialized GraphQL request body: Tollgate's executor builds bodies from
+   * cached pieces, Apollo's goes through process() above. Both end here.
+   */
+  async send(body: string, context: Partial<RequestContext>): Promise<GatewayGraphQLResponse> {
+    const extra = context.subgraphHeadersFor ? context.subgraphHeadersFor(this.name) : context.subgraphHeaders;
+    const headers = extra ? { ...BASE_HEADERS, ...extra } : BASE_HEADERS;
     let status: number;
     let contentType: string;
     let text: string;
+    // The deadline covers the whole fetch, body included. A controller and a plain timer cost
+    // half of AbortSignal.timeout, which also registers every signal for finalization.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('subgraph deadline', 'TimeoutError')), this.traffic.timeoutMs);
     try {
-      const response = await this.pool.request({
-        method: 'POST',
-        path: this.path,
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.traffic.timeoutMs),
-      });
+      const response = await this.pool.request({ method: 'POST', path: this.path, headers, body, signal: controller.signal });
       status = response.statusCode;
       contentType = String(response.headers['content-type'] ?? '');
       text = await response.body.text();
     } catch (error) {
       throw this.fetchError(error);
+    } finally {
+      clearTimeout(timer);
     }
     return this.parseResponse(status, contentType, text);
   }
@@ -92,6 +95,12 @@ export class SubgraphDataSource implements GraphQLDataSource<RequestContext> {
     return new GraphQLError(message, { extensions: { code, serviceName: this.name, ...detail } });
   }
 }
+
+// Never mutated: undici reads request headers without changing them.
+const BASE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  accept: 'application/json',
+});
 
 function isGraphQLResponse(value: unknown): value is GatewayGraphQLResponse {
   return typeof value === 'object' && value !== null && ('data' in value || 'errors' in value);

@@ -1,0 +1,55 @@
+import { operationFromDocument } from '@apollo/federation-internals';
+import { buildOperationContext } from '@apollo/gateway';
+import type { QueryPlan } from '@apollo/query-planner';
+import { GraphQLError, Kind, type DocumentNode } from 'graphql';
+import { compilePlan, type Step } from './compile-plan.ts';
+import { introspectionCompiler } from './introspection.ts';
+import type { LoadedSupergraph } from './loaded-supergraph.ts';
+import { ResponseShaper } from './shape-response.ts';
+import { UnsupportedPlanError } from './unsupported.ts';
+
+export type OperationContext = ReturnType<typeof buildOperationContext>;
+
+/** Everything about one (document, operation name) that no request changes. */
+export interface PreparedOperation {
+  operationContext: OperationContext;
+  queryPlan: QueryPlan;
+  /** Undefined: Apollo's executeQueryPlan runs this plan, for `fallbackReason`. */
+  program: { step: Step | undefined; shaper: ResponseShaper } | undefined;
+  fallbackReason: string | undefined;
+}
+
+/**
+ * Plans one operation as ApolloGateway does (throwing what its planning throws), then compiles
+ * the plan and the response shaper; a plan Tollgate does not run is marked for fallback.
+ */
+export function prepareOperation(
+  loaded: LoadedSupergraph,
+  operationContext: OperationContext,
+  document: DocumentNode,
+  operationName: string | undefined,
+): PreparedOperation {
+  const planned = operationFromDocument(loaded.apiSchema, document, { operationName });
+  const queryPlan = loaded.planner.buildQueryPlan(planned, {
+    recursiveSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK'] === 'true',
+    nonLocalSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK'] === 'true',
+  });
+  const fallback = (reason: string): PreparedOperation => ({ operationContext, queryPlan, program: undefined, fallbackReason: reason });
+  try {
+    // The shaper reads the operation exactly as Apollo's executor builds it (unvalidated, from
+    // the selected operation and the fragments only).
+    const operation = operationFromDocument(
+      loaded.apiSchema,
+      { kind: Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] },
+      { validate: false },
+    );
+    const step = compilePlan(queryPlan, operation, loaded.senders, loaded.types);
+    const shaper = new ResponseShaper(operation, introspectionCompiler(loaded.schema, operationContext.operation.variableDefinitions));
+    return { operationContext, queryPlan, program: { step, shaper }, fallbackReason: undefined };
+  } catch (error) {
+    if (error instanceof UnsupportedPlanError) return fallback(error.message);
+    // Apollo's executor answers such an operation with this error, on every request.
+    if (error instanceof GraphQLError) return fallback(`operation: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+import { GraphQLError, type GraphQLErrorOptions, type GraphQLFormattedError } from 'graphql';
+import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
+import type { ResponsePath } from '@apollo/query-planner';
+import { concretePaths } from './response-path.ts';
+
+/**
+ * A subgraph's error as the client sees it: message, the subgraph's extensions plus
+ * `serviceName`, and its path moved into the client's response; the same GraphQLError that
+ * @apollo/gateway's downstreamServiceError builds.
+ */
+export function downstreamServiceError(
+  original: GraphQLFormattedError,
+  serviceName: string,
+  path: ReadonlyArray<string | number> | undefined,
+): GraphQLError {
+  const { extensions } = original;
+  const message = original.message || `Error while fetching subquery from service "${serviceName}"`;
+  const options: GraphQLErrorOptions = {
+    originalError: original as unknown as Error,
+    path,
+    extensions: { ...extensions, serviceName },
+  };
+  const codeDef = errorCodeDef(original as unknown as GraphQLError);
+  if (!codeDef && extensions?.['code']) return new GraphQLError(message, options);
+  return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
+}
+
+/**
+ * Maps a subgraph error path to the client's: `_entities.<i>.rest` of an entity fetch becomes the
+ * i-th entity's concrete path plus `rest`; anything else is prefixed with the fetch's path.
+ */
+export class ErrorPathMapper {
+  private concrete: ResponsePath[] | undefined;
+
+  constructor(
+    private readonly isEntityFetch: boolean,
+    private readonly fetchPath: ResponsePath,
+    private readonly fullResult: unknown,
+  ) {}
+
+  /** `representationIndex` overrides the index in the path (deduplicated representations). */
+  map(errorPath: ReadonlyArray<string | number> | undefined, representationIndex?: number): ResponsePath | undefined {
+    if (this.isEntityFetch && typeof errorPath?.[1] === 'number') {
+      this.concrete ??= concretePaths(this.fetchPath, this.fullResult);
+      const hydrated = this.concrete[representationIndex ?? errorPath[1]] ?? [];
+      return [...hydrated, ...errorPath.slice(2)];
+    }
+    return errorPath ? [...this.fetchPath, ...errorPath.slice()] : undefined;
+  }
+}

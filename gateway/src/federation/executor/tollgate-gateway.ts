@@ -1,0 +1,116 @@
+import { buildOperationContext, executeQueryPlan, type ServiceEndpointDefinition } from '@apollo/gateway';
+import type {
+  GatewayExecutionResult,
+  GatewayGraphQLRequestContext,
+  GatewayInterface,
+  GatewayLoadResult,
+  GatewaySchemaLoadOrUpdateCallback,
+  GatewayUnsubscriber,
+} from '@apollo/server-gateway-interface';
+import { GraphQLError, getVariableValues } from 'graphql';
+import type { Logger } from 'pino';
+import { completeAuthorized, type OperationAuthorizer } from './authorizer.ts';
+import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './loaded-supergraph.ts';
+import { Lru } from './lru.ts';
+import type { JsonObject } from './merge.ts';
+import { prepareOperation, type PreparedOperation } from './prepare-operation.ts';
+import { runPlan, type PlanRun } from './run-plan.ts';
+
+export interface TollgateGatewayOptions {
+  supergraphSdl: string;
+  /** One data source per subgraph, as ApolloGateway's `buildService`. */
+  buildService: (definition: ServiceEndpointDefinition) => SubgraphService;
+  logger: Logger;
+  authorize?: OperationAuthorizer | undefined;
+  /** Distinct operations whose compiled plans are kept; default 1000. */
+  planCacheSize?: number;
+}
+
+/**
+ * A GatewayInterface for Apollo Server with Tollgate's executor. It plans with Apollo's query
+ * planner and keeps, per distinct operation, the plan compiled into fetch steps with
+ * pre-serialized request bodies and a compiled response shaper; per request it only sends the
+ * fetches, merges and shapes. It answers as @apollo/gateway does
+ * (test/gateway/federation/differential.test.ts); a plan it does not run goes to
+ * @apollo/gateway's executeQueryPlan, decided once per operation.
+ */
+export class TollgateGateway implements GatewayInterface {
+  private readonly listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
+  private readonly operations: Lru<PreparedOperation>;
+  private loaded: LoadedSupergraph | undefined;
+
+  constructor(private readonly options: TollgateGatewayOptions) {
+    this.operations = new Lru(options.planCacheSize ?? 1000);
+  }
+
+  onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
+    this.listeners.add(callback);
+    return () => this.listeners.delete(callback);
+  }
+
+  async load(): Promise<GatewayLoadResult> {
+    const loaded = loadSupergraph(this.options.supergraphSdl, this.options.buildService);
+    this.loaded = loaded;
+    this.operations.clear();
+    for (const listener of this.listeners) listener({ apiSchema: loaded.schema, coreSupergraphSdl: this.options.supergraphSdl });
+    return { executor: (requestContext) => this.execute(loaded, requestContext) };
+  }
+
+  async stop(): Promise<void> {
+    this.operations.clear();
+  }
+
+  private async execute(loaded: LoadedSupergraph, requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
+    const { request } = requestContext;
+    const authorized = this.options.authorize?.(requestContext);
+    const document = authorized ? authorized.document : requestContext.document;
+    const key = `${authorized ? `authorized:${authorized.cacheKey}` : requestContext.queryHash}\u0000${request.operationName ?? ''}`;
+
+    // As ApolloGateway: resolve the operation, check the variables, then plan (cached here).
+    let prepared = this.operations.get(key);
+    const operationContext =
+      prepared?.operationContext ??
+      buildOperationContext({ schema: loaded.schema, operationDocument: document, operationName: request.operationName });
+    const definitions = operationContext.operation.variableDefinitions;
+    if (definitions && definitions.length > 0) {
+      const { errors } = getVariableValues(loaded.schema, definitions, request.variables ?? {});
+      if (errors) return completeAuthorized({ errors }, authorized);
+    }
+    if (!prepared) {
+      prepared = prepareOperation(loaded, operationContext, document, request.operationName);
+      if (prepared.fallbackReason) {
+        this.options.logger.debug({ reason: prepared.fallbackReason, operationName: request.operationName }, 'operation runs on the Apollo executor');
+      }
+      this.operations.set(key, prepared);
+    }
+
+    const result = prepared.program
+      ? await this.run(loaded, prepared.program, requestContext)
+      : await executeQueryPlan(prepared.queryPlan, loaded.services, requestContext, operationContext, loaded.supergraphSchema, loaded.apiSchema);
+    return completeAuthorized(result, authorized);
+  }
+
+  private async run(
+    loaded: LoadedSupergraph,
+    program: NonNullable<PreparedOperation['program']>,
+    requestContext: GatewayGraphQLRequestContext,
+  ): Promise<GatewayExecutionResult> {
+    const variables = requestContext.request.variables;
+    const run: PlanRun = { requestContext, variables, types: loaded.types, errors: [] };
+    const data: JsonObject = Object.create(null);
+    if (program.step) await runPlan(run, program.step, data);
+    const errors = run.errors as GraphQLError[];
+    // As Apollo's executeQueryPlan: value-completion errors only surface (as an extension) when
+    // no fetch failed, and a failure while shaping replaces the whole response.
+    try {
+      const shaped = program.shaper.shape(data, variables);
+      if (errors.length === 0 && shaped.errors.length > 0) return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+      return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      if (error instanceof Error) return { errors: [new GraphQLError(error.message, { originalError: error })] };
+      requestContext.logger.error('Unexpected error during query plan execution: ' + error);
+      return { errors: [new GraphQLError('Unexpected error during query plan execution')] };
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// Tollgate's executor must answer exactly as @apollo/gateway's: every operation of the corpus
+// goes to a gateway with `executor: apollo` and one with `executor: tollgate` over the same
+// subgraphs (real servers on loopback), and the two JSON responses must be deep-equal, errors
+// with their paths and extensions included.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunningGateway } from '../../../gateway/src/gateway.ts';
+import { SUBGRAPH_NAMES, buildSchema, subgraphSdl } from '../../../bench/subgraphs/schemas.ts';
+import { startSubgraphServer } from '../../../bench/subgraphs/server.ts';
+import { startDemoBackendsAndSubgraphs } from '../../support/demo-stack.ts';
+import { composeForTest, postGraphQL, startTestGateway, type GraphQLHttpResult } from '../../support/gateway.ts';
+import type { CorpusCase } from '../../fixtures/executor/corpus.ts';
+import { demoCorpus } from '../../fixtures/executor/corpus-demo.ts';
+import { mediaCorpus } from '../../fixtures/executor/corpus-media.ts';
+import { standardCorpus } from '../../fixtures/executor/corpus-standard.ts';
+import { startMediaStack, type MediaStack } from '../../fixtures/executor/media.ts';
+
+interface Stack {
+  services: Array<{ name: string; routingUrl: string; sdl: string }>;
+  media?: MediaStack;
+  stop(): Promise<void>;
+}
+
+const suites: Array<{ name: string; start: () => Promise<Stack>; corpus: CorpusCase[] }> = [
+  {
+    name: 'standard benchmark workload',
+    corpus: standardCorpus,
+    async start() {
+      // No response cache: every request really executes in the subgraph.
+      const servers = await Promise.all(SUBGRAPH_NAMES.map((name) => startSubgraphServer(buildSchema(name), { responseCache: false })));
+      return {
+        services: SUBGRAPH_NAMES.map((name, i) => ({ name, routingUrl: servers[i]!.url, sdl: subgraphSdl(name) })),
+        stop: async () => {
+          await Promise.all(
+            servers.map(({ server }) => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); })),
+          );
+        },
+      };
+    },
+  },
+  {
+    name: 'demo supergraph',
+    corpus: demoCorpus,
+    async start() {
+      const stack = await startDemoBackendsAndSubgraphs();
+      return { services: stack.services, stop: () => stack.stop() };
+    },
+  },
+  {
+    name: 'media supergraph (abstract types, errors, a subgraph down)',
+    corpus: mediaCorpus,
+    async start() {
+      const media = await startMediaStack();
+      return { services: media.services, media, stop: () => media.stop() };
+    },
+  },
+];
+
+for (const suite of suites) {
+  describe(`differential: ${suite.name}`, () => {
+    let stack: Stack;
+    let apollo: RunningGateway;
+    let tollgate: RunningGateway;
+
+    before(async () => {
+      stack = await suite.start();
+      const supergraph = composeForTest(stack.services);
+      apollo = await startTestGateway(supergraph, { executor: 'apollo' });
+      tollgate = await startTestGateway(supergraph, { executor: 'tollgate' });
+    });
+
+    after(async () => {
+      await apollo?.stop();
+      await tollgate?.stop();
+      await stack?.stop();
+    });
+
+    for (const c of suite.corpus) {
+      test(c.name, async () => {
+        const request = { query: c.query, variables: c.variables, operationName: c.operationName };
+        const subgraph = c.tamper ? stack.media?.subgraphs[c.tamper.subgraph] : undefined;
+        if (c.tamper) {
+          assert.ok(subgraph, 'tampering needs the media supergraph');
+          subgraph.tamper = c.tamper.with;
+        }
+        let expected: GraphQLHttpResult;
+        let actual: GraphQLHttpResult;
+        try {
+          expected = await postGraphQL(apollo.url, request);
+          actual = await postGraphQL(tollgate.url, request);
+        } finally {
+          if (subgraph) subgraph.tamper = undefined;
+        }
+        checkExpectation(c, expected.body);
+        assert.equal(actual.status, expected.status);
+        assert.deepEqual(comparable(actual.body, c), comparable(expected.body, c));
+      });
+    }
+  });
+}
+
+/** The case exercises what it claims: never a response both gateways got wrong the same dull way. */
+function checkExpectation(c: CorpusCase, body: any): void {
+  const errors: any[] = body.errors ?? [];
+  for (const error of errors) {
+    assert.ok(!/^GRAPHQL_(PARSE|VALIDATION)_FAILED$/.test(error.extensions?.code ?? ''), `the operation itself is invalid: ${error.message}`);
+  }
+  switch (c.expect) {
+    case 'data':
+      assert.equal(errors.length, 0, JSON.stringify(errors));
+      assert.ok(body.data, 'data');
+      break;
+    case 'partial':
+      assert.ok(errors.length > 0, 'errors');
+      assert.ok('data' in body, 'a data key');
+      break;
+    case 'errors':
+      assert.ok(errors.length > 0, 'errors');
+      assert.equal(body.data ?? null, null);
+      break;
+    case 'nullData':
+      assert.equal(errors.length, 0, JSON.stringify(errors));
+      assert.equal(body.data, null);
+      break;
+    case 'valueCompletion':
+      assert.ok(body.extensions?.valueCompletion?.length > 0, JSON.stringify(body));
+      break;
+  }
+}
+
+function comparable(body: any, c: CorpusCase): any {
+  if (!c.unorderedErrors || !Array.isArray(body?.errors)) return body;
+  const key = (e: unknown) => JSON.stringify(e);
+  return { ...body, errors: [...body.errors].sort((a, b) => key(a).localeCompare(key(b))) };
+}
