@@ -6,11 +6,14 @@
 import { loadConfigFile } from '../gateway/src/config/load.ts';
 import { startGateway } from '../gateway/src/gateway.ts';
 import { startBackends } from './backends/index.ts';
+import { startDemoJwks } from './demo-keys/index.ts';
 import { startSubgraphs } from './index.ts';
 
 // Fixed ports, because supergraph.yaml's routing URLs name them.
 const BACKEND_PORTS = { usersApi: 4101, productsApi: 4102, orderService: 4103, reviewService: 4104 };
 const SUBGRAPH_PORTS = { accounts: 4001, catalog: 4002, orders: 4003, reviews: 4004 };
+// gateway/gateway.yaml names this JWKS URL (the demo token issuer, DEMO ONLY).
+const DEMO_JWKS_PORT = 4105;
 
 const parts = new Set((process.env.DEMO_PARTS ?? 'backends,subgraphs,gateway').split(','));
 const host = process.env.DEMO_HOST ?? '127.0.0.1';
@@ -37,6 +40,9 @@ if (parts.has('subgraphs')) {
   const subgraphs = await startSubgraphs(backendAddresses, { host, ports: SUBGRAPH_PORTS });
   stops.unshift(() => subgraphs.stop());
   for (const [name, url] of Object.entries(subgraphs.urls)) console.log(`${name.padEnd(15)} subgraph  ${url}`);
+  const jwks = await startDemoJwks({ host, port: DEMO_JWKS_PORT });
+  stops.unshift(() => jwks.stop());
+  console.log(`demo-jwks       JWKS      ${jwks.url}   (npx tollgate token --sub u1 --scope orders:read)`);
 }
 
 if (parts.has('gateway')) {

@@ -1,3 +1,4 @@
+import { runTokenCommand } from './auth/token-command.ts';
 import { runComposeCommand } from './schema/compose-command.ts';
 import { runServeCommand } from './serve-command.ts';
 
@@ -5,7 +6,8 @@ const USAGE = `usage: tollgate <command> [options]
 
 commands:
   serve     run the gateway (tollgate serve --help)
-  compose   compose supergraph.yaml into a supergraph SDL (tollgate compose --help)`;
+  compose   compose supergraph.yaml into a supergraph SDL (tollgate compose --help)
+  token     print a signed JWT for local testing (tollgate token --help)`;
 
 /** One entry point, one subcommand per job; each subcommand parses its own flags. */
 async function main(argv: string[]): Promise<number> {
@@ -15,6 +17,8 @@ async function main(argv: string[]): Promise<number> {
       return runServeCommand(rest);
     case 'compose':
       return runComposeCommand(rest);
+    case 'token':
+      return runTokenCommand(rest);
     case undefined:
     case '--help':
     case '-h':

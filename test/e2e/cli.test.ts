@@ -93,9 +93,9 @@ async function portsFree(ports: number[]): Promise<boolean> {
 
 describe('npm start (subgraphs/dev.ts)', () => {
   test('starts the whole demo stack, answers the home-screen query, and stops everything on SIGINT', async (t) => {
-    const demoPorts = [4001, 4002, 4003, 4004, 4101, 4102, 4103, 4104];
+    const demoPorts = [4001, 4002, 4003, 4004, 4101, 4102, 4103, 4104, 4105];
     if (!(await portsFree(demoPorts))) {
-      t.skip('the demo ports 4001-4004/4101-4104 are taken (is `npm start` running?)');
+      t.skip('the demo ports 4001-4004/4101-4105 are taken (is `npm start` running?)');
       return;
     }
     const demo = spawnProcess(process.execPath, ['--import', 'tsx', 'subgraphs/dev.ts'], { PORT: '0', LOG_LEVEL: 'warn' });

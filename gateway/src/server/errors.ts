@@ -50,3 +50,22 @@ export class InternalError extends GatewayError {
     super('Internal server error', 'INTERNAL_SERVER_ERROR', 500);
   }
 }
+
+/**
+ * Stage 2: a missing (when required) or invalid credential. 401 with a `WWW-Authenticate`
+ * challenge (RFC 6750); `extensions.reason` says which check failed, never echoing the credential.
+ */
+export class UnauthenticatedError extends GatewayError {
+  constructor(message: string, reason: string, challenge: string) {
+    super(message, 'UNAUTHENTICATED', 401, { 'www-authenticate': challenge }, { reason });
+  }
+}
+
+/** Stage 2: a token's keys cannot be had (its JWKS never fetched and unreachable now). */
+export class AuthenticationUnavailableError extends GatewayError {
+  constructor() {
+    super('Cannot verify the token right now: its signing keys are unavailable', 'AUTHENTICATION_UNAVAILABLE', 503, {
+      'retry-after': '5',
+    });
+  }
+}

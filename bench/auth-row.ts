@@ -1,0 +1,38 @@
+// The `tollgate+auth` row: Tollgate with edge authentication required, every request carrying an
+// RS256 bearer token. The key is a fresh pair per run (public half in a PEM file the config names);
+// the token is verified once and then served from the verification cache, as for a client that
+// reuses its access token — the steady state of real traffic.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import type { PrepareContext, Prepared } from './rows.ts';
+
+export async function prepareAuthRow(ctx: PrepareContext): Promise<Prepared> {
+  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const keyFile = join(ctx.runDir, 'auth-public.pem');
+  await writeFile(keyFile, await exportSPKI(publicKey));
+  const configFile = join(ctx.runDir, 'auth.yaml');
+  // Every setting but `authentication` stays at its default, as in the plain `tollgate` row;
+  // `--supergraph` replaces the placeholder supergraph.
+  await writeFile(
+    configFile,
+    [
+      'supergraph: { file: replaced-by-the-supergraph-flag.graphql }',
+      'authentication:',
+      '  required: true',
+      '  jwt:',
+      '    keys:',
+      `      - { file: ${JSON.stringify(keyFile)}, algorithms: [RS256], issuers: [urn:tollgate:bench], audiences: [tollgate-bench] }`,
+      '',
+    ].join('\n'),
+  );
+  const token = await new SignJWT({ scope: 'orders:read profile', client_id: 'bench' })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setIssuer('urn:tollgate:bench')
+    .setAudience('tollgate-bench')
+    .setSubject('u1')
+    .setIssuedAt()
+    .setExpirationTime('6h')
+    .sign(privateKey);
+  return { args: ['--config', configFile], headers: { authorization: `Bearer ${token}` } };
+}

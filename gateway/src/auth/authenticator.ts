@@ -1,0 +1,206 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import { AuthenticationUnavailableError, UnauthenticatedError } from '../server/errors.ts';
+import { ApiKeyVerifier } from './api-keys.ts';
+import type { AuthenticationConfig, JwtConfig } from './config.ts';
+import { identityHeaders, type Identity } from './identity.ts';
+import { RemoteJwks } from './jwks-cache.ts';
+import { InvalidTokenError, JwtVerifier, KeysUnavailableError } from './jwt.ts';
+import type { KeySource } from './keys.ts';
+import { LocalKeySource } from './local-keys.ts';
+
+/** Stage 2's output: who is calling, and the headers every subgraph request carries for them. */
+export interface Authentication {
+  /** Undefined: anonymous. */
+  identity: Identity | undefined;
+  /** Gateway-owned identity headers (`x-tollgate-sub`, ...), the same for every subgraph. */
+  subgraphHeaders: Readonly<Record<string, string>>;
+  /**
+   * Set only when some subgraph is configured to receive the raw bearer token
+   * (`authentication.forward_authorization`): the headers for that subgraph by name.
+   */
+  subgraphHeadersFor?: (subgraph: string) => Readonly<Record<string, string>>;
+}
+
+export interface Authenticator {
+  /** Stage 2 (identify). Throws UnauthenticatedError (401) or AuthenticationUnavailableError (503). */
+  identify(headers: IncomingHttpHeaders): Promise<Authentication>;
+  /** JWKS fetch counters, by config label. */
+  jwksStats(): Record<string, { fetches: number; failures: number; keys: number }>;
+  close(): void;
+}
+
+export interface AuthenticatorOptions {
+  logger: Logger;
+  /** Key files resolve against this (the config file's folder). */
+  baseDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Clock for token and cache checks (ms since the epoch); tests inject one. */
+  now?: () => number;
+}
+
+const REALM = 'tollgate';
+const ANONYMOUS: Authentication = Object.freeze({ identity: undefined, subgraphHeaders: Object.freeze({}) });
+
+/**
+ * Builds stage 2 from `authentication`: loads key files and secrets (a problem there fails
+ * start-up naming the key) and starts fetching every JWKS (a failure there is only logged: the
+ * cache retries when a token needs it).
+ */
+export async function createAuthenticator(config: AuthenticationConfig, options: AuthenticatorOptions): Promise<Authenticator> {
+  const logger = options.logger.child({ component: 'authentication' });
+  const remote: RemoteJwks[] = [];
+  let jwt: JwtVerifier | undefined;
+  if (config.jwt) {
+    const sources: KeySource[] = [];
+    config.jwt.jwks.forEach((source, i) => {
+      const jwks = new RemoteJwks({
+        label: `authentication.jwt.jwks.${i}`,
+        url: source.url,
+        algorithms: source.algorithms,
+        issuers: source.issuers,
+        audiences: source.audiences,
+        pollIntervalMs: source.poll_interval_s * 1000,
+        cooldownMs: source.cooldown_s * 1000,
+        timeoutMs: source.timeout_ms,
+        logger,
+        now: options.now,
+      });
+      remote.push(jwks);
+      sources.push(jwks);
+    });
+    for (const [i, key] of config.jwt.keys.entries()) {
+      sources.push(await LocalKeySource.load(`authentication.jwt.keys.${i}`, key, options.baseDir, options.env ?? process.env));
+    }
+    jwt = new JwtVerifier(sources, config.jwt, options.now);
+    for (const jwks of remote) void jwks.warm();
+  }
+  const apiKeys = config.api_keys ? new ApiKeyVerifier(config.api_keys) : undefined;
+  const forwardTo = new Set(config.forward_authorization);
+  const headersByIdentity = new WeakMap<Identity, Readonly<Record<string, string>>>();
+
+  const headersOf = (identity: Identity): Readonly<Record<string, string>> => {
+    let headers = headersByIdentity.get(identity);
+    if (headers === undefined) {
+      headers = Object.freeze(identityHeaders(identity, config.subgraph_headers));
+      headersByIdentity.set(identity, headers);
+    }
+    return headers;
+  };
+
+  const apiKeyHeader = config.api_keys?.header_name;
+  const describeMissing = [jwt ? 'a bearer token' : undefined, apiKeyHeader ? `an API key (${apiKeyHeader})` : undefined]
+    .filter(Boolean)
+    .join(' or ');
+
+  return {
+    async identify(headers) {
+      const presentedKey = apiKeyHeader === undefined ? undefined : single(headers[apiKeyHeader]);
+      const bearer = jwt ? bearerToken(headers, config.jwt as JwtConfig, presentedKey === undefined) : undefined;
+      if (bearer?.from === 'header' && presentedKey !== undefined) {
+        throw unauthenticated('ambiguous', 'Send one credential: a bearer token or an API key, not both');
+      }
+      // A header without the token prefix (e.g. Basic) is refused, unless an API key is the credential.
+      if (bearer?.from === 'malformed' && presentedKey === undefined) {
+        throw invalidToken(new InvalidTokenError('malformed', `(expected "${(config.jwt as JwtConfig).header_value_prefix} <token>")`));
+      }
+      if (presentedKey !== undefined) {
+        const identity = (apiKeys as ApiKeyVerifier).verify(presentedKey);
+        if (!identity) throw new UnauthenticatedError('Invalid API key', 'invalid_api_key', `ApiKey realm="${REALM}"`);
+        return { identity, subgraphHeaders: headersOf(identity) };
+      }
+      if (bearer !== undefined && bearer.from !== 'malformed') {
+        if (bearer.token === '') throw invalidToken(new InvalidTokenError('malformed'));
+        let identity: Identity;
+        try {
+          ({ identity } = await (jwt as JwtVerifier).verify(bearer.token));
+        } catch (error) {
+          if (error instanceof InvalidTokenError) throw invalidToken(error);
+          if (error instanceof KeysUnavailableError) {
+            logger.debug({ cause: error.message }, 'token refused: its signing keys are unavailable');
+            throw new AuthenticationUnavailableError();
+          }
+          throw error;
+        }
+        const subgraphHeaders = headersOf(identity);
+        if (forwardTo.size === 0) return { identity, subgraphHeaders };
+        const withToken = Object.freeze({ ...subgraphHeaders, authorization: `Bearer ${bearer.token}` });
+        return {
+          identity,
+          subgraphHeaders,
+          subgraphHeadersFor: (subgraph) => (forwardTo.has(subgraph) ? withToken : subgraphHeaders),
+        };
+      }
+      if (config.required) {
+        throw new UnauthenticatedError(
+          `Authentication required: send ${describeMissing}`,
+          'missing',
+          jwt ? `Bearer realm="${REALM}"` : `ApiKey realm="${REALM}"`,
+        );
+      }
+      return ANONYMOUS;
+    },
+    jwksStats() {
+      return Object.fromEntries(remote.map((jwks) => [jwks.label, jwks.stats()]));
+    },
+    close() {
+      for (const jwks of remote) jwks.close();
+    },
+  };
+}
+
+function invalidToken(error: InvalidTokenError): UnauthenticatedError {
+  const description = error.message.replace(/["\\]/g, '');
+  return new UnauthenticatedError(
+    error.message,
+    error.reason,
+    `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`,
+  );
+}
+
+function unauthenticated(reason: string, message: string): UnauthenticatedError {
+  return new UnauthenticatedError(message, reason, `Bearer realm="${REALM}", error="invalid_request"`);
+}
+
+/**
+ * The token from the configured header (`<prefix> <token>`, prefix case-insensitive), else from
+ * the cookie when one is configured and no API key was sent. A header without the prefix is
+ * `malformed`: an invalid token, not an absent one.
+ */
+function bearerToken(
+  headers: IncomingHttpHeaders,
+  jwt: JwtConfig,
+  cookieAllowed: boolean,
+): { token: string; from: 'header' | 'cookie' | 'malformed' } | undefined {
+  const value = single(headers[jwt.header_name]);
+  if (value !== undefined) {
+    const prefix = jwt.header_value_prefix;
+    if (prefix === '') return { token: value.trim(), from: 'header' };
+    if (value.length <= prefix.length || value.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase() || value[prefix.length] !== ' ') {
+      return { token: '', from: 'malformed' };
+    }
+    return { token: value.slice(prefix.length + 1).trim(), from: 'header' };
+  }
+  if (jwt.cookie !== undefined && cookieAllowed) {
+    const token = cookieValue(headers.cookie, jwt.cookie);
+    if (token !== undefined) return { token, from: 'cookie' };
+  }
+  return undefined;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  return text === undefined || text === '' ? undefined : text;
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const separator = part.indexOf('=');
+    if (separator === -1 || part.slice(0, separator).trim() !== name) continue;
+    let value = part.slice(separator + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    return value === '' ? undefined : value;
+  }
+  return undefined;
+}
