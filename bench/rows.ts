@@ -4,6 +4,9 @@
 //     headers: { authorization: `Bearer ${TOKEN}` } }
 // `prepare` covers anything that must happen first (write a config, start Redis, mint a token).
 
+import { prepareAuthRow } from './auth-row.ts';
+import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
+
 export type RowKind = 'tollgate' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
 
 export interface PrepareContext {
@@ -38,6 +41,12 @@ export const BASELINE = 'apollo-gateway';
 export const rows: readonly Row[] = [
   // Tollgate with every optional feature off.
   { name: 'tollgate', kind: 'tollgate' },
+  // The same with edge authentication required: an RS256 bearer token on every request.
+  { name: 'tollgate+auth', kind: 'tollgate', prepare: prepareAuthRow },
+  // Demand control (measure) and a per-client request + cost quota that never refuses: the
+  // embedded memory store, then a redis-server of the row's own (one EVALSHA per request).
+  { name: 'tollgate+quotas-memory', kind: 'tollgate', prepare: prepareQuotasMemoryRow },
+  { name: 'tollgate+quotas-redis', kind: 'tollgate', prepare: prepareQuotasRedisRow },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },
   { name: 'hive-gateway', kind: 'hive-gateway' },
   // Single-hop reference: the scenario's direct query straight at one subgraph, no gateway.

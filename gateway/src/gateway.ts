@@ -1,5 +1,8 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { createAdmissionStages, type AdmissionStages } from './admission.ts';
+import { createAuthenticator } from './auth/authenticator.ts';
+import { createOperationAuthorizer, supergraphForExecutor } from './auth/field-authorization.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { createFederationGateway, type FederationGateway } from './federation/gateway.ts';
 import { loadSupergraphSdl } from './federation/supergraph-source.ts';
@@ -28,19 +31,29 @@ export interface StartOptions {
  */
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config.telemetry.logging);
-  const deps: PipelineDeps = { config, logger, apollo: undefined };
+  const authenticator = await createAuthenticator(config.authentication, { logger, baseDir: options.baseDir ?? process.cwd() });
+  const deps: PipelineDeps = { config, logger, apollo: undefined, authenticator };
   const server = createHttpServer(deps);
   const address = await listen(server, config.server.listen);
   let federation: FederationGateway | undefined;
+  let admission: AdmissionStages | undefined;
   try {
+    admission = createAdmissionStages(config, logger);
+    deps.quotas = admission.quotas;
     const supergraphSdl = await loadSupergraphSdl(config.supergraph, options.baseDir ?? process.cwd());
-    federation = createFederationGateway(supergraphSdl, config, logger);
-    const apollo = createApolloServer(federation.gateway, config, logger);
+    const authorize = createOperationAuthorizer(supergraphSdl);
+    federation = createFederationGateway(supergraphForExecutor(supergraphSdl), config, logger, { authorize });
+    const document = admission.documentStage(supergraphSdl);
+    if (document) federation.gateway.onSchemaLoadOrUpdate(({ apiSchema }) => document.setSchema(apiSchema));
+    const apollo = createApolloServer(federation.gateway, config, logger, admission.apolloOptions);
     await apollo.start();
+    deps.document = document;
     deps.apollo = apollo;
   } catch (error) {
     await closeServer(server);
     await federation?.close();
+    await admission?.close();
+    authenticator.close();
     throw error;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -58,6 +71,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       await closeServer(server);
       await apollo?.stop();
       await federation?.close();
+      await admission?.close();
+      authenticator.close();
     },
   };
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { authenticationConfigSchema } from '../auth/config.ts';
 import { csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../server/config.ts';
-import { overrideSubgraphUrlSchema, supergraphConfigSchema, trafficShapingConfigSchema } from '../federation/config.ts';
+import { demandControlConfigSchema } from '../limits/cost/config.ts';
+import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
+import { executorConfigSchema, overrideSubgraphUrlSchema, supergraphConfigSchema, trafficShapingConfigSchema } from '../federation/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';
 
 /**
@@ -14,6 +17,11 @@ export const gatewayConfigSchema = z.strictObject({
   csrf: csrfConfigSchema.prefault({}),
   limits: limitsConfigSchema.prefault({}),
   traffic_shaping: trafficShapingConfigSchema.prefault({}),
+  executor: executorConfigSchema,
+  authentication: authenticationConfigSchema.prefault({}),
+  redis: redisConfigSchema.prefault({}),
+  demand_control: demandControlConfigSchema.prefault({}),
+  quotas: quotasConfigSchema.prefault({}),
   telemetry: telemetryConfigSchema.prefault({}),
 });
 

@@ -18,6 +18,8 @@ export interface Admitted {
   headers: Record<string, string>;
   charges: RuleCharge[];
   estimatedCost: number;
+  /** Every policy's bucket after this request was charged (for `extensions.cost.throttleStatus`). */
+  outcomes: PolicyOutcome[];
 }
 
 /**
@@ -40,7 +42,7 @@ export class Admission {
     const decisions = await Promise.all(charges.map((charge) => this.store.consume(charge.quotaKey, charge.takes)));
     const outcomes = charges.flatMap((charge, i) => policyOutcomes(charge, decisions[i]!));
     const refusedAt = decisions.findIndex((decision) => !decision.admitted);
-    if (refusedAt === -1) return { headers: rateLimitHeaders(outcomes), charges, estimatedCost };
+    if (refusedAt === -1) return { headers: rateLimitHeaders(outcomes), charges, estimatedCost, outcomes };
 
     charges.forEach((charge, i) => {
       if (decisions[i]!.admitted) for (const take of charge.takes) this.store.refund(charge.quotaKey, take, take.take);

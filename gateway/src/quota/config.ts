@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const allowance = z.strictObject({
@@ -36,7 +37,7 @@ export const quotasConfigSchema = z
     /** When the quota store (Redis) fails: fail_open admits under local per-instance limits; fail_closed answers 503. */
     on_store_failure: z.enum(['fail_open', 'fail_closed']).default('fail_open'),
     /** Proxies whose X-Forwarded-For is believed (IPs or CIDRs). Default none: the socket address is the client IP. */
-    trusted_proxies: z.array(z.string()).default([]),
+    trusted_proxies: z.array(z.string().refine(isAddressOrCidr, 'expected an IP address or CIDR, e.g. 10.0.0.0/8')).default([]),
     rules: z.array(rule).default([]),
   })
   .superRefine((quotas, ctx) => {
@@ -63,3 +64,10 @@ export type QuotasConfig = z.infer<typeof quotasConfigSchema>;
 export type QuotaRuleConfig = QuotasConfig['rules'][number];
 export type RedisConfig = z.infer<typeof redisConfigSchema>;
 export type QuotaKeyPart = z.infer<typeof keyPart>;
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}

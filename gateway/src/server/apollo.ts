@@ -5,16 +5,28 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { ApolloGateway } from '@apollo/gateway';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
+import type { PersistedQueryCache } from '../limits/apq-cache.ts';
+import { costPlugin } from './cost-plugin.ts';
 import type { RequestContext } from './request-context.ts';
 
+export interface ApolloServerOptions {
+  /** Settle costs after execution (refunds, `extensions.cost`): set when costs are computed. */
+  costs?: boolean;
+  /** The APQ cache stage 4 also reads, so hash-only requests are costed; default Apollo's own. */
+  persistedQueries?: PersistedQueryCache | undefined;
+}
+
 /** Apollo Server over the federation gateway, with nothing that phones home and no HTML landing page. */
-export function createApolloServer(gateway: ApolloGateway, config: GatewayConfig, logger: Logger): ApolloServer<RequestContext> {
+export function createApolloServer(
+  gateway: GatewayInterface,
+  config: GatewayConfig,
+  logger: Logger,
+  options: ApolloServerOptions = {},
+): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
-    // @apollo/gateway implements server-gateway-interface v1; Apollo Server 5 declares v2 of the same shape.
-    gateway: gateway as unknown as GatewayInterface,
+    gateway,
     logger: logger.child({ component: 'apollo-server' }),
     introspection: config.server.introspection,
     includeStacktraceInErrorResponses: config.server.debug,
@@ -22,7 +34,9 @@ export function createApolloServer(gateway: ApolloGateway, config: GatewayConfig
     parseOptions: { maxTokens: config.limits.parser_max_tokens },
     allowBatchedHttpRequests: false,
     stopOnTerminationSignals: false,
+    ...(options.persistedQueries ? { persistedQueries: { cache: options.persistedQueries } } : {}),
     plugins: [
+      ...(options.costs ? [costPlugin()] : []),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),

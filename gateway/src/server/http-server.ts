@@ -12,7 +12,8 @@ export function createHttpServer(deps: PipelineDeps): Server {
     } else if (path === health_path) {
       sendJson(res, 200, { status: 'pass' });
     } else if (path === ready_path) {
-      if (deps.apollo) sendJson(res, 200, { status: 'ready' });
+      // The quota store's state rides along (degraded: Redis failing, `on_store_failure` in force).
+      if (deps.apollo) sendJson(res, 200, deps.quotas ? { status: 'ready', quotas: deps.quotas.status() } : { status: 'ready' });
       else sendJson(res, 503, { status: 'loading' });
     } else {
       sendJson(res, 404, { errors: [{ message: `No route for ${path}`, extensions: { code: 'NOT_FOUND' } }] });

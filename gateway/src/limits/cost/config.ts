@@ -24,6 +24,12 @@ export const demandControlConfigSchema = z.strictObject({
     .prefault({}),
   /** Added to every mutation's cost; default 10, as the router. */
   mutation_base_cost: z.number().int().nonnegative().default(10),
+  /**
+   * Add `extensions.cost { requestedQueryCost, actualQueryCost, throttleStatus }` to responses
+   * (Shopify's shape) whenever costs are computed (demand control enabled, or a cost quota);
+   * default false, so response bodies stay as the subgraphs and Apollo Router make them unless asked.
+   */
+  cost_extensions: z.boolean().default(false),
 });
 
 export type DemandControlConfig = z.infer<typeof demandControlConfigSchema>;

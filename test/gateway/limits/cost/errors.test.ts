@@ -114,6 +114,7 @@ describe('demand_control config', () => {
       mode: 'measure',
       strategy: { static_estimated: { list_size: 10, max: 1000 } },
       mutation_base_cost: 10,
+      cost_extensions: false,
     });
     assert.deepEqual(costModelOptions(config), { listSize: 10, mutationBaseCost: 10 });
   });
