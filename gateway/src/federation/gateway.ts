@@ -6,6 +6,7 @@ import { trafficFor } from './config.ts';
 import type { OperationAuthorizer } from './executor/authorizer.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { TollgateGateway } from './executor/tollgate-gateway.ts';
+import { requireResolvedOperation } from './executor/wrap-executor.ts';
 import { SubgraphDataSource, SubgraphPools } from './subgraph-data-source.ts';
 
 export type { AuthorizedOperation, OperationAuthorizer } from './executor/authorizer.ts';
@@ -44,9 +45,9 @@ export function createFederationGateway(
       logger: logger.child({ component: 'tollgate-executor' }),
       authorize: options.authorize,
     });
-    return { gateway, close };
+    return { gateway: requireResolvedOperation(gateway), close };
   }
   const apollo = new ApolloGateway({ supergraphSdl, logger: logger.child({ component: 'apollo-gateway' }), buildService });
   const gateway: GatewayInterface = apollo;
-  return { gateway: options.authorize ? authorizingGateway(gateway, options.authorize) : gateway, close };
+  return { gateway: requireResolvedOperation(options.authorize ? authorizingGateway(gateway, options.authorize) : gateway), close };
 }

@@ -171,6 +171,16 @@ describe('gateway over HTTP', () => {
       assert.match(result.body.errors[0].message, /more that 200 tokens/);
     });
 
+    test('an unknown operationName → 400 OPERATION_RESOLUTION_FAILURE, not a 500', async () => {
+      const unknown = await postGraphQL(gateway.url, { query: 'query A { topProducts { upc } }', operationName: 'B' });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.body.errors[0].extensions.code, 'OPERATION_RESOLUTION_FAILURE');
+      assert.equal(unknown.body.errors[0].message, 'Unknown operation named "B".');
+      const ambiguous = await postGraphQL(gateway.url, { query: 'query A { topProducts { upc } } query B { topProducts { name } }' });
+      assert.equal(ambiguous.status, 400);
+      assert.equal(ambiguous.body.errors[0].extensions.code, 'OPERATION_RESOLUTION_FAILURE');
+    });
+
     test('missing query → 400 BAD_REQUEST', async () => {
       const result = await postGraphQL(gateway.url, { variables: {} } as never);
       assert.equal(result.status, 400);

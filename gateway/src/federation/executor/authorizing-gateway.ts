@@ -1,6 +1,7 @@
-import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
+import type { GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getOperationAST } from 'graphql';
 import { completeAuthorized, type OperationAuthorizer } from './authorizer.ts';
+import { wrapExecutor } from './wrap-executor.ts';
 
 /**
  * The authorization hook for the stock executor (`executor: apollo`): ApolloGateway plans the
@@ -8,26 +9,16 @@ import { completeAuthorized, type OperationAuthorizer } from './authorizer.ts';
  * as Tollgate's executor does it.
  */
 export function authorizingGateway(gateway: GatewayInterface, authorize: OperationAuthorizer): GatewayInterface {
-  return {
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
-    stop: () => gateway.stop(),
-    async load(options) {
-      const loaded = await gateway.load(options);
-      const executor = loaded.executor;
-      if (!executor) return loaded;
-      const authorizing: GatewayExecutor = async (requestContext) => {
-        const authorized = authorize(requestContext);
-        if (!authorized) return executor(requestContext);
-        const operation = getOperationAST(authorized.document, requestContext.request.operationName) ?? requestContext.operation;
-        const swapped: GatewayGraphQLRequestContext = {
-          ...requestContext,
-          document: authorized.document,
-          operation,
-          queryHash: `authorized:${authorized.cacheKey}`,
-        };
-        return completeAuthorized(await executor(swapped), authorized);
-      };
-      return { ...loaded, executor: authorizing };
-    },
-  };
+  return wrapExecutor(gateway, (executor) => async (requestContext) => {
+    const authorized = authorize(requestContext);
+    if (!authorized) return executor(requestContext);
+    const operation = getOperationAST(authorized.document, requestContext.request.operationName) ?? requestContext.operation;
+    const swapped: GatewayGraphQLRequestContext = {
+      ...requestContext,
+      document: authorized.document,
+      operation,
+      queryHash: `authorized:${authorized.cacheKey}`,
+    };
+    return completeAuthorized(await executor(swapped), authorized);
+  });
 }
