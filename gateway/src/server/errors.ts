@@ -20,19 +20,6 @@ export class BadRequestError extends GatewayError {
   }
 }
 
-/** The document has no operation of the requested name, or several and no name was given. */
-export class OperationResolutionError extends GatewayError {
-  constructor(operationName: string | undefined) {
-    super(
-      operationName === undefined
-        ? 'Must provide operation name if query contains multiple operations.'
-        : `Unknown operation named "${operationName}".`,
-      'OPERATION_RESOLUTION_FAILURE',
-      400,
-    );
-  }
-}
-
 export class PayloadTooLargeError extends GatewayError {
   constructor(limit: number) {
     super(`Request body is larger than the limit of ${limit} bytes`, 'PAYLOAD_TOO_LARGE', 413);
