@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { execute, parse, validate, type GraphQLFieldResolver } from 'graphql';
+import { stopServer } from './servers.ts';
 
 export interface FixtureSubgraph {
   url: string;
@@ -53,10 +54,6 @@ export async function startFixtureSubgraph(
     behave(next) {
       behaviour = next;
     },
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: () => stopServer(server),
   };
 }

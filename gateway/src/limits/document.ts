@@ -16,7 +16,7 @@ import type { DemandControlConfig } from './cost/config.ts';
 import { checkEstimatedCost } from './cost/enforce.ts';
 import { CostQueryError } from './cost/errors.ts';
 import { estimateCost, type Variables } from './cost/estimate.ts';
-import { LruCache } from './cost/lru.ts';
+import { LruCache } from '../lib/lru.ts';
 import type { CostModel } from './cost/model.ts';
 
 /** Stage 4's output. */

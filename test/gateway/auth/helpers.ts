@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { pino } from 'pino';
+import { stopServer } from '../../support/servers.ts';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -84,11 +85,7 @@ export async function startJwksServer(keys: JWK[] = []): Promise<JwksServer> {
     behave(next) {
       behaviour = next;
     },
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: () => stopServer(server),
   };
 }
 

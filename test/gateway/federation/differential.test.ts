@@ -14,6 +14,7 @@ import { demoCorpus } from '../../fixtures/executor/corpus-demo.ts';
 import { mediaCorpus } from '../../fixtures/executor/corpus-media.ts';
 import { standardCorpus } from '../../fixtures/executor/corpus-standard.ts';
 import { startMediaStack, type MediaStack } from '../../fixtures/executor/media.ts';
+import { stopServer } from '../../support/servers.ts';
 
 interface Stack {
   services: Array<{ name: string; routingUrl: string; sdl: string }>;
@@ -31,9 +32,7 @@ const suites: Array<{ name: string; start: () => Promise<Stack>; corpus: CorpusC
       return {
         services: SUBGRAPH_NAMES.map((name, i) => ({ name, routingUrl: servers[i]!.url, sdl: subgraphSdl(name) })),
         stop: async () => {
-          await Promise.all(
-            servers.map(({ server }) => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); })),
-          );
+          await Promise.all(servers.map(({ server }) => stopServer(server)));
         },
       };
     },

@@ -7,7 +7,6 @@ import { buildSchema as buildFederationSchema, isValidLeafValue, type NamedType 
 import type { QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
 import { buildSchema } from 'graphql';
 import { compilePlan } from '../../../gateway/src/federation/executor/compile-plan.ts';
-import { Lru } from '../../../gateway/src/federation/executor/lru.ts';
 import { deepMerge } from '../../../gateway/src/federation/executor/merge.ts';
 import { flatRepresentation, selectRepresentation, writeFlatRepresentation } from '../../../gateway/src/federation/executor/representations.ts';
 import { leafCheck } from '../../../gateway/src/federation/executor/shape-response.ts';
@@ -122,19 +121,5 @@ describe('plan compilation', () => {
     for (const node of unsupported) {
       assert.throws(() => compile({ kind: 'QueryPlan', node }), UnsupportedPlanError, JSON.stringify(node));
     }
-  });
-});
-
-describe('Lru', () => {
-  test('evicts the least recently used entry', () => {
-    const lru = new Lru<number>(2);
-    lru.set('a', 1);
-    lru.set('b', 2);
-    assert.equal(lru.get('a'), 1); // a is now the most recent
-    lru.set('c', 3);
-    assert.equal(lru.get('b'), undefined);
-    assert.equal(lru.get('a'), 1);
-    assert.equal(lru.get('c'), 3);
-    assert.equal(lru.size, 2);
   });
 });

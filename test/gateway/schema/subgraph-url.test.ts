@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { composeFromConfigFile } from '../../../gateway/src/schema/compose.ts';
 import { SupergraphConfigError } from '../../../gateway/src/schema/supergraph-config.ts';
 import { fed2, fixture, runCompose, tempDir } from './helpers.ts';
+import { stopServer } from '../../support/servers.ts';
 
 const SHIPPING_SDL = fed2('type Query { shippingEstimate(orderId: ID!): Int }');
 
@@ -27,10 +28,7 @@ function urlOf(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 }
 
-async function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
+const stop = stopServer;
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {

@@ -11,7 +11,7 @@ import { GraphQLError, getVariableValues } from 'graphql';
 import type { Logger } from 'pino';
 import { completeAuthorized, type OperationAuthorizer } from './authorizer.ts';
 import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './loaded-supergraph.ts';
-import { Lru } from './lru.ts';
+import { LruCache } from '../../lib/lru.ts';
 import type { JsonObject } from './merge.ts';
 import { prepareOperation, type PreparedOperation } from './prepare-operation.ts';
 import { runPlan, type PlanRun } from './run-plan.ts';
@@ -36,11 +36,11 @@ export interface TollgateGatewayOptions {
  */
 export class TollgateGateway implements GatewayInterface {
   private readonly listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
-  private readonly operations: Lru<PreparedOperation>;
+  private readonly operations: LruCache<string, PreparedOperation>;
   private loaded: LoadedSupergraph | undefined;
 
   constructor(private readonly options: TollgateGatewayOptions) {
-    this.operations = new Lru(options.planCacheSize ?? 1000);
+    this.operations = new LruCache(options.planCacheSize ?? 1000);
   }
 
   onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {

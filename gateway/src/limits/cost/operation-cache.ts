@@ -7,7 +7,7 @@ import { GraphQLError, Kind, parse, valueFromASTUntyped, type DocumentNode, type
 import { compileOperationCost } from './compile.ts';
 import type { Cost } from './cost-expr.ts';
 import { CostQueryError } from './errors.ts';
-import { LruCache } from './lru.ts';
+import { LruCache } from '../../lib/lru.ts';
 import type { CostModel } from './model.ts';
 
 export interface CompiledOperation {

@@ -3,27 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'graphql';
 import { estimateCost } from '../../../../gateway/src/limits/cost/index.ts';
-import { LruCache } from '../../../../gateway/src/limits/cost/lru.ts';
 import { MAX_CACHED_DOCUMENT_LENGTH } from '../../../../gateway/src/limits/cost/operation-cache.ts';
 import { modelOf } from './helpers.ts';
-
-describe('LruCache', () => {
-  it('drops the least recently used entry past its bound', () => {
-    const lru = new LruCache<string, number>(2);
-    lru.set('a', 1);
-    lru.set('b', 2);
-    assert.equal(lru.get('a'), 1); // a is now the most recent
-    lru.set('c', 3);
-    assert.equal(lru.size, 2);
-    assert.equal(lru.has('b'), false);
-    assert.equal(lru.get('a'), 1);
-    assert.equal(lru.get('c'), 3);
-  });
-
-  it('refuses a bound below 1', () => {
-    assert.throws(() => new LruCache(0), RangeError);
-  });
-});
 
 describe('the compiled-operation cache', () => {
   it('compiles a document once per operation name', () => {

@@ -1,4 +1,4 @@
-/** A Map-backed LRU: a hit moves the key to the back; inserting past `maxEntries` drops the front. */
+/** The gateway's one bounded cache (documents, costs, plans). A Map-backed LRU: a hit moves the key to the back; inserting past `maxEntries` drops the front. */
 export class LruCache<K, V> {
   readonly #entries = new Map<K, V>();
 
@@ -30,5 +30,13 @@ export class LruCache<K, V> {
 
   has(key: K): boolean {
     return this.#entries.has(key);
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
   }
 }
