@@ -33,7 +33,7 @@ export interface PipelineDeps {
  *   3 client     client profile                               the identity's (API key profile; "anonymous")
  *   4 document   parse (cached), estimated cost, max cost     limits/document.ts (validation: Apollo Server)
  *   5 admit      rate + cost quotas                           quota/stage.ts
- *   6 plan+run   @apollo/gateway executor                     execute.ts (actual cost, refund: cost-plugin.ts)
+ *   6 plan+run   Tollgate's executor (or @apollo/gateway's)   execute.ts, federation/ (actual cost, refund: cost-plugin.ts)
  *   7 respond    headers, access log                          respond.ts
  */
 export async function handleGraphQLRequest(req: IncomingMessage, res: ServerResponse, deps: PipelineDeps): Promise<void> {
