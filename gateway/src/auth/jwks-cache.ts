@@ -128,11 +128,17 @@ export class RemoteJwks implements KeySource {
   private async fetchKeys(): Promise<void> {
     this.counters.fetches += 1;
     const { url, timeoutMs, logger } = this.options;
+    // One controller aborted by the deadline or by close(). Not AbortSignal.any(): on Node 20 its
+    // combined signal can be garbage-collected mid-fetch, and then the deadline never fires.
+    const attempt = new AbortController();
+    const deadline = setTimeout(() => attempt.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs);
+    const onClose = () => attempt.abort(this.controller.signal.reason);
+    this.controller.signal.addEventListener('abort', onClose, { once: true });
     try {
       const response = await fetch(url, {
         headers: { accept: 'application/jwk-set+json, application/json' },
         redirect: 'error',
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.controller.signal]),
+        signal: attempt.signal,
       });
       if (response.status !== 200) {
         await response.body?.cancel();
@@ -149,6 +155,9 @@ export class RemoteJwks implements KeySource {
         { jwks: this.label, url, cause, cached: this.keys !== undefined },
         this.keys ? 'JWKS fetch failed; using the cached keys' : 'JWKS fetch failed; no keys cached yet',
       );
+    } finally {
+      clearTimeout(deadline);
+      this.controller.signal.removeEventListener('abort', onClose);
     }
   }
 
