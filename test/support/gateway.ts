@@ -67,3 +67,14 @@ export async function postGraphQL(
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
+
+/** Two gateways over one supergraph, one per executor: the stock reference and Tollgate's. */
+export async function startBothExecutors(supergraph: string): Promise<{ apollo: RunningGateway; tollgate: RunningGateway }> {
+  const apollo = await startTestGateway(supergraph, { executor: 'apollo' });
+  try {
+    return { apollo, tollgate: await startTestGateway(supergraph, { executor: 'tollgate' }) };
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
+}

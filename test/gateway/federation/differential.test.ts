@@ -8,7 +8,7 @@ import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { SUBGRAPH_NAMES, buildSchema, subgraphSdl } from '../../../bench/subgraphs/schemas.ts';
 import { startSubgraphServer } from '../../../bench/subgraphs/server.ts';
 import { startDemoBackendsAndSubgraphs } from '../../support/demo-stack.ts';
-import { composeForTest, postGraphQL, startTestGateway, type GraphQLHttpResult } from '../../support/gateway.ts';
+import { composeForTest, postGraphQL, startBothExecutors, type GraphQLHttpResult } from '../../support/gateway.ts';
 import type { CorpusCase } from '../../fixtures/executor/corpus.ts';
 import { demoCorpus } from '../../fixtures/executor/corpus-demo.ts';
 import { mediaCorpus } from '../../fixtures/executor/corpus-media.ts';
@@ -63,9 +63,7 @@ for (const suite of suites) {
 
     before(async () => {
       stack = await suite.start();
-      const supergraph = composeForTest(stack.services);
-      apollo = await startTestGateway(supergraph, { executor: 'apollo' });
-      tollgate = await startTestGateway(supergraph, { executor: 'tollgate' });
+      ({ apollo, tollgate } = await startBothExecutors(composeForTest(stack.services)));
     });
 
     after(async () => {

@@ -10,7 +10,7 @@ import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { createApolloServer } from '../../../gateway/src/server/apollo.ts';
 import type { RequestContext } from '../../../gateway/src/server/request-context.ts';
 import { startMediaStack, type MediaStack } from '../../fixtures/executor/media.ts';
-import { composeForTest, postGraphQL, startTestGateway } from '../../support/gateway.ts';
+import { composeForTest, postGraphQL, startBothExecutors } from '../../support/gateway.ts';
 
 const representationsSentFor = (stack: MediaStack, from: number) =>
   stack.subgraphs.people.requests.slice(from).flatMap((r) => (r.variables?.['representations'] as unknown[] | undefined) ?? []);
@@ -24,8 +24,7 @@ describe('Tollgate executor', () => {
   before(async () => {
     stack = await startMediaStack();
     supergraph = composeForTest(stack.services);
-    apollo = await startTestGateway(supergraph, { executor: 'apollo' });
-    tollgate = await startTestGateway(supergraph, { executor: 'tollgate' });
+    ({ apollo, tollgate } = await startBothExecutors(supergraph));
   });
 
   after(async () => {
