@@ -1,9 +1,12 @@
 // Variable expansion in supergraph.yaml, in the syntax rover shares with Apollo Router:
 // `${env.NAME}` and `${env.NAME:-default}`, anywhere inside any string value. Expansion runs on
-// the parsed YAML values, so an expanded value can never change the document's structure.
+// the parsed YAML values (config/env.ts mapStrings), so an expanded value can never change the
+// document's structure.
+
+import { mapStrings, type TreePath } from '../config/env.ts';
 
 export interface ExpansionProblem {
-  path: (string | number)[];
+  path: TreePath;
   message: string;
 }
 
@@ -15,15 +18,8 @@ export function expandVariables(
   env: Record<string, string | undefined>,
 ): { value: unknown; problems: ExpansionProblem[] } {
   const problems: ExpansionProblem[] = [];
-  const walk = (node: unknown, path: (string | number)[]): unknown => {
-    if (typeof node === 'string') return expandString(node, env, (message) => problems.push({ path, message }));
-    if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
-    if (node !== null && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, walk(item, [...path, key])]));
-    }
-    return node;
-  };
-  return { value: walk(value, []), problems };
+  const expanded = mapStrings(value, (text, path) => expandString(text, env, (message) => problems.push({ path, message })));
+  return { value: expanded, problems };
 }
 
 function expandString(
