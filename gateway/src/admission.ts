@@ -2,13 +2,13 @@
 // `quotas` and `redis`: what startGateway builds once, and closes on stop.
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.ts';
-import { PersistedQueryCache } from './limits/apq-cache.ts';
-import { costModelOptions } from './limits/cost/config.ts';
-import { buildCostModel } from './limits/cost/model.ts';
-import { DocumentStage } from './limits/document.ts';
+import { PersistedQueryCache } from './document/apq-cache.ts';
+import { costModelOptions } from './cost/config.ts';
+import { buildCostModel } from './cost/model.ts';
+import { DocumentStage } from './document/stage.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
 import { createQuotaStore, QuotaStage, type QuotaStoreHandle } from './quota/stage.ts';
-import type { ApolloServerOptions } from './server/apollo.ts';
+import type { ApolloServerOptions } from './federation/apollo-server.ts';
 
 export interface AdmissionStages {
   /** Stage 5; undefined when there are no quota rules. */

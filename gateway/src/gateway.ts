@@ -2,13 +2,13 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createAdmissionStages, type AdmissionStages } from './admission.ts';
 import { createAuthenticator } from './auth/authenticator.ts';
-import { createOperationAuthorizer, supergraphForExecutor } from './auth/field-authorization.ts';
+import { createOperationAuthorizer, supergraphForExecutor } from './authorization/field-authorization.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { createFederationGateway, type FederationGateway } from './federation/gateway.ts';
 import { loadSupergraphSdl } from './federation/supergraph-source.ts';
-import { createApolloServer } from './server/apollo.ts';
-import { createHttpServer, listen } from './server/http-server.ts';
-import type { PipelineDeps } from './server/pipeline.ts';
+import { createApolloServer } from './federation/apollo-server.ts';
+import { createHttpServer, listen } from './http/server.ts';
+import type { PipelineDeps } from './pipeline.ts';
 import { createLogger } from './telemetry/logger.ts';
 
 export interface RunningGateway {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { AuthenticationUnavailableError, UnauthenticatedError } from '../server/errors.ts';
+import { AuthenticationUnavailableError, UnauthenticatedError } from '../core/errors.ts';
 import { ApiKeyVerifier } from './api-keys.ts';
 import type { AuthenticationConfig, JwtConfig } from './config.ts';
 import { identityHeaders, type Identity } from './identity.ts';

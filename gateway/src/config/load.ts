@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { expandEnvDeep, MissingEnvVarError } from './env.ts';
+import { expandEnvDeep, MissingEnvVarError } from '../core/env.ts';
 import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './schema.ts';
 
 /** A config problem that stops start-up; the message names the file and the key. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { authenticationConfigSchema } from '../auth/config.ts';
-import { csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../server/config.ts';
-import { demandControlConfigSchema } from '../limits/cost/config.ts';
+import { csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../http/config.ts';
+import { demandControlConfigSchema } from '../cost/config.ts';
 import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
 import { executorConfigSchema, overrideSubgraphUrlSchema, supergraphConfigSchema, trafficShapingConfigSchema } from '../federation/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';

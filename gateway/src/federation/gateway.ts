@@ -3,13 +3,13 @@ import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { trafficFor } from './config.ts';
-import type { OperationAuthorizer } from './executor/authorizer.ts';
+import type { OperationAuthorizer } from '../authorization/hook.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { TollgateGateway } from './executor/tollgate-gateway.ts';
 import { requireResolvedOperation } from './executor/wrap-executor.ts';
 import { SubgraphDataSource, SubgraphPools } from './subgraph-data-source.ts';
 
-export type { AuthorizedOperation, OperationAuthorizer } from './executor/authorizer.ts';
+export type { AuthorizedOperation, OperationAuthorizer } from '../authorization/hook.ts';
 
 export interface FederationGateway {
   /** What Apollo Server runs: Tollgate's executor or @apollo/gateway's, per `executor`. */

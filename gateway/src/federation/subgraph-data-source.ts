@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { SubgraphTraffic } from './config.ts';
-import type { RequestContext } from '../server/request-context.ts';
+import type { RequestContext } from '../core/request-context.ts';
 
 /**
  * Sends one query-plan fetch to one subgraph over a pooled keep-alive connection (undici Pool).

@@ -1,4 +1,4 @@
-import { GatewayError } from '../server/errors.ts';
+import { GatewayError } from '../core/errors.ts';
 import type { QuotasConfig } from './config.ts';
 import { rateLimitHeaders, type PolicyOutcome } from './headers.ts';
 import { chargesFor, type QuotaSubject, type RuleCharge } from './rules.ts';

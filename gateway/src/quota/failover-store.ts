@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { GatewayError } from '../server/errors.ts';
+import { GatewayError } from '../core/errors.ts';
 import type { BucketSpec, BucketTake, QuotaDecision, QuotaStore } from './types.ts';
 
 export type StoreFailureMode = 'fail_open' | 'fail_closed';

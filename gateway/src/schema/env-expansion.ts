@@ -3,7 +3,7 @@
 // the parsed YAML values (config/env.ts mapStrings), so an expanded value can never change the
 // document's structure.
 
-import { mapStrings, type TreePath } from '../config/env.ts';
+import { mapStrings, type TreePath } from '../core/env.ts';
 
 export interface ExpansionProblem {
   path: TreePath;

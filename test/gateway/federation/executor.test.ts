@@ -7,8 +7,8 @@ import pino from 'pino';
 import { ConfigError, defaultConfig } from '../../../gateway/src/config/load.ts';
 import { createFederationGateway, type OperationAuthorizer } from '../../../gateway/src/federation/gateway.ts';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
-import { createApolloServer } from '../../../gateway/src/server/apollo.ts';
-import type { RequestContext } from '../../../gateway/src/server/request-context.ts';
+import { createApolloServer } from '../../../gateway/src/federation/apollo-server.ts';
+import type { RequestContext } from '../../../gateway/src/core/request-context.ts';
 import { startMediaStack, type MediaStack } from '../../fixtures/executor/media.ts';
 import { composeForTest, postGraphQL, startBothExecutors } from '../../support/gateway.ts';
 

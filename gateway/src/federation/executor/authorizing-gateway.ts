@@ -1,6 +1,6 @@
 import type { GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getOperationAST } from 'graphql';
-import { completeAuthorized, type OperationAuthorizer } from './authorizer.ts';
+import { completeAuthorized, type OperationAuthorizer } from '../../authorization/hook.ts';
 import { wrapExecutor } from './wrap-executor.ts';
 
 /**

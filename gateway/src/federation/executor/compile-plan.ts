@@ -1,7 +1,7 @@
 import type { Operation } from '@apollo/federation-internals';
 import type { PlanNode, QueryPlan, QueryPlanSelectionNode, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { RequestContext } from '../../server/request-context.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import { flatRepresentation, type FlatRepresentation } from './representations.ts';
 import { compileRewrites, type CompiledRewrites } from './rewrites.ts';
 import type { TypeConditions } from './type-conditions.ts';

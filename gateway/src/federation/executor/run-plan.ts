@@ -1,7 +1,7 @@
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { ResponsePath } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { RequestContext } from '../../server/request-context.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import type { ConditionStep, FetchStep, Step } from './compile-plan.ts';
 import { deepMerge, hasOwn, type JsonObject } from './merge.ts';
 import { selectRepresentation, writeFlatRepresentation } from './representations.ts';

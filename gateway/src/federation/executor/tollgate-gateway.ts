@@ -9,9 +9,9 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { GraphQLError, getVariableValues } from 'graphql';
 import type { Logger } from 'pino';
-import { completeAuthorized, type OperationAuthorizer } from './authorizer.ts';
+import { completeAuthorized, type OperationAuthorizer } from '../../authorization/hook.ts';
 import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './loaded-supergraph.ts';
-import { LruCache } from '../../lib/lru.ts';
+import { LruCache } from '../../core/cache.ts';
 import type { JsonObject } from './merge.ts';
 import { prepareOperation, type PreparedOperation } from './prepare-operation.ts';
 import { runPlan, type PlanRun } from './run-plan.ts';
