@@ -20,6 +20,8 @@ export interface Prepared {
   args?: string[];
   env?: Record<string, string>;
   headers?: Record<string, string>;
+  /** Tollgate rows: run this checkout's gateway/src/cli.ts instead of the current tree's (baseline-ref.ts). */
+  root?: string;
   cleanup?: () => Promise<void>;
 }
 

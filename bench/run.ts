@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baselineRefRow, CURRENT_ROW, refRatioLine, refRatios, resolveBaselineRef, type BaselineRef } from './baseline-ref.ts';
 import { measureRow, type MeasureContext } from './lib/measure.ts';
 import { parseOptions, USAGE, type Options } from './lib/options.ts';
 import { installCleanupHandlers, stopAll } from './lib/processes.ts';
@@ -11,7 +12,7 @@ import { addRatios, header, table, writeJson } from './lib/report.ts';
 import type { RowResult } from './lib/result.ts';
 import { systemInfo } from './lib/system.ts';
 import { versions } from './lib/versions.ts';
-import { BASELINE, rows } from './rows.ts';
+import { BASELINE, rows as configuredRows, type Row } from './rows.ts';
 import { homeScreen } from './scenarios/home-screen.ts';
 import { standard } from './scenarios/standard.ts';
 
@@ -21,12 +22,17 @@ const resultsDir = join(repoRoot, 'bench/results');
 const log = (line: string) => console.error(line);
 
 installCleanupHandlers();
-const opts = validOptions();
+const { opts, baselineRef, rows } = validOptions();
 
 const sys = systemInfo();
 const measured = versions(repoRoot);
 const startedAt = new Date();
-console.log(`${header(sys, opts, measured)}\n`);
+console.log(header(sys, opts, measured));
+if (baselineRef) {
+  console.log(`${baselineRef.row} = ${baselineRef.commit.slice(0, 7)} "${baselineRef.subject}" (git worktree, current node_modules)`);
+  if (baselineRef.warning) console.log(baselineRef.warning);
+}
+console.log('');
 
 const runDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
 process.on('exit', () => rmSync(runDir, { recursive: true, force: true }));
@@ -70,15 +76,20 @@ try {
 
 addRatios(results, BASELINE);
 console.log(results.length > 0 ? table(results, BASELINE) : '(nothing measured)');
+const vsRef = baselineRef && refRatios(results, baselineRef);
+if (baselineRef && vsRef) {
+  console.log(`\n${refRatioLine(vsRef, baselineRef)}`);
+  if (baselineRef.warning) console.log(baselineRef.warning);
+}
 for (const s of skipped) console.log(`\nscenario ${s.scenario} skipped: ${s.reason}`);
 
 if (opts.save) {
   const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeJson(file, { startedAt, system: sys, versions: measured, options: { ...opts, only: opts.only && [...opts.only], queries: opts.queries && [...opts.queries] }, baseline: BASELINE, skipped, results });
+  writeJson(file, { startedAt, system: sys, versions: measured, options: { ...opts, only: opts.only && [...opts.only], queries: opts.queries && [...opts.queries] }, baseline: BASELINE, ...(baselineRef ? { baselineRef: { ...baselineRef, vsTollgate: vsRef } } : {}), skipped, results });
   console.log(`\nresults: ${file}`);
 }
 
-function validOptions(): Options {
+function validOptions(): { opts: Options; baselineRef: BaselineRef | null; rows: readonly Row[] } {
   const fail = (message: string): never => {
     console.error(`bench: ${message}\n${USAGE}`);
     process.exit(2);
@@ -93,11 +104,29 @@ function validOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
+  // The ref is resolved (the run refused if git doesn't know it) before anything starts.
+  let baselineRef: BaselineRef | null = null;
+  if (parsed.baselineRef !== null) {
+    try {
+      baselineRef = resolveBaselineRef(repoRoot, parsed.baselineRef);
+    } catch {
+      fail(`--baseline-ref ${parsed.baselineRef}: not a commit of this repository`);
+    }
+  }
+  // With --baseline-ref, `tollgate@REF` sits right after `tollgate` (table order = rows order).
+  const refRow = baselineRef && baselineRefRow(repoRoot, baselineRef);
+  const rows = refRow ? configuredRows.flatMap((r) => (r.name === CURRENT_ROW ? [r, refRow] : [r])) : configuredRows;
   const rowNames = rows.map((r) => r.name);
+  // `tollgate@X` is accepted by --only only as the --baseline-ref row, and that row is never left
+  // out silently: --baseline-ref with an --only that omits it would be a flag doing nothing.
+  const refRows = [...(parsed.only ?? [])].filter((name) => name.startsWith(`${CURRENT_ROW}@`) && !rowNames.includes(name));
+  if (refRows.length > 0) fail(`--only ${refRows.join(', ')}: a ${CURRENT_ROW}@REF row exists only as the --baseline-ref REF row${baselineRef ? ` (this run's is ${baselineRef.row})` : ''}`);
+  if (baselineRef && parsed.only && !parsed.only.has(baselineRef.row)) fail(`--baseline-ref ${baselineRef.ref}: --only must include ${baselineRef.row}`);
   const queryNames = scenarios.flatMap((s) => s.workloadNames);
   const unknownRows = [...(parsed.only ?? [])].filter((name) => !rowNames.includes(name));
   if (unknownRows.length > 0) fail(`--only: unknown ${unknownRows.join(', ')} (rows: ${rowNames.join(', ')})`);
   const unknownQueries = [...(parsed.queries ?? [])].filter((q) => !queryNames.includes(q));
   if (unknownQueries.length > 0) fail(`--query: unknown ${unknownQueries.join(', ')} (queries: ${queryNames.join(', ')})`);
-  return parsed;
+  return { opts: parsed, baselineRef, rows };
 }
+

@@ -42,7 +42,7 @@ if (parts.has('subgraphs')) {
   for (const [name, url] of Object.entries(subgraphs.urls)) console.log(`${name.padEnd(15)} subgraph  ${url}`);
   const jwks = await startDemoJwks({ host, port: DEMO_JWKS_PORT });
   stops.unshift(() => jwks.stop());
-  console.log(`demo-jwks       JWKS      ${jwks.url}   (npx tollgate token --sub u1 --scope orders:read)`);
+  console.log(`demo-jwks       JWKS      ${jwks.url}   (npm run token -- --sub u1 --scope orders:read)`);
 }
 
 if (parts.has('gateway')) {

@@ -12,6 +12,8 @@ export interface LaunchContext {
   /** Extra args/env from the row and its `prepare` hook. */
   args: string[];
   env: Record<string, string>;
+  /** Tollgate rows: another checkout to run the gateway from (the --baseline-ref worktree); null = this tree. */
+  tollgateRoot: string | null;
   /** Directory for --cpu-prof output, when this row is profiled. */
   cpuProfDir: string | null;
 }
@@ -32,15 +34,21 @@ export function launchSpec(kind: GatewayKind, ctx: LaunchContext): LaunchSpec {
 }
 
 const launchers: Record<GatewayKind, (ctx: LaunchContext) => LaunchSpec> = {
+  // Another checkout goes through gateways/tollgate-at.mjs, which does what bin/tollgate.mjs does
+  // (tsx's ESM register(), then import the CLI) for that checkout's gateway/src/cli.ts: same
+  // loader, same tsx, whatever bin/ looked like at that commit. Its cwd is that checkout, so tsx
+  // reads that checkout's tsconfig.json.
   tollgate: (ctx) => ({
     command: process.execPath,
     args: [
       ...nodeFlags(ctx),
-      join(ctx.repoRoot, 'bin/tollgate.mjs'),
+      ...(ctx.tollgateRoot === null
+        ? [join(ctx.repoRoot, 'bin/tollgate.mjs')]
+        : [fileURLToPath(new URL('../gateways/tollgate-at.mjs', import.meta.url)), join(ctx.tollgateRoot, 'gateway/src/cli.ts')]),
       'serve', '--supergraph', ctx.supergraphPath, '--port', String(ctx.port),
       ...ctx.args,
     ],
-    cwd: ctx.repoRoot,
+    cwd: ctx.tollgateRoot ?? ctx.repoRoot,
     env: gatewayEnv(ctx.env),
     graphqlUrl: `http://127.0.0.1:${ctx.port}/graphql`,
     healthUrl: `http://127.0.0.1:${ctx.port}/health`,

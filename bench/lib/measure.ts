@@ -51,6 +51,7 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
       port: await freePort(),
       args: [...(row.args ?? []), ...(prepared.args ?? [])],
       env: { ...row.env, ...prepared.env },
+      tollgateRoot: prepared.root ?? null,
       cpuProfDir: profiled ? join(ctx.cpuProfDir, row.name) : null,
     });
     const started = Date.now();

@@ -16,6 +16,8 @@ export interface Options {
   cpuProf: 'off' | 'tollgate' | 'all';
   /** Write bench/results/<timestamp>.json. Default true. */
   save: boolean;
+  /** --baseline-ref: a git ref whose Tollgate runs as an extra row `tollgate@REF`; null = none. */
+  baselineRef: string | null;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -28,6 +30,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --cpu-prof            write CPU profiles of tollgate rows to bench/results/profiles
   --cpu-prof-all        … of every gateway row (to see where the others spend time)
   --no-save             don't write the JSON result file
+  --baseline-ref <ref>  also run Tollgate as it was at git <ref> (a worktree), as row tollgate@<ref>,
+                        and print tollgate's req/s as a ratio of it (BENCH_BASELINE_REF)
 env BENCH_SUBGRAPH_CACHE=0 makes the standard subgraphs execute every request (default: cached)`;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
@@ -43,6 +47,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
       'cpu-prof': { type: 'boolean', default: false },
       'cpu-prof-all': { type: 'boolean', default: false },
       'no-save': { type: 'boolean', default: false },
+      'baseline-ref': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -57,7 +62,17 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
     queries: list(values.query ?? env['BENCH_QUERY']),
     cpuProf: values['cpu-prof-all'] === true ? 'all' : values['cpu-prof'] === true ? 'tollgate' : 'off',
     save: values['no-save'] !== true,
+    baselineRef: gitRef(values['baseline-ref'] ?? env['BENCH_BASELINE_REF']),
   };
+}
+
+// Only the shape is checked here; whether the ref exists is git's answer (bench/baseline-ref.ts).
+// A leading '-' would be read by git as an option, and whitespace can't be in a ref.
+function gitRef(raw: string | undefined): string | null {
+  const ref = raw?.trim();
+  if (ref === undefined || ref === '') return null;
+  if (ref.startsWith('-') || /\s/.test(ref)) throw new Error(`--baseline-ref: not a git ref: "${ref}"`);
+  return ref;
 }
 
 function positive(name: string, raw: string | undefined, fallback: number, zeroOk = false): number {

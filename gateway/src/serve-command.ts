@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, defaultConfig, loadConfigFile } from './config/load.ts';
+import { defaultConfig, loadConfigFile } from './config/load.ts';
+import { ConfigError } from './core/config-errors.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { startGateway } from './gateway.ts';
 import { SupergraphLoadError } from './federation/supergraph-source.ts';

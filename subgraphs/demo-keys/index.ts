@@ -1,5 +1,5 @@
 // The demo's token issuer, DEMO ONLY: a key pair kept in the repository so that `npm start` can
-// serve a JWKS and `tollgate token` can sign tokens the demo gateway accepts. Anyone can read the
+// serve a JWKS and `npm run token` can sign tokens the demo gateway accepts. Anyone can read the
 // private key in this folder: never configure it (or its JWKS) anywhere but the local demo.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -12,7 +12,7 @@ export const DEMO_ISSUER = 'urn:tollgate:demo';
 export const DEMO_AUDIENCE = 'tollgate-demo';
 export const DEMO_JWKS_PATH = '/.well-known/jwks.json';
 
-/** The private JWK `tollgate token` signs with by default. */
+/** The private JWK `npm run token` signs with (package.json's "token" script names it). */
 export const DEMO_PRIVATE_KEY_PATH = fileURLToPath(new URL('./demo-private.jwk.json', import.meta.url));
 const DEMO_JWKS_FILE = new URL('./jwks.json', import.meta.url);
 

@@ -2,7 +2,7 @@
 // configuration (gateway/gateway.yaml) accepts against the demo JWKS, and `me` resolves from it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
@@ -16,8 +16,14 @@ import { runProcess } from '../support/processes.ts';
 const TOLLGATE = ['bin/tollgate.mjs'];
 const DEMO_API_KEY = 'tg_demo_partner_0001';
 
+// `tollgate token` has no defaults of its own; the demo's key, iss and aud are the arguments of
+// package.json's "token" script. Reading them from there tests what `npm run token -- …` runs.
+const packageJson = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { token: string } };
+const [tsx, cli, command, ...DEMO_TOKEN_ARGS] = packageJson.scripts.token.split(' ');
+assert.deepEqual([tsx, cli, command], ['tsx', 'gateway/src/cli.ts', 'token']);
+
 async function mintToken(...args: string[]): Promise<string> {
-  const run = await runProcess(process.execPath, [...TOLLGATE, 'token', ...args]);
+  const run = await runProcess(process.execPath, [...TOLLGATE, 'token', ...DEMO_TOKEN_ARGS, ...args]);
   assert.equal(run.code, 0, run.stderr);
   const token = run.stdout.trim();
   assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'stdout is exactly one compact JWT');
@@ -42,11 +48,25 @@ describe('tollgate token', () => {
     assert.equal((claims.exp as number) - (claims.iat as number), 900);
     assert.equal(claims.tenant, 'acme');
     assert.equal(claims.level, 3);
-    assert.equal((await runProcess(process.execPath, [...TOLLGATE, 'token', '--expires-in', 'soon'])).code, 2);
-    assert.equal((await runProcess(process.execPath, [...TOLLGATE, 'token', '--bogus'])).code, 2);
+    assert.equal((await runProcess(process.execPath, [...TOLLGATE, 'token', ...DEMO_TOKEN_ARGS, '--expires-in', 'soon'])).code, 2);
+    assert.equal((await runProcess(process.execPath, [...TOLLGATE, 'token', ...DEMO_TOKEN_ARGS, '--bogus'])).code, 2);
     const missing = await runProcess(process.execPath, [...TOLLGATE, 'token', '--key', '/nonexistent/key.json']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /--key \/nonexistent\/key\.json: cannot read it \(ENOENT\)/);
+  });
+
+  test('without --key it exits 2 naming --key, with the usage; it has no demo defaults', async () => {
+    const run = await runProcess(process.execPath, [...TOLLGATE, 'token', '--sub', 'u1']);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '', 'no token');
+    assert.match(run.stderr, /tollgate token: --key FILE is required/);
+    assert.match(run.stderr, /usage: tollgate token --key FILE/);
+    // A key alone signs a token with no iss or aud: the demo's values come only from its script.
+    const keyOnly = await runProcess(process.execPath, [...TOLLGATE, 'token', '--key', 'subgraphs/demo-keys/demo-private.jwk.json']);
+    assert.equal(keyOnly.code, 0, keyOnly.stderr);
+    const claims = decodeJwt(keyOnly.stdout.trim());
+    assert.equal(claims.iss, undefined);
+    assert.equal(claims.aud, undefined);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeysConfig } from './config.ts';
-import type { Identity } from './identity.ts';
+import type { Identity } from '../core/identity.ts';
 
 interface StoredKey {
   digest: Buffer;

@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { AuthenticationUnavailableError, UnauthenticatedError } from '../core/errors.ts';
+import { authenticationUnavailable, unauthenticated as unauthenticatedError, type GatewayError } from '../core/errors.ts';
 import { ApiKeyVerifier } from './api-keys.ts';
 import type { AuthenticationConfig, JwtConfig } from './config.ts';
-import { identityHeaders, type Identity } from './identity.ts';
+import type { Identity } from '../core/identity.ts';
+import { identityHeaders } from './identity.ts';
 import { RemoteJwks } from './jwks-cache.ts';
 import { InvalidTokenError, JwtVerifier, KeysUnavailableError } from './jwt.ts';
 import type { KeySource } from './keys.ts';
@@ -23,7 +24,7 @@ export interface Authentication {
 }
 
 export interface Authenticator {
-  /** Stage 2 (identify). Throws UnauthenticatedError (401) or AuthenticationUnavailableError (503). */
+  /** Stage 2 (identify). Throws GatewayError UNAUTHENTICATED (401) or AUTHENTICATION_UNAVAILABLE (503). */
   identify(headers: IncomingHttpHeaders): Promise<Authentication>;
   /** JWKS fetch counters, by config label. */
   jwksStats(): Record<string, { fetches: number; failures: number; keys: number }>;
@@ -106,7 +107,7 @@ export async function createAuthenticator(config: AuthenticationConfig, options:
       }
       if (presentedKey !== undefined) {
         const identity = (apiKeys as ApiKeyVerifier).verify(presentedKey);
-        if (!identity) throw new UnauthenticatedError('Invalid API key', 'invalid_api_key', `ApiKey realm="${REALM}"`);
+        if (!identity) throw unauthenticatedError('Invalid API key', 'invalid_api_key', `ApiKey realm="${REALM}"`);
         return { identity, subgraphHeaders: headersOf(identity) };
       }
       if (bearer !== undefined && bearer.from !== 'malformed') {
@@ -118,7 +119,7 @@ export async function createAuthenticator(config: AuthenticationConfig, options:
           if (error instanceof InvalidTokenError) throw invalidToken(error);
           if (error instanceof KeysUnavailableError) {
             logger.debug({ cause: error.message }, 'token refused: its signing keys are unavailable');
-            throw new AuthenticationUnavailableError();
+            throw authenticationUnavailable();
           }
           throw error;
         }
@@ -132,7 +133,7 @@ export async function createAuthenticator(config: AuthenticationConfig, options:
         };
       }
       if (config.required) {
-        throw new UnauthenticatedError(
+        throw unauthenticatedError(
           `Authentication required: send ${describeMissing}`,
           'missing',
           jwt ? `Bearer realm="${REALM}"` : `ApiKey realm="${REALM}"`,
@@ -149,17 +150,17 @@ export async function createAuthenticator(config: AuthenticationConfig, options:
   };
 }
 
-function invalidToken(error: InvalidTokenError): UnauthenticatedError {
+function invalidToken(error: InvalidTokenError): GatewayError {
   const description = error.message.replace(/["\\]/g, '');
-  return new UnauthenticatedError(
+  return unauthenticatedError(
     error.message,
     error.reason,
     `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`,
   );
 }
 
-function unauthenticated(reason: string, message: string): UnauthenticatedError {
-  return new UnauthenticatedError(message, reason, `Bearer realm="${REALM}", error="invalid_request"`);
+function unauthenticated(reason: string, message: string): GatewayError {
+  return unauthenticatedError(message, reason, `Bearer realm="${REALM}", error="invalid_request"`);
 }
 
 /**

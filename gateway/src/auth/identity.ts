@@ -1,21 +1,6 @@
+import type { Identity } from '../core/identity.ts';
 import type { SubgraphHeadersConfig } from './config.ts';
 
-/**
- * Who is calling, as verified by stage 2. Made from a JWT or an API key; anonymous requests have
- * none (`RequestContext.identity` is undefined). Never holds the credential itself.
- */
-export interface Identity {
-  readonly method: 'jwt' | 'api_key';
-  /** The token's `sub`; undefined for API keys and tokens without `sub`. */
-  readonly subject: string | undefined;
-  /** The token's client id claim (or `azp`), or the API key's client_id. */
-  readonly clientId: string | undefined;
-  readonly scopes: ReadonlySet<string>;
-  /** The API key's client profile (stage 3 input). */
-  readonly profile: string | undefined;
-  /** The claims named in `authentication.jwt.forward_claims` that the token carries. */
-  readonly claims: Readonly<Record<string, unknown>>;
-}
 
 /**
  * The gateway-owned headers every subgraph request of this identity carries. Subgraphs get only

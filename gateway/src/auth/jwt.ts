@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { JwtConfig } from './config.ts';
-import type { Identity } from './identity.ts';
+import type { Identity } from '../core/identity.ts';
 import { KeySetUnavailableError, type KeySource, type VerificationKey } from './keys.ts';
 import { ExpiringLru } from './lru.ts';
 

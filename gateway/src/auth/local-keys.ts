@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';
-import { ConfigError } from '../config/load.ts';
+import { ConfigError } from '../core/config-errors.ts';
 import type { LocalKeyConfig } from './config.ts';
 import { isPublicSigningJwk, JwkKey, jwkFitsAlgorithm, publicJwk, SecretKey, type KeySource, type VerificationKey } from './keys.ts';
 

@@ -1,22 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { importJWK, importPKCS8, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { DEMO_AUDIENCE, DEMO_ISSUER, DEMO_PRIVATE_KEY_PATH } from '../../../subgraphs/demo-keys/index.ts';
 
-const USAGE = `usage: tollgate token [--sub ID] [--scope SCOPE]... [--client ID] [--expires-in 1h]
-                      [--iss ISS] [--aud AUD] [--claim NAME=VALUE]... [--key FILE] [--kid KID] [--alg ALG]
+// The command knows no key, issuer or audience of its own: product code must not depend on the
+// demo (subgraphs/demo-keys). The demo passes its key, iss and aud in package.json's "token" script.
+const USAGE = `usage: tollgate token --key FILE [--iss ISS] [--aud AUD] [--sub ID] [--scope SCOPE]... [--client ID]
+                      [--expires-in 1h] [--claim NAME=VALUE]... [--kid KID] [--alg ALG]
 
-Prints a signed JWT on stdout. Without --key it is signed with the demo key
-(subgraphs/demo-keys, DEMO ONLY), with the iss and aud the demo gateway accepts.
+Prints a JWT signed with --key on stdout. For the demo, \`npm run token -- --sub u1\` passes the
+demo key (subgraphs/demo-keys, DEMO ONLY) and the iss and aud the demo gateway accepts.
 
+  --key FILE          signing key, required: a private JWK (JSON) or a PKCS#8 PEM
+  --iss ISS           issuer (iss); none when omitted
+  --aud AUD           audience (aud); none when omitted
   --sub ID            subject (sub); the demo's \`me\` reads it (demo users u1..u5, u1 is alice)
   --scope SCOPE       scopes, repeatable or space-separated: --scope "orders:read profile"
   --client ID         client id (client_id claim)
   --expires-in DUR    lifetime: 3600, 90s, 15m, 1h, 1d (default 1h)
-  --iss ISS           issuer (default ${DEMO_ISSUER})
-  --aud AUD           audience (default ${DEMO_AUDIENCE})
   --claim NAME=VALUE  another claim, repeatable; VALUE is read as JSON when it is JSON
-  --key FILE          signing key: a private JWK (JSON) or a PKCS#8 PEM (default the demo key)
   --kid KID           kid header (default the JWK's kid)
   --alg ALG           algorithm (default the JWK's alg, else RS256)`;
 
@@ -52,6 +53,12 @@ export async function runTokenCommand(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // No default key: signing with a key anyone can read would be a silent footgun outside the demo.
+  const keyPath = values.key;
+  if (keyPath === undefined) {
+    console.error(`tollgate token: --key FILE is required (the private key to sign with)\n${USAGE}`);
+    return 2;
+  }
   const lifetime = parseDuration(values['expires-in'] ?? '1h');
   if (lifetime === undefined) {
     console.error(`tollgate token: --expires-in must be seconds or a duration like 90s, 15m, 1h, 1d; got "${values['expires-in']}"`);
@@ -71,7 +78,6 @@ export async function runTokenCommand(argv: string[]): Promise<number> {
   if (values.client !== undefined) claims.client_id = values.client;
 
   let signingKey: { key: CryptoKey | Uint8Array; alg: string; kid: string | undefined };
-  const keyPath = values.key ?? DEMO_PRIVATE_KEY_PATH;
   try {
     signingKey = await loadSigningKey(keyPath, values.alg, values.kid);
   } catch (error) {
@@ -81,11 +87,10 @@ export async function runTokenCommand(argv: string[]): Promise<number> {
 
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: signingKey.alg, typ: 'JWT', ...(signingKey.kid ? { kid: signingKey.kid } : {}) })
-    .setIssuer(values.iss ?? DEMO_ISSUER)
-    .setAudience(values.aud ?? DEMO_AUDIENCE)
-    .setIssuedAt(now)
-    .setExpirationTime(now + lifetime);
+    .setProtectedHeader({ alg: signingKey.alg, typ: 'JWT', ...(signingKey.kid ? { kid: signingKey.kid } : {}) });
+  if (values.iss !== undefined) jwt.setIssuer(values.iss);
+  if (values.aud !== undefined) jwt.setAudience(values.aud);
+  jwt.setIssuedAt(now).setExpirationTime(now + lifetime);
   if (values.sub !== undefined) jwt.setSubject(values.sub);
   console.log(await jwt.sign(signingKey.key));
   return 0;

@@ -28,7 +28,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { Identity } from '../auth/identity.ts';
+import type { Identity } from '../core/identity.ts';
 
 /**
  * Field-level authorization from the supergraph's `@authenticated` and `@requiresScopes`

@@ -1,14 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { ConfigError, describeConfigIssues } from '../core/config-errors.ts';
 import { expandEnvDeep, MissingEnvVarError } from '../core/env.ts';
 import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './schema.ts';
-
-/** A config problem that stops start-up; the message names the file and the key. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 export interface LoadedConfig {
   config: GatewayConfig;
@@ -42,20 +37,10 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
     throw error;
   }
   const result = gatewayConfigSchema.safeParse(expanded);
-  if (!result.success) throw new ConfigError(`${source}: invalid configuration\n${formatIssues(result.error.issues)}`);
+  if (!result.success) throw new ConfigError(`${source}: invalid configuration\n${describeConfigIssues(result.error.issues, expanded, gatewayConfigSchema).map((line) => `  - ${line}`).join('\n')}`);
   return result.data;
 }
 
 export function defaultConfig(overrides: GatewayConfigInput): GatewayConfig {
   return parseConfig(overrides, {}, 'defaults');
-}
-
-function formatIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .flatMap((issue) => {
-      const path = issue.path.map(String);
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `  - ${[...path, key].join('.')}: unknown key`);
-      return [`  - ${path.join('.') || '(root)'}: ${issue.message}`];
-    })
-    .join('\n');
 }

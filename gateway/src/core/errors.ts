@@ -1,71 +1,117 @@
-/**
- * One error class per failure class a stage can end a request with. Each carries the HTTP status
- * (GraphQL-over-HTTP) and the stable `extensions.code` clients switch on; stage 7 renders them.
- */
+// The error registry: every `extensions.code` Tollgate answers with, its HTTP status and what it
+// means, in one table. Stages end a request by throwing a GatewayError with one of these codes;
+// stage 7 renders it. Codes the GraphQL layer puts into a response body (validation, subgraph
+// failures) are listed too, so the README's error table and clients have one source.
+// test/gateway/core/errors.test.ts checks that README.md documents every code.
+
+export interface ErrorSpec {
+  /** HTTP status of a response that ends with this error; 200 for errors carried beside data. */
+  readonly status: number;
+  /** Which stage (or layer) raises it. */
+  readonly stage: string;
+  /** What it means, for the README and for operators. */
+  readonly meaning: string;
+}
+
+export const ERROR_CODES = {
+  // Stage 1 (http): refused before any GraphQL work.
+  METHOD_NOT_ALLOWED: { status: 405, stage: 'http', meaning: 'not GET or POST (`Allow: GET, POST`)' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, stage: 'http', meaning: 'POST without `content-type: application/json`, or GET with a non-JSON content type' },
+  PAYLOAD_TOO_LARGE: { status: 413, stage: 'http', meaning: 'body over `limits.http_max_request_bytes`' },
+  BAD_REQUEST: { status: 400, stage: 'http / document', meaning: 'malformed GraphQL-over-HTTP request (JSON, fields, CSRF, no query)' },
+  NOT_ACCEPTABLE: { status: 406, stage: 'http', meaning: '`accept` allows neither JSON media type' },
+  NOT_FOUND: { status: 404, stage: 'http', meaning: 'no route at this path' },
+  SERVICE_UNAVAILABLE: { status: 503, stage: 'http', meaning: 'no supergraph loaded yet (`Retry-After`)' },
+  // Stage 2 (identify).
+  UNAUTHENTICATED: { status: 401, stage: 'identify', meaning: 'missing (when required) or invalid credential; `extensions.reason` says which check failed' },
+  AUTHENTICATION_UNAVAILABLE: { status: 503, stage: 'identify', meaning: "the token's signing keys cannot be fetched" },
+  // Stage 4 (document, cost).
+  GRAPHQL_PARSE_FAILED: { status: 400, stage: 'document', meaning: 'the document does not parse (or has more than `limits.parser_max_tokens` tokens)' },
+  GRAPHQL_VALIDATION_FAILED: { status: 400, stage: 'document', meaning: 'the document is not valid against the API schema' },
+  OPERATION_RESOLUTION_FAILURE: { status: 400, stage: 'document', meaning: 'unknown `operationName`, or several operations and none named' },
+  PERSISTED_QUERY_NOT_FOUND: { status: 200, stage: 'document', meaning: 'APQ hash not registered: send the query with its hash' },
+  COST_ESTIMATED_TOO_EXPENSIVE: { status: 400, stage: 'document', meaning: 'estimated cost over `demand_control...max`; `extensions.cost`' },
+  COST_QUERY_PARSE_FAILURE: { status: 400, stage: 'document', meaning: 'a valid operation that cannot be costed (e.g. `@listSize(requireOneSlicingArgument)`)' },
+  // Stage 5 (admit).
+  RATE_LIMITED: { status: 429, stage: 'admit', meaning: 'a quota refused: `Retry-After`, `RateLimit*` headers' },
+  COST_EXCEEDS_QUOTA: { status: 400, stage: 'admit', meaning: 'the estimate is larger than the whole cost budget: no wait makes it fit (no `Retry-After`)' },
+  QUOTA_STORE_UNAVAILABLE: { status: 503, stage: 'admit', meaning: 'Redis failing under `quotas.on_store_failure: fail_closed`' },
+  // Stage 6 (execute): in the body, beside whatever data the rest of the operation produced.
+  BAD_USER_INPUT: { status: 400, stage: 'execute', meaning: 'variables do not match their declared types' },
+  FORBIDDEN: { status: 200, stage: 'execute', meaning: 'a field the caller may not see (`@authenticated`, `@requiresScopes`); it reads null' },
+  SUBGRAPH_TIMEOUT: { status: 200, stage: 'execute', meaning: 'a subgraph did not answer within `traffic_shaping...timeout_ms`' },
+  SUBGRAPH_UNAVAILABLE: { status: 200, stage: 'execute', meaning: 'a subgraph could not be reached' },
+  SUBGRAPH_HTTP_ERROR: { status: 200, stage: 'execute', meaning: 'a subgraph answered a non-2xx status without a GraphQL body' },
+  SUBGRAPH_BAD_RESPONSE: { status: 200, stage: 'execute', meaning: 'a subgraph answered something that is not a GraphQL response' },
+  // Anywhere.
+  INTERNAL_SERVER_ERROR: { status: 500, stage: 'any', meaning: 'a bug: the client gets this, the log gets the detail' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface GatewayErrorOptions {
+  /** Response headers this error adds (`Retry-After`, `WWW-Authenticate`, `Allow`). */
+  headers?: Record<string, string>;
+  /** More `extensions` beside `code`. */
+  extensions?: Record<string, unknown>;
+  /** A status other than the registry's (the same code means the same thing with another status). */
+  status?: number;
+}
+
+/** A request ended by a stage: the code from the registry, its status, a message for the client. */
 export class GatewayError extends Error {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly extensions: Record<string, unknown>;
+
   constructor(
+    readonly code: ErrorCode,
     message: string,
-    readonly code: string,
-    readonly status: number,
-    readonly headers: Record<string, string> = {},
-    readonly extensions: Record<string, unknown> = {},
+    options: GatewayErrorOptions = {},
   ) {
     super(message);
+    this.status = options.status ?? ERROR_CODES[code].status;
+    this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
   }
 }
 
-export class BadRequestError extends GatewayError {
-  constructor(message: string) {
-    super(message, 'BAD_REQUEST', 400);
-  }
+export function badRequest(message: string, options?: GatewayErrorOptions): GatewayError {
+  return new GatewayError('BAD_REQUEST', message, options);
 }
 
-export class PayloadTooLargeError extends GatewayError {
-  constructor(limit: number) {
-    super(`Request body is larger than the limit of ${limit} bytes`, 'PAYLOAD_TOO_LARGE', 413);
-  }
+export function payloadTooLarge(limit: number): GatewayError {
+  return new GatewayError('PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${limit} bytes`);
 }
 
-export class MethodNotAllowedError extends GatewayError {
-  constructor() {
-    super('GraphQL requests must use GET or POST', 'METHOD_NOT_ALLOWED', 405, { allow: 'GET, POST' });
-  }
+export function methodNotAllowed(): GatewayError {
+  return new GatewayError('METHOD_NOT_ALLOWED', 'GraphQL requests must use GET or POST', { headers: { allow: 'GET, POST' } });
 }
 
-export class UnsupportedMediaTypeError extends GatewayError {
-  constructor() {
-    super('POST requests must have content-type application/json', 'UNSUPPORTED_MEDIA_TYPE', 415);
-  }
+export function unsupportedMediaType(message = 'POST requests must have content-type application/json'): GatewayError {
+  return new GatewayError('UNSUPPORTED_MEDIA_TYPE', message);
 }
 
-export class NotReadyError extends GatewayError {
-  constructor() {
-    super('The gateway has no supergraph loaded yet', 'SERVICE_UNAVAILABLE', 503, { 'retry-after': '1' });
-  }
+export function notReady(): GatewayError {
+  return new GatewayError('SERVICE_UNAVAILABLE', 'The gateway has no supergraph loaded yet', { headers: { 'retry-after': '1' } });
 }
 
 /** Anything unexpected: the client sees a stable code, the log gets the detail. */
-export class InternalError extends GatewayError {
-  constructor() {
-    super('Internal server error', 'INTERNAL_SERVER_ERROR', 500);
-  }
+export function internalError(): GatewayError {
+  return new GatewayError('INTERNAL_SERVER_ERROR', 'Internal server error');
 }
 
 /**
  * Stage 2: a missing (when required) or invalid credential. 401 with a `WWW-Authenticate`
  * challenge (RFC 6750); `extensions.reason` says which check failed, never echoing the credential.
  */
-export class UnauthenticatedError extends GatewayError {
-  constructor(message: string, reason: string, challenge: string) {
-    super(message, 'UNAUTHENTICATED', 401, { 'www-authenticate': challenge }, { reason });
-  }
+export function unauthenticated(message: string, reason: string, challenge: string): GatewayError {
+  return new GatewayError('UNAUTHENTICATED', message, { headers: { 'www-authenticate': challenge }, extensions: { reason } });
 }
 
 /** Stage 2: a token's keys cannot be had (its JWKS never fetched and unreachable now). */
-export class AuthenticationUnavailableError extends GatewayError {
-  constructor() {
-    super('Cannot verify the token right now: its signing keys are unavailable', 'AUTHENTICATION_UNAVAILABLE', 503, {
-      'retry-after': '5',
-    });
-  }
+export function authenticationUnavailable(): GatewayError {
+  return new GatewayError('AUTHENTICATION_UNAVAILABLE', 'Cannot verify the token right now: its signing keys are unavailable', {
+    headers: { 'retry-after': '5' },
+  });
 }

@@ -1,23 +1,25 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Identity } from '../auth/identity.ts';
-import type { CostSettlement } from '../cost/settlement.ts';
+import type { Identity } from './identity.ts';
 
 /**
- * What one request carries from stage to stage and into the subgraph data source
- * (it is Apollo Server's contextValue). Later stages add the verified identity here.
+ * What one request carries from stage to stage and into execution (Apollo Server's contextValue).
+ * Built by the pipeline after stage 3; every field is set by the gateway, never copied from the
+ * client.
  */
 export interface RequestContext {
-  requestId: string;
-  incomingHeaders: IncomingHttpHeaders;
-  /** Headers every subgraph fetch of this request sends, set by the gateway, never copied from the client. */
-  subgraphHeaders: Record<string, string>;
+  readonly requestId: string;
   /** Stage 2's verified caller; undefined when anonymous. */
-  identity?: Identity;
+  readonly identity: Identity | undefined;
+  /** Stage 3's client profile (`anonymous`, `default`, or an API key's / token's profile). */
+  readonly profile: string;
+  /** The subgraph view of this request: what the data source needs, nothing more. */
+  readonly subgraph: SubgraphRequest;
+}
+
+/** What a subgraph fetch needs of the request it serves. */
+export interface SubgraphRequest {
   /**
-   * Set when some subgraphs get more than `subgraphHeaders` (the raw token, for subgraphs listed in
-   * `authentication.forward_authorization`): the data source sends `subgraphHeadersFor(name)` instead.
+   * The headers every fetch to `subgraph` sends: the verified identity, the request id, and the
+   * raw token only for subgraphs in `authentication.forward_authorization`.
    */
-  subgraphHeadersFor?: (subgraph: string) => Readonly<Record<string, string>>;
-  /** Stages 4–5's cost of this request, settled once the response is known (server/cost-plugin.ts). */
-  cost?: CostSettlement;
+  headersFor(subgraph: string): Readonly<Record<string, string>>;
 }

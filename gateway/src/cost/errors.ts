@@ -11,11 +11,9 @@ export class CostEstimatedTooExpensiveError extends GatewayError {
     readonly max: number,
   ) {
     super(
-      `Query estimated cost ${estimated} exceeded configured maximum ${max}`,
       'COST_ESTIMATED_TOO_EXPENSIVE',
-      400,
-      {},
-      { cost: { estimated, max } },
+      `Query estimated cost ${estimated} exceeded configured maximum ${max}`,
+      { extensions: { cost: { estimated, max } } },
     );
   }
 }
@@ -27,6 +25,6 @@ export class CostEstimatedTooExpensiveError extends GatewayError {
  */
 export class CostQueryError extends GatewayError {
   constructor(message: string) {
-    super(message, 'COST_QUERY_PARSE_FAILURE', 400);
+    super('COST_QUERY_PARSE_FAILURE', message);
   }
 }

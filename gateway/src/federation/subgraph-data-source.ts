@@ -3,14 +3,14 @@ import { GraphQLError } from 'graphql';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { SubgraphTraffic } from './config.ts';
-import type { RequestContext } from '../core/request-context.ts';
+import type { SubgraphRequest } from '../core/request-context.ts';
 
 /**
  * Sends one query-plan fetch to one subgraph over a pooled keep-alive connection (undici Pool).
  * Replaces Apollo's RemoteGraphQLDataSource, which builds a node-fetch Request per call.
  * Network failures become GraphQL errors with stable codes and no hostnames in the message.
  */
-export class SubgraphDataSource implements GraphQLDataSource<RequestContext> {
+export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: SubgraphRequest }> {
   private readonly path: string;
 
   constructor(
@@ -23,22 +23,23 @@ export class SubgraphDataSource implements GraphQLDataSource<RequestContext> {
     this.path = parsed.pathname + parsed.search;
   }
 
-  async process(options: GraphQLDataSourceProcessOptions<RequestContext>): Promise<GatewayGraphQLResponse> {
+  async process(options: GraphQLDataSourceProcessOptions<{ subgraph?: SubgraphRequest }>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     const body = JSON.stringify({
       query: request.query,
       variables: request.variables,
       operationName: request.operationName,
     });
-    return this.send(body, options.context as Partial<RequestContext>);
+    return this.send(body, options.context.subgraph);
   }
 
   /**
    * Posts an already serialized GraphQL request body: Tollgate's executor builds bodies from
-   * cached pieces, Apollo's goes through process() above. Both end here.
+   * cached pieces, Apollo's goes through process() above. Both end here. `request` is undefined
+   * only for fetches made outside a client request (none today).
    */
-  async send(body: string, context: Partial<RequestContext>): Promise<GatewayGraphQLResponse> {
-    const extra = context.subgraphHeadersFor ? context.subgraphHeadersFor(this.name) : context.subgraphHeaders;
+  async send(body: string, request: SubgraphRequest | undefined): Promise<GatewayGraphQLResponse> {
+    const extra = request?.headersFor(this.name);
     const headers = extra ? { ...BASE_HEADERS, ...extra } : BASE_HEADERS;
     let status: number;
     let contentType: string;

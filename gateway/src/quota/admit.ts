@@ -6,9 +6,9 @@ import type { QuotaDecision, QuotaStore } from './types.ts';
 
 export class RateLimitedError extends GatewayError {
   constructor(policy: string, retryAfterS: number, headers: Record<string, string>) {
-    super(`Rate limit exceeded (policy "${policy}"); retry after ${retryAfterS} s`, 'RATE_LIMITED', 429, headers, {
-      policy,
-      retryAfter: retryAfterS,
+    super('RATE_LIMITED', `Rate limit exceeded (policy "${policy}"); retry after ${retryAfterS} s`, {
+      headers,
+      extensions: { policy, retryAfter: retryAfterS },
     });
   }
 }

@@ -6,7 +6,7 @@ export type StoreFailureMode = 'fail_open' | 'fail_closed';
 
 export class QuotaStoreUnavailableError extends GatewayError {
   constructor() {
-    super('Rate limiting is unavailable; try again shortly', 'QUOTA_STORE_UNAVAILABLE', 503, { 'retry-after': '1' });
+    super('QUOTA_STORE_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly', { headers: { 'retry-after': '1' } });
   }
 }
 

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Identity } from '../auth/identity.ts';
+import type { Identity } from '../core/identity.ts';
 import { Admission, type Admitted } from './admit.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import type { QuotasConfig, RedisConfig } from './config.ts';

@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { describeConfigIssues, keyPath } from '../core/config-errors.ts';
 import { expandVariables } from './env-expansion.ts';
 import {
   optsInToFederation2,
@@ -132,14 +133,6 @@ const SupergraphShape = z.strictObject({
 });
 
 /** Allowed keys per level, for "unknown key" messages (taken from the shapes above, not repeated). */
-function allowedKeysAt(path: PropertyKey[]): string[] {
-  if (path.length === 0) return Object.keys(SupergraphShape.shape);
-  if (path.length === 2 && path[0] === 'subgraphs') return Object.keys(SubgraphShape.shape);
-  if (path.length === 3 && path[2] === 'schema') {
-    return Object.keys(SchemaSourceShape.shape).filter((key) => key !== 'graphref' && key !== 'subgraph');
-  }
-  return [];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -187,7 +180,7 @@ export async function loadSupergraphConfig(path: string, options: LoadOptions = 
   const parsed = SupergraphShape.safeParse(expanded.value);
   if (!parsed.success) {
     throw new SupergraphConfigError(
-      parsed.error.issues.flatMap((issue) => describeIssue(issue, expanded.value)).map((line) => `${shown}: ${line}`),
+      describeConfigIssues(parsed.error.issues, expanded.value, SupergraphShape, { hiddenKeys: ['graphref', 'subgraph'] }).map((line) => `${shown}: ${line}`),
     );
   }
 
@@ -304,47 +297,6 @@ async function resolveOne(
 
 // ---------------------------------------------------------------------------------------------
 // Messages
-
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
-  const at = keyPath(issue.path);
-  if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedKeysAt(issue.path);
-    const hint = allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
-    return issue.keys.map((key) => `${keyPath([...issue.path, key])}: unknown key${hint}`);
-  }
-  if (issue.code === 'invalid_type') {
-    const actual = valueAt(input, issue.path);
-    if (actual === undefined) return [`${at || '(top level)'}: required`];
-    return [`${at || '(top level)'}: expected ${describeExpected(issue.expected)}, got ${describeValue(actual)}`];
-  }
-  return [`${at || '(top level)'}: ${issue.message}`];
-}
-
-function describeExpected(expected: string): string {
-  if (expected === 'object' || expected === 'record') return 'a mapping';
-  if (expected === 'array') return 'a list';
-  return `a ${expected}`;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let node = input;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return node;
-}
-
-function keyPath(path: PropertyKey[]): string {
-  return path.map(String).join('.');
-}
 
 function isHttpUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;

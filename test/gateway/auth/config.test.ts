@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfigFile, parseConfig } from '../../../gateway/src/config/load.ts';
+import { ConfigError } from '../../../gateway/src/core/config-errors.ts';
+import { loadConfigFile, parseConfig } from '../../../gateway/src/config/load.ts';
 
 const base = { supergraph: { file: 'supergraph.graphql' } };
 const jwks = (source: Record<string, unknown>) => ({ ...base, authentication: { jwt: { jwks: [{ url: 'https://idp.example/jwks', ...source }] } } });

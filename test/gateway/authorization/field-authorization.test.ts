@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, print, type DocumentNode } from 'graphql';
 import { createOperationAuthorizer, fillUnauthorizedNulls, type OperationAuthorization } from '../../../gateway/src/authorization/field-authorization.ts';
-import type { Identity } from '../../../gateway/src/auth/identity.ts';
+import type { Identity } from '../../../gateway/src/core/identity.ts';
 import { composeForTest } from '../../support/gateway.ts';
 
 const FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated", "@requiresScopes"])';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfigFile, parseConfig } from '../../../gateway/src/config/load.ts';
+import { ConfigError } from '../../../gateway/src/core/config-errors.ts';
+import { loadConfigFile, parseConfig } from '../../../gateway/src/config/load.ts';
 
 async function configFile(yaml: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-config-'));

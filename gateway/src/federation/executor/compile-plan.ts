@@ -1,7 +1,7 @@
 import type { Operation } from '@apollo/federation-internals';
 import type { PlanNode, QueryPlan, QueryPlanSelectionNode, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { RequestContext } from '../../core/request-context.ts';
+import type { SubgraphRequest } from '../../core/request-context.ts';
 import { flatRepresentation, type FlatRepresentation } from './representations.ts';
 import { compileRewrites, type CompiledRewrites } from './rewrites.ts';
 import type { TypeConditions } from './type-conditions.ts';
@@ -9,7 +9,7 @@ import { UnsupportedPlanError } from './unsupported.ts';
 
 /** What the executor needs of a subgraph: post a serialized GraphQL request, get the parsed answer. */
 export interface SubgraphSender {
-  send(body: string, context: Partial<RequestContext>): Promise<GatewayGraphQLResponse>;
+  send(body: string, request: SubgraphRequest | undefined): Promise<GatewayGraphQLResponse>;
 }
 
 /** A query plan with everything that does not depend on the request worked out once. */

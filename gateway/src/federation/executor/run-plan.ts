@@ -188,8 +188,8 @@ async function send(
   body: string,
   clientErrors: (errors: readonly GraphQLFormattedError[]) => GraphQLError[],
 ): Promise<JsonObject | null | undefined> {
-  const context = run.requestContext.context as Partial<RequestContext>;
-  const response: GatewayGraphQLResponse = await (step.sender as NonNullable<FetchStep['sender']>).send(body, context);
+  const subgraphRequest = (run.requestContext.context as Partial<RequestContext>).subgraph;
+  const response: GatewayGraphQLResponse = await (step.sender as NonNullable<FetchStep['sender']>).send(body, subgraphRequest);
   if (response.errors) {
     run.errors.push(...clientErrors(response.errors));
     if (!response.extensions?.['ftv1']) {
