@@ -18,6 +18,20 @@ describe('bench options', () => {
     assert.deepEqual([...(o.only ?? [])], ['tollgate', 'apollo-gateway']);
   });
 
+  it('--baseline-ref: off by default, flag beats BENCH_BASELINE_REF, not an option-looking ref', () => {
+    const none = parseOptions([], {});
+    assert.ok(none !== 'help');
+    assert.equal(none.baselineRef, null);
+    const fromEnv = parseOptions([], { BENCH_BASELINE_REF: 'a84bc5f' });
+    assert.ok(fromEnv !== 'help');
+    assert.equal(fromEnv.baselineRef, 'a84bc5f');
+    const fromFlag = parseOptions(['--baseline-ref', ' HEAD~3 '], { BENCH_BASELINE_REF: 'a84bc5f' });
+    assert.ok(fromFlag !== 'help');
+    assert.equal(fromFlag.baselineRef, 'HEAD~3');
+    assert.throws(() => parseOptions(['--baseline-ref=--output=x'], {}), /--baseline-ref/);
+    assert.throws(() => parseOptions(['--baseline-ref', 'a b'], {}), /--baseline-ref/);
+  });
+
   it('rejects nonsense numbers and unknown flags', () => {
     assert.throws(() => parseOptions(['--duration', '0'], {}), /--duration/);
     assert.throws(() => parseOptions(['--connections', 'x'], {}), /--connections/);
