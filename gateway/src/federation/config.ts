@@ -49,7 +49,9 @@ export function trafficFor(config: TrafficShapingConfig, subgraph: string): Subg
 /**
  * `executor`: what runs the query plans. `tollgate` (default) is Tollgate's own executor, which
  * caches everything derivable per operation and falls back to Apollo's for plan shapes it does not
- * run (@defer, subscriptions, @fromContext); `apollo` is @apollo/gateway's stock executor.
+ * run (subscriptions; also @defer and @fromContext plans, which today's planner settings and
+ * supergraph loading never produce), counted in FederationGateway.executorStats; `apollo` is
+ * @apollo/gateway's stock executor.
  */
 export const executorConfigSchema = z.enum(['tollgate', 'apollo']).default('tollgate');
 

@@ -1,10 +1,12 @@
 import { ApolloGateway, type ServiceEndpointDefinition } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import type { DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { trafficFor } from './config.ts';
 import type { OperationAuthorizer } from '../authorization/hook.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
+import { ExecutorStats } from './executor/executor-stats.ts';
 import { TollgateGateway } from './executor/tollgate-gateway.ts';
 import { requireResolvedOperation } from './executor/wrap-executor.ts';
 import { SubgraphDataSource, SubgraphPools } from './subgraph-data-source.ts';
@@ -16,16 +18,21 @@ export interface FederationGateway {
   gateway: GatewayInterface;
   /** Closes the subgraph connection pools. */
   close(): Promise<void>;
+  /** Operations run by Tollgate's executor and by its @apollo/gateway fallback; undefined for `executor: apollo`. */
+  executorStats: ExecutorStats | undefined;
 }
+
+/** The supergraph SDL, or the SDL with its parsed document (Tollgate's executor builds from the document). */
+export type SupergraphInput = string | { sdl: string; document: DocumentNode };
 
 export interface FederationGatewayOptions {
   /** Field-level authorization: may swap the document before it is planned (both executors). */
   authorize?: OperationAuthorizer;
 }
 
-/** A federation gateway over a fixed supergraph SDL, fetching through Tollgate's pooled data source. */
+/** A federation gateway over a fixed supergraph, fetching through Tollgate's pooled data source. */
 export function createFederationGateway(
-  supergraphSdl: string,
+  input: SupergraphInput,
   config: GatewayConfig,
   logger: Logger,
   options: FederationGatewayOptions = {},
@@ -38,16 +45,20 @@ export function createFederationGateway(
     return new SubgraphDataSource(name, target, pools.get(target, traffic), traffic);
   };
   const close = () => pools.close();
+  const supergraph = typeof input === 'string' ? { sdl: input } : input;
   if (config.executor === 'tollgate') {
+    const executorStats = new ExecutorStats();
     const gateway = new TollgateGateway({
-      supergraphSdl,
+      supergraph,
+      stats: executorStats,
       buildService,
       logger: logger.child({ component: 'tollgate-executor' }),
       authorize: options.authorize,
     });
-    return { gateway: requireResolvedOperation(gateway), close };
+    return { gateway: requireResolvedOperation(gateway), close, executorStats };
   }
-  const apollo = new ApolloGateway({ supergraphSdl, logger: logger.child({ component: 'apollo-gateway' }), buildService });
+  // ApolloGateway parses the SDL string itself.
+  const apollo = new ApolloGateway({ supergraphSdl: supergraph.sdl, logger: logger.child({ component: 'apollo-gateway' }), buildService });
   const gateway: GatewayInterface = apollo;
-  return { gateway: requireResolvedOperation(options.authorize ? authorizingGateway(gateway, options.authorize) : gateway), close };
+  return { gateway: requireResolvedOperation(options.authorize ? authorizingGateway(gateway, options.authorize) : gateway), close, executorStats: undefined };
 }

@@ -1,14 +1,18 @@
 // Tollgate's executor must answer exactly as @apollo/gateway's: every operation of the corpus
 // goes to a gateway with `executor: apollo` and one with `executor: tollgate` over the same
 // subgraphs (real servers on loopback), and the two JSON responses must be deep-equal, errors
-// with their paths and extensions included.
-import { after, before, describe, test } from 'node:test';
+// with their paths and extensions included. Each case also states which executor the Tollgate
+// gateway must run it on (Tollgate's or the @apollo/gateway fallback), checked on its
+// ExecutorStats, so a case cannot pass by silently falling back to the stock executor.
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { SUBGRAPH_NAMES, buildSchema, subgraphSdl } from '../../../bench/subgraphs/schemas.ts';
 import { startSubgraphServer } from '../../../bench/subgraphs/server.ts';
 import { startDemoBackendsAndSubgraphs } from '../../support/demo-stack.ts';
 import { composeForTest, postGraphQL, startBothExecutors, type GraphQLHttpResult } from '../../support/gateway.ts';
+import { TollgateGateway } from '../../../gateway/src/federation/executor/tollgate-gateway.ts';
+import type { ExecutorStats, ExecutorStatsSnapshot } from '../../../gateway/src/federation/executor/executor-stats.ts';
 import type { CorpusCase } from '../../fixtures/executor/corpus.ts';
 import { demoCorpus } from '../../fixtures/executor/corpus-demo.ts';
 import { mediaCorpus } from '../../fixtures/executor/corpus-media.ts';
@@ -60,10 +64,20 @@ for (const suite of suites) {
     let stack: Stack;
     let apollo: RunningGateway;
     let tollgate: RunningGateway;
+    let stats: ExecutorStats;
 
     before(async () => {
       stack = await suite.start();
-      ({ apollo, tollgate } = await startBothExecutors(composeForTest(stack.services)));
+      // RunningGateway does not expose the executor's stats: take them from the one
+      // TollgateGateway loaded while the gateways start (the `executor: apollo` one has none).
+      const loads = mock.method(TollgateGateway.prototype, 'load');
+      try {
+        ({ apollo, tollgate } = await startBothExecutors(composeForTest(stack.services)));
+      } finally {
+        loads.mock.restore();
+      }
+      assert.equal(loads.mock.callCount(), 1, 'one TollgateGateway loaded');
+      stats = (loads.mock.calls[0]!.this as TollgateGateway).stats;
     });
 
     after(async () => {
@@ -82,15 +96,19 @@ for (const suite of suites) {
         }
         let expected: GraphQLHttpResult;
         let actual: GraphQLHttpResult;
+        let ran: ExecutorStatsSnapshot;
         try {
           expected = await postGraphQL(apollo.url, request);
+          const before = stats.snapshot();
           actual = await postGraphQL(tollgate.url, request);
+          ran = delta(before, stats.snapshot());
         } finally {
           if (subgraph) subgraph.tamper = undefined;
         }
         checkExpectation(c, expected.body);
         assert.equal(actual.status, expected.status);
         assert.deepEqual(comparable(actual.body, c), comparable(expected.body, c));
+        assert.deepEqual(ran, expectedRun(c), 'the executor that ran the case');
       });
     }
   });
@@ -123,6 +141,23 @@ function checkExpectation(c: CorpusCase, body: any): void {
       assert.ok(body.extensions?.valueCompletion?.length > 0, JSON.stringify(body));
       break;
   }
+}
+
+/** What one request of the case must add to the Tollgate gateway's ExecutorStats. */
+function expectedRun(c: CorpusCase): ExecutorStatsSnapshot {
+  const executor = c.executor ?? 'tollgate';
+  if (executor === 'tollgate') return { tollgate: 1, apollo: 0, fallbacksByReason: {} };
+  if (executor === 'none') return { tollgate: 0, apollo: 0, fallbacksByReason: {} };
+  return { tollgate: 0, apollo: 1, fallbacksByReason: { [executor.apollo]: 1 } };
+}
+
+function delta(before: ExecutorStatsSnapshot, after: ExecutorStatsSnapshot): ExecutorStatsSnapshot {
+  const fallbacksByReason: Record<string, number> = {};
+  for (const [reason, count] of Object.entries(after.fallbacksByReason)) {
+    const added = count - (before.fallbacksByReason[reason] ?? 0);
+    if (added !== 0) fallbacksByReason[reason] = added;
+  }
+  return { tollgate: after.tollgate - before.tollgate, apollo: after.apollo - before.apollo, fallbacksByReason };
 }
 
 function comparable(body: any, c: CorpusCase): any {

@@ -5,8 +5,12 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { buildSchema as buildFederationSchema, isValidLeafValue, type NamedType } from '@apollo/federation-internals';
 import type { QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
-import { buildSchema } from 'graphql';
+import { buildSchema, parse, printSchema } from 'graphql';
 import { compilePlan } from '../../../gateway/src/federation/executor/compile-plan.ts';
+import { ExecutorStats, MAX_FALLBACK_REASONS, OTHER_FALLBACK_REASON } from '../../../gateway/src/federation/executor/executor-stats.ts';
+import { loadSupergraph, type SubgraphService } from '../../../gateway/src/federation/executor/loaded-supergraph.ts';
+import { composeSubgraphs } from '../../../gateway/src/schema/compose.ts';
+import { mediaSdl } from '../../fixtures/executor/media.ts';
 import { deepMerge } from '../../../gateway/src/federation/executor/merge.ts';
 import { flatRepresentation, selectRepresentation, writeFlatRepresentation } from '../../../gateway/src/federation/executor/representations.ts';
 import { leafCheck } from '../../../gateway/src/federation/executor/shape-response.ts';
@@ -121,5 +125,38 @@ describe('plan compilation', () => {
     for (const node of unsupported) {
       assert.throws(() => compile({ kind: 'QueryPlan', node }), UnsupportedPlanError, JSON.stringify(node));
     }
+  });
+});
+
+describe('executor stats', () => {
+  test('fallbacks count per reason, first sighting reported; reasons bounded', () => {
+    const stats = new ExecutorStats();
+    stats.tollgate++;
+    assert.equal(stats.countFallback('@defer'), 1);
+    assert.equal(stats.countFallback('@defer'), 2);
+    for (let i = 0; i < MAX_FALLBACK_REASONS + 5; i++) stats.countFallback(`operation: error ${i}`);
+    assert.equal(stats.apollo, MAX_FALLBACK_REASONS + 7);
+    assert.equal(stats.fallbacksByReason.size, MAX_FALLBACK_REASONS + 1);
+    assert.equal(stats.fallbacksByReason.get('@defer'), 2);
+    assert.equal(stats.fallbacksByReason.get(OTHER_FALLBACK_REASON), 6);
+    // A reason already kept still counts under its own name.
+    stats.countFallback('@defer');
+    assert.equal(stats.snapshot().tollgate, 1);
+    assert.equal(stats.snapshot().fallbacksByReason['@defer'], 3);
+  });
+});
+
+describe('loading the supergraph', () => {
+  test('from the SDL or its parsed document: the same schemas and subgraphs', () => {
+    const outcome = composeSubgraphs(
+      Object.entries(mediaSdl).map(([name, sdl]) => ({ name, sdl, routingUrl: `http://127.0.0.1:1/${name}`, source: name })),
+    );
+    assert.ok(outcome.ok);
+    const service = () => ({}) as SubgraphService;
+    const fromSdl = loadSupergraph(outcome.supergraphSdl, service);
+    const fromDocument = loadSupergraph(parse(outcome.supergraphSdl), service);
+    assert.equal(printSchema(fromDocument.schema), printSchema(fromSdl.schema));
+    assert.equal(printSchema(fromDocument.supergraphSchema), printSchema(fromSdl.supergraphSchema));
+    assert.deepEqual(Object.keys(fromDocument.services), Object.keys(fromSdl.services));
   });
 });

@@ -1,7 +1,7 @@
 import { Supergraph, type Schema } from '@apollo/federation-internals';
 import type { GraphQLDataSource, ServiceEndpointDefinition } from '@apollo/gateway';
 import { QueryPlanner } from '@apollo/query-planner';
-import type { GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { SubgraphSender } from './compile-plan.ts';
 import { TypeConditions } from './type-conditions.ts';
 
@@ -21,22 +21,26 @@ export interface LoadedSupergraph {
   types: TypeConditions;
 }
 
-/** Builds everything from the SDL as ApolloGateway does (same validation, planner defaults). */
+/**
+ * Builds everything from the supergraph as ApolloGateway does (same validation, planner
+ * defaults). It takes the SDL or its parsed document: Supergraph.build accepts either (a string is
+ * parsed with graphql-js's parse, which a caller sharing one parsed AST has already done).
+ */
 export function loadSupergraph(
-  supergraphSdl: string,
+  supergraph: string | DocumentNode,
   buildService: (definition: ServiceEndpointDefinition) => SubgraphService,
 ): LoadedSupergraph {
   // As ApolloGateway: the supergraph is validated unless NODE_ENV is production.
-  const supergraph = Supergraph.build(supergraphSdl, { validateSupergraph: process.env['NODE_ENV'] !== 'production' });
+  const built = Supergraph.build(supergraph, { validateSupergraph: process.env['NODE_ENV'] !== 'production' });
   const services: Record<string, SubgraphService> = Object.create(null);
-  for (const definition of supergraph.subgraphsMetadata()) services[definition.name] = buildService(definition);
-  const apiSchema = supergraph.apiSchema();
-  const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+  for (const definition of built.subgraphsMetadata()) services[definition.name] = buildService(definition);
+  const apiSchema = built.apiSchema();
+  const supergraphSchema = built.schema.toGraphQLJSSchema();
   return {
     schema: apiSchema.toGraphQLJSSchema(),
     apiSchema,
     supergraphSchema,
-    planner: new QueryPlanner(supergraph),
+    planner: new QueryPlanner(built),
     services,
     senders: new Map(Object.entries(services)),
     types: new TypeConditions(supergraphSchema),

@@ -7,9 +7,10 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { GraphQLError, getVariableValues } from 'graphql';
+import { GraphQLError, getVariableValues, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import { completeAuthorized, type OperationAuthorizer } from '../../authorization/hook.ts';
+import { ExecutorStats } from './executor-stats.ts';
 import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './loaded-supergraph.ts';
 import { LruCache } from '../../core/cache.ts';
 import type { JsonObject } from './merge.ts';
@@ -17,13 +18,20 @@ import { prepareOperation, type PreparedOperation } from './prepare-operation.ts
 import { runPlan, type PlanRun } from './run-plan.ts';
 
 export interface TollgateGatewayOptions {
-  supergraphSdl: string;
+  /**
+   * The supergraph: `sdl` is what Apollo Server's schema-load callback gets; `document`, when the
+   * caller already parsed the SDL (and shares the AST with cost and authorization), is built from
+   * instead of parsing `sdl` again. Both must be the same supergraph.
+   */
+  supergraph: { sdl: string; document?: DocumentNode | undefined };
   /** One data source per subgraph, as ApolloGateway's `buildService`. */
   buildService: (definition: ServiceEndpointDefinition) => SubgraphService;
   logger: Logger;
   authorize?: OperationAuthorizer | undefined;
   /** Distinct operations whose compiled plans are kept; default 1000. */
   planCacheSize?: number;
+  /** Where executed operations are counted; default a new one (read it from `stats`). */
+  stats?: ExecutorStats | undefined;
 }
 
 /**
@@ -32,15 +40,18 @@ export interface TollgateGatewayOptions {
  * pre-serialized request bodies and a compiled response shaper; per request it only sends the
  * fetches, merges and shapes. It answers as @apollo/gateway does
  * (test/gateway/federation/differential.test.ts); a plan it does not run goes to
- * @apollo/gateway's executeQueryPlan, decided once per operation.
+ * @apollo/gateway's executeQueryPlan, decided once per operation; `stats` counts which ran.
  */
 export class TollgateGateway implements GatewayInterface {
   private readonly listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   private readonly operations: LruCache<string, PreparedOperation>;
   private loaded: LoadedSupergraph | undefined;
+  /** Operations run per executor, for metrics and tests. */
+  readonly stats: ExecutorStats;
 
   constructor(private readonly options: TollgateGatewayOptions) {
     this.operations = new LruCache(options.planCacheSize ?? 1000);
+    this.stats = options.stats ?? new ExecutorStats();
   }
 
   onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
@@ -49,10 +60,11 @@ export class TollgateGateway implements GatewayInterface {
   }
 
   async load(): Promise<GatewayLoadResult> {
-    const loaded = loadSupergraph(this.options.supergraphSdl, this.options.buildService);
+    const { sdl, document } = this.options.supergraph;
+    const loaded = loadSupergraph(document ?? sdl, this.options.buildService);
     this.loaded = loaded;
     this.operations.clear();
-    for (const listener of this.listeners) listener({ apiSchema: loaded.schema, coreSupergraphSdl: this.options.supergraphSdl });
+    for (const listener of this.listeners) listener({ apiSchema: loaded.schema, coreSupergraphSdl: sdl });
     return { executor: (requestContext) => this.execute(loaded, requestContext) };
   }
 
@@ -84,10 +96,25 @@ export class TollgateGateway implements GatewayInterface {
       this.operations.set(key, prepared);
     }
 
-    const result = prepared.program
-      ? await this.run(loaded, prepared.program, requestContext)
-      : await executeQueryPlan(prepared.queryPlan, loaded.services, requestContext, operationContext, loaded.supergraphSchema, loaded.apiSchema);
+    let result: GatewayExecutionResult;
+    if (prepared.program) {
+      this.stats.tollgate++;
+      result = await this.run(loaded, prepared.program, requestContext);
+    } else {
+      this.countFallback(prepared.fallbackReason ?? 'unknown', request.operationName);
+      result = await executeQueryPlan(prepared.queryPlan, loaded.services, requestContext, operationContext, loaded.supergraphSchema, loaded.apiSchema);
+    }
     return completeAuthorized(result, authorized);
+  }
+
+  /** Counts a fallback; the first operation of each reason is logged at info (later ones only counted). */
+  private countFallback(reason: string, operationName: string | null | undefined): void {
+    if (this.stats.countFallback(reason) === 1) {
+      this.options.logger.info(
+        { reason, operationName },
+        'operations with this plan shape run on the @apollo/gateway executor (logged once per reason)',
+      );
+    }
   }
 
   private async run(
