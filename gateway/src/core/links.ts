@@ -1,22 +1,38 @@
-// The names @cost and @listSize carry in a schema. A supergraph links the cost spec
-// (`@link(url: "https://specs.apollo.dev/cost/v0.1", import: [...])`), possibly renaming them; a
-// subgraph may take them from the federation spec (v2.9+); a plain schema just declares them.
+// The schema's @link reader: which name a linked spec's directive carries in this schema. A
+// supergraph links each spec (`@link(url: "https://specs.apollo.dev/cost/v0.1", import: [...])`),
+// possibly renaming its directives with `as:` or an import's `{ name, as }`.
 import { Kind, valueFromASTUntyped, type DirectiveNode, type DocumentNode } from 'graphql';
+
+/**
+ * The name `@directive` of the spec `https://specs.apollo.dev/<specName>/vX.Y` has in `schema`, or
+ * undefined when the schema does not link that spec. `directive` defaults to the spec's own-named
+ * directive (e.g. `@authenticated` of the authenticated spec).
+ */
+export function linkedDirectiveName(schema: DocumentNode, specName: string, directive: string = specName): string | undefined {
+  const link = schemaLinks(schema).find((l) => isSpecUrl(l.url, specName));
+  return link === undefined ? undefined : localName(link, specName, directive);
+}
+
+// The names @cost and @listSize carry in a schema: from the cost spec, else (a subgraph, v2.9+)
+// from the federation spec; a plain schema just declares them.
 
 export interface CostDirectiveNames {
   cost: string;
   listSize: string;
 }
 
-const COST_SPEC = /^https:\/\/specs\.apollo\.dev\/cost\/v\d+\.\d+$/;
-const FEDERATION_SPEC = /^https:\/\/specs\.apollo\.dev\/federation\/v\d+\.\d+$/;
-
 export function costDirectiveNames(schema: DocumentNode): CostDirectiveNames {
   const links = schemaLinks(schema);
-  const link = links.find((l) => COST_SPEC.test(l.url)) ?? links.find((l) => FEDERATION_SPEC.test(l.url));
+  const link = links.find((l) => isSpecUrl(l.url, 'cost')) ?? links.find((l) => isSpecUrl(l.url, 'federation'));
   if (link === undefined) return { cost: 'cost', listSize: 'listSize' };
-  const specName = COST_SPEC.test(link.url) ? 'cost' : 'federation';
+  const specName = isSpecUrl(link.url, 'cost') ? 'cost' : 'federation';
   return { cost: localName(link, specName, 'cost'), listSize: localName(link, specName, 'listSize') };
+}
+
+/** `https://specs.apollo.dev/<specName>/vX.Y`, any version. */
+function isSpecUrl(url: string, specName: string): boolean {
+  const prefix = `https://specs.apollo.dev/${specName}/`;
+  return url.startsWith(prefix) && /^v\d+\.\d+$/.test(url.slice(prefix.length));
 }
 
 interface Link {

@@ -4,14 +4,14 @@ import type { DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { trafficFor } from './config.ts';
-import type { OperationAuthorizer } from '../authorization/hook.ts';
+import type { OperationAuthorizer } from '../core/authorization-hook.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { ExecutorStats } from './executor/executor-stats.ts';
 import { TollgateGateway } from './executor/tollgate-gateway.ts';
 import { requireResolvedOperation } from './executor/wrap-executor.ts';
 import { SubgraphDataSource, SubgraphPools } from './subgraph-data-source.ts';
 
-export type { AuthorizedOperation, OperationAuthorizer } from '../authorization/hook.ts';
+export type { AuthorizedOperation, OperationAuthorizer } from '../core/authorization-hook.ts';
 
 export interface FederationGateway {
   /** What Apollo Server runs: Tollgate's executor or @apollo/gateway's, per `executor`. */

@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, print, type DocumentNode } from 'graphql';
-import { createOperationAuthorizer, fillUnauthorizedNulls, type OperationAuthorization } from '../../../gateway/src/authorization/field-authorization.ts';
+import { GraphQLError, parse, print, type DocumentNode } from 'graphql';
+import { createOperationAuthorizer, type FieldAuthorization } from '../../../gateway/src/authorization/authorizer.ts';
+import { fillUnauthorizedNulls } from '../../../gateway/src/authorization/complete.ts';
+import { supergraphForExecutor } from '../../../gateway/src/authorization/index.ts';
 import type { Identity } from '../../../gateway/src/core/identity.ts';
 import { composeForTest } from '../../support/gateway.ts';
 
@@ -29,19 +31,19 @@ type Public implements Node { id: ID! label: String }
 union SearchResult = Secret | Public
 `;
 const supergraph = composeForTest([{ name: 'a', routingUrl: 'http://127.0.0.1:1/graphql', sdl: SDL }]);
-const authorize = createOperationAuthorizer(supergraph);
+const authorize = createOperationAuthorizer(parse(supergraph));
 
 function caller(...scopes: string[]): Identity {
   return { method: 'jwt', subject: 'u1', clientId: undefined, scopes: new Set(scopes), profile: undefined, claims: {} };
 }
 
-function run(query: string | DocumentNode, identity: Identity | undefined, operationName?: string): OperationAuthorization | undefined {
+function run(query: string | DocumentNode, identity: Identity | undefined, operationName?: string): FieldAuthorization | undefined {
   const document = typeof query === 'string' ? parse(query) : query;
-  return authorize({ document, request: { operationName }, context: { identity } });
+  return authorize({ document, operationName, identity });
 }
 
 const compact = (document: DocumentNode) => print(document).replace(/\s+/g, ' ').trim();
-const paths = (result: OperationAuthorization | undefined) => result?.errors.map((error) => error.path);
+const paths = (result: FieldAuthorization | undefined) => result?.errors.map((error) => error.path);
 
 describe('field-level authorization (@authenticated, @requiresScopes)', () => {
   test('nothing to remove → undefined (run the operation as it is)', () => {
@@ -147,9 +149,41 @@ describe('field-level authorization (@authenticated, @requiresScopes)', () => {
     assert.deepEqual(fillUnauthorizedNulls({ pub: 'p', user: { id: '1' } }, propagated), { pub: 'p', user: null });
   });
 
+  test('complete(): nulls written, placeholder dropped, FORBIDDEN errors after the executor\'s', () => {
+    const executorError = new GraphQLError('subgraph failed');
+    const result = run('{ pub user(id: "1") { id phone } }', caller())!;
+    const completed = result.complete({ data: { pub: 'p', user: { id: '1' } }, errors: [executorError] });
+    assert.deepEqual(completed.data, { pub: 'p', user: { id: '1', phone: null } });
+    assert.deepEqual(completed.errors?.map((error) => error.message), ['subgraph failed', 'Unauthorized field or type']);
+    const emptied = run('{ me { id } }', undefined)!;
+    assert.deepEqual(emptied.complete({ data: { __tollgate_unauthorized: 'Query' } }).data, { me: null });
+    assert.equal(emptied.complete({ errors: [executorError] }).data, undefined, 'no data: only the errors are added');
+  });
+
+  test('directive names come from the supergraph\'s @link (`as:` renames them)', () => {
+    const renamed = parse(`
+      schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/authenticated/v0.1", as: "signedIn", for: SECURITY) { query: Query }
+      directive @signedIn on FIELD_DEFINITION | OBJECT
+      type Query { pub: String secret: String @signedIn }`);
+    const result = createOperationAuthorizer(renamed)({ document: parse('{ pub secret }'), operationName: undefined, identity: undefined });
+    assert.deepEqual(paths(result), [['secret']]);
+  });
+
+  test('supergraphForExecutor drops `for: SECURITY` from these two links only', () => {
+    const links = [
+      '@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)',
+      '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", as: "scopes", for: SECURITY)',
+      '@link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)',
+    ].join(' ');
+    assert.equal(
+      supergraphForExecutor(links),
+      '@link(url: "https://specs.apollo.dev/authenticated/v0.1") @link(url: "https://specs.apollo.dev/requiresScopes/v0.1", as: "scopes") @link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)',
+    );
+  });
+
   test('a supergraph without the directives never filters', () => {
     const plain = composeForTest([{ name: 'a', routingUrl: 'http://127.0.0.1:1/graphql', sdl: 'type Query { a: String }' }]);
-    const authorizePlain = createOperationAuthorizer(plain);
-    assert.equal(authorizePlain({ document: parse('{ a }'), request: {}, context: {} }), undefined);
+    const authorizePlain = createOperationAuthorizer(parse(plain));
+    assert.equal(authorizePlain({ document: parse('{ a }'), operationName: undefined, identity: undefined }), undefined);
   });
 });

@@ -1,16 +1,17 @@
 import type { GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { getOperationAST } from 'graphql';
-import { completeAuthorized, type OperationAuthorizer } from '../../authorization/hook.ts';
+import type { AuthorizedOperation, OperationAuthorizer } from '../../core/authorization-hook.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import { wrapExecutor } from './wrap-executor.ts';
 
 /**
  * The authorization hook for the stock executor (`executor: apollo`): ApolloGateway plans the
- * authorized document under a query hash of its own, and the authorizer's errors are appended,
+ * authorized document under a query hash of its own, and the authorizer completes the response,
  * as Tollgate's executor does it.
  */
 export function authorizingGateway(gateway: GatewayInterface, authorize: OperationAuthorizer): GatewayInterface {
   return wrapExecutor(gateway, (executor) => async (requestContext) => {
-    const authorized = authorize(requestContext);
+    const authorized = authorizeRequest(authorize, requestContext);
     if (!authorized) return executor(requestContext);
     const operation = getOperationAST(authorized.document, requestContext.request.operationName) ?? requestContext.operation;
     const swapped: GatewayGraphQLRequestContext = {
@@ -19,6 +20,21 @@ export function authorizingGateway(gateway: GatewayInterface, authorize: Operati
       operation,
       queryHash: `authorized:${authorized.cacheKey}`,
     };
-    return completeAuthorized(await executor(swapped), authorized);
+    return authorized.complete(await executor(swapped));
+  });
+}
+
+/** Runs the hook (if any) on the slice of the request it reads; both executors call it. */
+export function authorizeRequest(
+  authorize: OperationAuthorizer | undefined,
+  requestContext: GatewayGraphQLRequestContext,
+): AuthorizedOperation | undefined {
+  if (authorize === undefined) return undefined;
+  // Apollo Server's contextValue is our RequestContext: stage 2's verified identity.
+  const { identity } = requestContext.context as Partial<RequestContext>;
+  return authorize({
+    document: requestContext.document,
+    operationName: requestContext.operationName ?? requestContext.request.operationName ?? undefined,
+    identity,
   });
 }

@@ -9,7 +9,8 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { GraphQLError, getVariableValues, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
-import { completeAuthorized, type OperationAuthorizer } from '../../authorization/hook.ts';
+import type { OperationAuthorizer } from '../../core/authorization-hook.ts';
+import { authorizeRequest } from './authorizing-gateway.ts';
 import { ExecutorStats } from './executor-stats.ts';
 import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './loaded-supergraph.ts';
 import { LruCache } from '../../core/cache.ts';
@@ -74,7 +75,7 @@ export class TollgateGateway implements GatewayInterface {
 
   private async execute(loaded: LoadedSupergraph, requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
     const { request } = requestContext;
-    const authorized = this.options.authorize?.(requestContext);
+    const authorized = authorizeRequest(this.options.authorize, requestContext);
     const document = authorized ? authorized.document : requestContext.document;
     const key = `${authorized ? `authorized:${authorized.cacheKey}` : requestContext.queryHash}\u0000${request.operationName ?? ''}`;
 
@@ -86,7 +87,7 @@ export class TollgateGateway implements GatewayInterface {
     const definitions = operationContext.operation.variableDefinitions;
     if (definitions && definitions.length > 0) {
       const { errors } = getVariableValues(loaded.schema, definitions, request.variables ?? {});
-      if (errors) return completeAuthorized({ errors }, authorized);
+      if (errors) return authorized ? authorized.complete({ errors }) : { errors };
     }
     if (!prepared) {
       prepared = prepareOperation(loaded, operationContext, document, request.operationName);
@@ -104,7 +105,7 @@ export class TollgateGateway implements GatewayInterface {
       this.countFallback(prepared.fallbackReason ?? 'unknown', request.operationName);
       result = await executeQueryPlan(prepared.queryPlan, loaded.services, requestContext, operationContext, loaded.supergraphSchema, loaded.apiSchema);
     }
-    return completeAuthorized(result, authorized);
+    return authorized ? authorized.complete(result) : result;
   }
 
   /** Counts a fallback; the first operation of each reason is logged at info (later ones only counted). */
