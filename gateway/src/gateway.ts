@@ -1,14 +1,25 @@
+// Start-up wiring: builds every stage once from its own slice of gateway.yaml, loads the supergraph
+// (parsed once, shared by authorization, cost and the executor), and serves the pipeline.
 import type { Server } from 'node:http';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { createAdmissionStages, type AdmissionStages } from './admission.ts';
-import { createAuthenticator } from './auth/authenticator.ts';
-import { createOperationAuthorizer, supergraphForExecutor } from './authorization/field-authorization.ts';
+import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
+import { createOperationAuthorizer, supergraphForExecutor } from './authorization/index.ts';
+import { ClientStage } from './clients/stage.ts';
 import type { GatewayConfig } from './config/schema.ts';
+import { costModelOptions } from './cost/config.ts';
+import { buildCostModel } from './cost/model.ts';
+import { CostStage } from './cost/stage.ts';
+import { PersistedQueryCache } from './document/apq-cache.ts';
+import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
+import { createApolloServer } from './federation/apollo-server.ts';
 import { createFederationGateway, type FederationGateway } from './federation/gateway.ts';
 import { loadSupergraphSdl } from './federation/supergraph-source.ts';
-import { createApolloServer } from './federation/apollo-server.ts';
-import { createHttpServer, listen } from './http/server.ts';
-import type { PipelineDeps } from './pipeline.ts';
+import { closeServer, createHttpServer, listen } from './http/server.ts';
+import { HttpStage } from './http/stage.ts';
+import { Pipeline, type LoadedGraph, type Stages } from './pipeline.ts';
+import type { QuotaRuleConfig } from './quota/config.ts';
+import { createQuotaStore, QuotaStage, type QuotaStoreHandle } from './quota/stage.ts';
 import { createLogger } from './telemetry/logger.ts';
 
 export interface RunningGateway {
@@ -16,6 +27,10 @@ export interface RunningGateway {
   url: string;
   port: number;
   logger: Logger;
+  /** The stages as running (tests read their counters). */
+  stages: Stages;
+  /** The loaded supergraph's federation gateway (executor counters). */
+  federation: FederationGateway;
   stop(): Promise<void>;
 }
 
@@ -25,35 +40,46 @@ export interface StartOptions {
   logger?: Logger;
 }
 
+/** The supergraph of one load: its SDL and the one parse of it everything else reads. */
+export interface Supergraph {
+  sdl: string;
+  document: DocumentNode;
+}
+
 /**
  * Starts the listener first (so /health answers and /ready says "loading"), then loads the
- * supergraph and starts Apollo Server; a supergraph that fails to load fails start-up.
+ * supergraph and the stages that depend on it; a supergraph that fails to load fails start-up.
  */
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger(config.telemetry.logging);
-  const authenticator = await createAuthenticator(config.authentication, { logger, baseDir: options.baseDir ?? process.cwd() });
-  const deps: PipelineDeps = { config, logger, apollo: undefined, authenticator };
-  const server = createHttpServer(deps);
+  const baseDir = options.baseDir ?? process.cwd();
+  const authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
+  const quotaStore = config.quotas.rules.length > 0 ? createQuotaStore(config.redis, config.quotas, logger) : undefined;
+  const stages: Stages = {
+    http: new HttpStage({ limits: config.limits, csrfPrevention: !config.csrf.unsafe_disabled }),
+    identify: authenticator,
+    client: new ClientStage(),
+    graph: undefined,
+    quotas: quotaStore && new QuotaStage(quotaStore.store, config.quotas),
+  };
+  const pipeline = new Pipeline(stages, {
+    logger,
+    requestIdHeader: config.telemetry.request_id_header,
+    accessLog: config.telemetry.logging.access_log,
+  });
+  const server = createHttpServer(config.server, {
+    graphql: (req, res) => pipeline.handle(req, res),
+    readiness: () => readiness(stages),
+  });
   const address = await listen(server, config.server.listen);
-  let federation: FederationGateway | undefined;
-  let admission: AdmissionStages | undefined;
+
+  let loaded: { graph: LoadedGraph; federation: FederationGateway } | undefined;
   try {
-    admission = createAdmissionStages(config, logger);
-    deps.quotas = admission.quotas;
-    const supergraphSdl = await loadSupergraphSdl(config.supergraph, options.baseDir ?? process.cwd());
-    const authorize = createOperationAuthorizer(supergraphSdl);
-    federation = createFederationGateway(supergraphForExecutor(supergraphSdl), config, logger, { authorize });
-    const document = admission.documentStage(supergraphSdl);
-    if (document) federation.gateway.onSchemaLoadOrUpdate(({ apiSchema }) => document.setSchema(apiSchema));
-    const apollo = createApolloServer(federation.gateway, config, logger, admission.apolloOptions);
-    await apollo.start();
-    deps.document = document;
-    deps.apollo = apollo;
+    const sdl = await loadSupergraphSdl(config.supergraph, baseDir);
+    loaded = await loadGraph({ sdl, document: parse(sdl, { noLocation: true }) }, config, logger, new PersistedQueryCache());
+    stages.graph = loaded.graph;
   } catch (error) {
-    await closeServer(server);
-    await federation?.close();
-    await admission?.close();
-    authenticator.close();
+    await stopAll(server, loaded, quotaStore, authenticator);
     throw error;
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -65,29 +91,77 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     url,
     port: address.port,
     logger,
+    stages,
+    federation: loaded.federation,
     async stop() {
-      const apollo = deps.apollo;
-      deps.apollo = undefined;
-      await closeServer(server);
-      await apollo?.stop();
-      await federation?.close();
-      await admission?.close();
-      authenticator.close();
+      stages.graph = undefined;
+      await stopAll(server, loaded, quotaStore, authenticator);
     },
   };
 }
 
-// In-flight requests get this long to finish on shutdown before their connections are cut.
-const SHUTDOWN_GRACE_MS = 5_000;
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    const forceClose = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-    forceClose.unref();
-    server.close(() => {
-      clearTimeout(forceClose);
-      resolve();
-    });
-    server.closeIdleConnections();
+/** Stages 4 and 6 for one supergraph: the executor, Apollo Server over it, the document and cost stages. */
+async function loadGraph(
+  supergraph: Supergraph,
+  config: GatewayConfig,
+  logger: Logger,
+  persistedQueries: PersistedQueryCache,
+): Promise<{ graph: LoadedGraph; federation: FederationGateway }> {
+  const authorize = createOperationAuthorizer(supergraph.document);
+  const federation = createFederationGateway(supergraphForExecutor(supergraph.sdl), config, logger, { authorize });
+  let apiSchema: GraphQLSchema | undefined;
+  federation.gateway.onSchemaLoadOrUpdate((loaded) => {
+    apiSchema = loaded.apiSchema;
   });
+  const documentStore = new ValidatedDocumentStore();
+  const apollo = createApolloServer(federation.gateway, { introspection: config.server.introspection, debug: config.server.debug, documentStore }, logger);
+  try {
+    await apollo.start(); // loads the supergraph into the executor: the API schema arrives above
+  } catch (error) {
+    await federation.close();
+    throw error;
+  }
+  const document = new DocumentStage({
+    schema: apiSchema as GraphQLSchema,
+    maxTokens: config.limits.parser_max_tokens,
+    introspection: config.server.introspection,
+    persistedQueries,
+    documentStore,
+  });
+  return { graph: { document, cost: costStage(supergraph, config), apollo }, federation };
+}
+
+/** Stage 4's cost half, when demand control or a cost quota needs costs. */
+function costStage(supergraph: Supergraph, config: GatewayConfig): CostStage | undefined {
+  const costQuotas = config.quotas.rules.some(chargesCost);
+  const demandControl = config.demand_control;
+  if (!demandControl.enabled && !costQuotas) return undefined;
+  return new CostStage({
+    model: buildCostModel(supergraph.document, costModelOptions(demandControl)),
+    demandControl,
+    costRequired: costQuotas || (demandControl.enabled && demandControl.mode === 'enforce'),
+  });
+}
+
+function chargesCost(rule: QuotaRuleConfig): boolean {
+  return rule.cost !== undefined || [...Object.values(rule.profiles), ...Object.values(rule.clients)].some((limits) => limits.cost !== undefined);
+}
+
+function readiness(stages: Stages): { ready: boolean; body: Record<string, unknown> } {
+  if (stages.graph === undefined) return { ready: false, body: { status: 'loading' } };
+  // The quota store's state rides along (degraded: Redis failing, `on_store_failure` in force).
+  return { ready: true, body: stages.quotas ? { status: 'ready', quotas: stages.quotas.status() } : { status: 'ready' } };
+}
+
+async function stopAll(
+  server: Server,
+  loaded: { graph: LoadedGraph; federation: FederationGateway } | undefined,
+  quotaStore: QuotaStoreHandle | undefined,
+  authenticator: Authenticator,
+): Promise<void> {
+  await closeServer(server);
+  await loaded?.graph.apollo.stop();
+  await loaded?.federation.close();
+  await quotaStore?.close();
+  authenticator.close();
 }

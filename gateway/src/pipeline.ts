@@ -1,109 +1,143 @@
+// The path every GraphQL request takes, in order. Each stage either hands a typed value to the
+// next or throws a GatewayError (core/errors.ts) that stage 7 renders; nothing is charged (stage 5)
+// or called (stage 6) for a request an earlier stage refused.
+//
+//   stage        job                                                      code
+//   1 http       method, media types, body size, JSON, request fields,    http/stage.ts
+//                CSRF, accept
+//   2 identify   JWT / API key → verified Identity                        auth/authenticator.ts
+//   3 client     client profile                                           clients/stage.ts
+//   4 document   parse + validate (cached), operation, GET-mutation, APQ; document/stage.ts
+//                estimated cost, max cost                                 cost/stage.ts
+//   5 admit      rate and cost quotas (Redis or memory)                   quota/stage.ts
+//   6 execute    Apollo Server's pipeline on the validated document,      federation/apollo-server.ts
+//                Tollgate's plan executor; actual cost settled            cost/settlement.ts
+//   7 respond    status, headers, body, access log                        http/respond.ts
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticator.ts';
-import type { GatewayConfig } from './config/schema.ts';
+import type { ClientStage } from './clients/stage.ts';
+import { GatewayError, internalError, notReady } from './core/errors.ts';
+import type { RequestContext, SubgraphRequest } from './core/request-context.ts';
+import { costChargeOf } from './cost-charge.ts';
+import type { CostSettlement } from './cost/settlement.ts';
+import type { CostStage } from './cost/stage.ts';
 import type { DocumentStage } from './document/stage.ts';
-import { CostSettlement } from './cost/settlement.ts';
+import { executeOperation } from './federation/apollo-server.ts';
+import { writeGatewayError, writeGraphQLResponse } from './http/respond.ts';
+import type { HttpStage } from './http/stage.ts';
 import type { QuotaStage } from './quota/stage.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
-import { GatewayError, InternalError, NotReadyError } from './core/errors.ts';
-import { executeGraphQL } from './federation/execute.ts';
-import { readGraphQLRequest } from './http/read-request.ts';
-import type { RequestContext } from './core/request-context.ts';
-import { writeGatewayError, writeGraphQLResponse } from './http/respond.ts';
 
-export interface PipelineDeps {
-  config: GatewayConfig;
+/** What runs stages 4 and 6 for one loaded supergraph; replaced as a whole when it changes. */
+export interface LoadedGraph {
+  document: DocumentStage;
+  /** Undefined when neither demand control nor a cost quota needs costs. */
+  cost: CostStage | undefined;
+  apollo: ApolloServer<RequestContext>;
+}
+
+/** The stages, built once at start-up (gateway.ts). */
+export interface Stages {
+  http: HttpStage;
+  identify: Authenticator;
+  client: ClientStage;
+  /** Undefined until the supergraph is loaded: requests meanwhile get 503. */
+  graph: LoadedGraph | undefined;
+  /** Undefined when `quotas.rules` is empty. */
+  quotas: QuotaStage | undefined;
+}
+
+export interface PipelineOptions {
   logger: Logger;
-  /** Undefined until the supergraph is loaded; requests meanwhile get 503. */
-  apollo: ApolloServer<RequestContext> | undefined;
-  authenticator: Authenticator;
-  /** Stage 4; set with the supergraph when costs or quotas need the document, else skipped. */
-  document?: DocumentStage | undefined;
-  /** Stage 5; undefined when `quotas.rules` is empty. */
-  quotas?: QuotaStage | undefined;
+  requestIdHeader: string;
+  accessLog: boolean;
 }
 
-/**
- * The stage list: every GraphQL request flows down these stages once, in this order.
- * A stage either hands a typed value to the next or throws a GatewayError that stage 7 renders.
- *   1 http       method, media type, body size, JSON          read-request.ts
- *   2 identify   JWT / API key → Identity                     auth/authenticator.ts
- *   3 client     client profile                               the identity's (API key profile; "anonymous")
- *   4 document   parse (cached), estimated cost, max cost     limits/document.ts (validation: Apollo Server)
- *   5 admit      rate + cost quotas                           quota/stage.ts
- *   6 plan+run   Tollgate's executor (or @apollo/gateway's)   execute.ts, federation/ (actual cost, refund: cost-plugin.ts)
- *   7 respond    headers, access log                          respond.ts
- */
-export async function handleGraphQLRequest(req: IncomingMessage, res: ServerResponse, deps: PipelineDeps): Promise<void> {
-  const startedAt = performance.now();
-  const requestIdHeader = deps.config.telemetry.request_id_header;
-  const requestId = requestIdFor(req.headers, requestIdHeader);
-  const responseHeaders: Record<string, string> = { [requestIdHeader]: requestId };
-  let cost: CostSettlement | undefined;
-  try {
-    const request = await readGraphQLRequest(req, deps.config.limits);
-    const auth = await deps.authenticator.identify(req.headers);
-    if (!deps.apollo) throw new NotReadyError();
-    const operation = deps.document?.run(request);
-    const estimatedCost = operation?.estimatedCost;
-    const admitted = deps.quotas && (await deps.quotas.admit(req, auth.identity, operation?.operationName, estimatedCost ?? 0));
-    if (admitted) Object.assign(responseHeaders, admitted.headers);
-    const context: RequestContext = {
-      requestId,
-      incomingHeaders: req.headers,
-      subgraphHeaders: { ...auth.subgraphHeaders, [requestIdHeader]: requestId },
-      identity: auth.identity,
-    };
-    const headersFor = auth.subgraphHeadersFor;
-    if (headersFor) context.subgraphHeadersFor = (name) => ({ ...headersFor(name), [requestIdHeader]: requestId });
-    if (estimatedCost !== undefined && operation?.document !== undefined && deps.document?.model !== undefined) {
-      const costed = { document: operation.document, operationName: operation.requestedOperationName, variables: operation.variables };
-      cost = new CostSettlement(deps.document.model, costed, estimatedCost, deps.quotas?.admission, admitted, deps.document.reportsCost);
-      context.cost = cost;
+export class Pipeline {
+  constructor(
+    readonly stages: Stages,
+    private readonly options: PipelineOptions,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    const { requestIdHeader } = this.options;
+    const requestId = requestIdFor(req.headers, requestIdHeader);
+    const gatewayHeaders: Record<string, string> = { [requestIdHeader]: requestId };
+    let settlement: CostSettlement | undefined;
+    try {
+      const { http: httpStage, identify, client, quotas } = this.stages;
+      const request = await httpStage.run(req); //                                          1 http
+      const auth = await identify.identify(req.headers); //                                 2 identify
+      const { profile } = client.run(auth.identity); //                                      3 client
+      const graph = this.stages.graph;
+      if (graph === undefined) throw notReady();
+      const operation = graph.document.run(request); //                                     4 document
+      const estimatedCost = graph.cost?.estimate(operation);
+      const admitted = quotas && (await quotas.admit(req, auth.identity, profile, operation.operationName, estimatedCost ?? 0)); // 5
+      if (admitted) Object.assign(gatewayHeaders, admitted.headers);
+      if (graph.cost && estimatedCost !== undefined) {
+        settlement = graph.cost.settlement(operation, estimatedCost, admitted && quotas ? costChargeOf(quotas.admission, admitted) : undefined);
+      }
+      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, requestIdHeader, requestId) };
+      const outcome = await executeOperation(graph.apollo, { //                            6 execute
+        query: operation.query,
+        operationName: operation.requestedOperationName,
+        variables: operation.variables,
+        extensions: operation.extensions,
+      }, context);
+      const costExtension = settlement?.settle(outcome.result.data ?? undefined);
+      const { errors, data, extensions } = outcome.result;
+      const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
+      writeGraphQLResponse(res, { status: outcome.status ?? 200, headers: outcome.headers, body }, request.responseType, gatewayHeaders); // 7
+    } catch (error) {
+      this.renderFailure(res, req, error, gatewayHeaders, requestId);
+    } finally {
+      // A request that failed after stage 5 gets its whole estimate back.
+      settlement?.settle(undefined);
+      if (this.options.accessLog) this.logAccess(req, res, requestId, startedAt);
     }
-    const response = await executeGraphQL(deps.apollo, request, req.headers, context);
-    await writeGraphQLResponse(res, response, responseHeaders);
-  } catch (error) {
-    renderFailure(res, req, error, responseHeaders, deps.logger, requestId);
-  } finally {
-    // Settled by cost-plugin.ts once executed; a request Apollo refused before its request
-    // pipeline (or that failed) gets its whole estimate back here.
-    cost?.settle(undefined);
-    if (deps.config.telemetry.logging.access_log) {
-      deps.logger.info(
-        {
-          requestId,
-          method: req.method,
-          path: req.url?.split('?', 1)[0],
-          status: res.statusCode,
-          durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
-        },
-        'request',
-      );
+  }
+
+  private renderFailure(res: ServerResponse, req: IncomingMessage, error: unknown, gatewayHeaders: Record<string, string>, requestId: string): void {
+    let gatewayError: GatewayError;
+    if (error instanceof GatewayError) {
+      gatewayError = error;
+    } else {
+      this.options.logger.error({ err: error, requestId }, 'unexpected error while handling a request');
+      gatewayError = internalError();
     }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders); //            7 respond (refused)
+  }
+
+  private logAccess(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number): void {
+    this.options.logger.info(
+      {
+        requestId,
+        method: req.method,
+        path: req.url?.split('?', 1)[0],
+        status: res.statusCode,
+        durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
+      },
+      'request',
+    );
   }
 }
 
-function renderFailure(
-  res: ServerResponse,
-  req: IncomingMessage,
-  error: unknown,
-  responseHeaders: Record<string, string>,
-  logger: Logger,
+/** The headers this request's subgraph fetches send: identity headers and the request id. */
+function subgraphRequest(
+  auth: Awaited<ReturnType<Authenticator['identify']>>,
+  requestIdHeader: string,
   requestId: string,
-): void {
-  let gatewayError: GatewayError;
-  if (error instanceof GatewayError) {
-    gatewayError = error;
-  } else {
-    logger.error({ err: error, requestId }, 'unexpected error while handling a request');
-    gatewayError = new InternalError();
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  writeGatewayError(res, gatewayError, req.headers.accept, responseHeaders);
+): SubgraphRequest {
+  const common = { ...auth.subgraphHeaders, [requestIdHeader]: requestId };
+  const perSubgraph = auth.subgraphHeadersFor;
+  if (perSubgraph === undefined) return { headersFor: () => common };
+  return { headersFor: (name) => ({ ...perSubgraph(name), [requestIdHeader]: requestId }) };
 }

@@ -49,6 +49,8 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+import type { GraphQLFormattedError } from 'graphql';
+
 export interface GatewayErrorOptions {
   /** Response headers this error adds (`Retry-After`, `WWW-Authenticate`, `Allow`). */
   headers?: Record<string, string>;
@@ -56,6 +58,8 @@ export interface GatewayErrorOptions {
   extensions?: Record<string, unknown>;
   /** A status other than the registry's (the same code means the same thing with another status). */
   status?: number;
+  /** Several errors of this code (e.g. every validation error), rendered instead of this one. */
+  errors?: readonly GraphQLFormattedError[];
 }
 
 /** A request ended by a stage: the code from the registry, its status, a message for the client. */
@@ -63,6 +67,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly extensions: Record<string, unknown>;
+  readonly errors: readonly GraphQLFormattedError[] | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -73,6 +78,12 @@ export class GatewayError extends Error {
     this.status = options.status ?? ERROR_CODES[code].status;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};
+    this.errors = options.errors;
+  }
+
+  /** The `errors` of the response body. */
+  toFormattedErrors(): readonly GraphQLFormattedError[] {
+    return this.errors ?? [{ message: this.message, extensions: { code: this.code, ...this.extensions } }];
   }
 }
 

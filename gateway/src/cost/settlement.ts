@@ -5,7 +5,6 @@ import type { DocumentNode } from 'graphql';
 import { actualCost } from './actual.ts';
 import type { Variables } from './estimate.ts';
 import type { CostModel } from './model.ts';
-import type { Admission, Admitted } from '../quota/admit.ts';
 
 /** `extensions.cost` of a response, in Shopify's shape. */
 export interface CostExtension {
@@ -27,7 +26,27 @@ export interface CostedOperation {
   variables: Variables;
 }
 
-/** One request's cost, settled once (RequestContext.cost); see server/cost-plugin.ts. */
+/** A cost budget's state after a charge. */
+export interface CostBudgetState {
+  capacity: number;
+  remaining: number;
+  windowS: number;
+}
+
+/**
+ * What settlement needs of the quota charge it settles. Stage 5 provides it (the pipeline adapts
+ * quota's admission to it), so cost never depends on how quotas are kept.
+ */
+export interface CostCharge {
+  /** Whether any cost budget was charged the estimate. */
+  readonly chargedCost: boolean;
+  /** Gives back the difference between the estimate charged and `actual`. */
+  refund(actual: number): void;
+  /** The tightest cost budget after the charge, for `throttleStatus`. */
+  readonly tightestCostBudget: CostBudgetState | undefined;
+}
+
+/** One request's cost, settled exactly once by stage 6 (or by the pipeline when it never ran). */
 export class CostSettlement {
   #settled = false;
 
@@ -35,22 +54,21 @@ export class CostSettlement {
     private readonly model: CostModel,
     private readonly operation: CostedOperation,
     readonly estimated: number,
-    private readonly admission: Admission | undefined,
-    private readonly admitted: Admitted | undefined,
+    private readonly charge: CostCharge | undefined,
     /** `demand_control.cost_extensions`. */
     private readonly report: boolean,
   ) {}
 
   /**
    * Called once with the response's data, or `undefined` when the operation did not execute
-   * (refused by validation, variables...): then the whole estimate is refunded. Returns the
+   * (refused by variable coercion, failed...): then the whole estimate is refunded. Returns the
    * response's `extensions.cost` when reporting is on and the operation executed.
    */
   settle(data: unknown): CostExtension | undefined {
     if (this.#settled) return undefined;
     this.#settled = true;
     const executed = data !== undefined;
-    const charged = this.admitted !== undefined && this.admitted.estimatedCost > 0 && chargesCost(this.admitted);
+    const charged = this.charge !== undefined && this.estimated > 0 && this.charge.chargedCost;
     if (!charged && !(this.report && executed)) return undefined;
 
     let actual = 0;
@@ -62,11 +80,11 @@ export class CostSettlement {
       }
     }
     const refunded = Math.max(0, this.estimated - actual);
-    if (charged) this.admission!.refund(this.admitted!, actual);
+    if (charged) this.charge!.refund(actual);
     if (!this.report || !executed) return undefined;
 
     const extension: CostExtension = { requestedQueryCost: this.estimated, actualQueryCost: actual };
-    const budget = this.tightestCostBudget();
+    const budget = this.charge?.tightestCostBudget;
     if (budget) {
       extension.throttleStatus = {
         maximumAvailable: budget.capacity,
@@ -76,25 +94,4 @@ export class CostSettlement {
     }
     return extension;
   }
-
-  /**
-   * The actual cost cannot be read (an incremental @defer response is still streaming): the
-   * estimate stays charged, nothing is refunded.
-   */
-  keepEstimate(): void {
-    this.#settled = true;
-  }
-
-  private tightestCostBudget(): { capacity: number; remaining: number; windowS: number } | undefined {
-    let tightest: { capacity: number; remaining: number; windowS: number } | undefined;
-    for (const { state } of this.admitted?.outcomes ?? []) {
-      if (state.name !== 'cost') continue;
-      if (tightest === undefined || state.remaining / state.capacity < tightest.remaining / tightest.capacity) tightest = state;
-    }
-    return tightest;
-  }
-}
-
-function chargesCost(admitted: Admitted): boolean {
-  return admitted.charges.some((charge) => charge.takes.some((take) => take.name === 'cost'));
 }

@@ -1,190 +1,229 @@
-// Stage 4 (document): the GraphQL operation a request carries, parsed once per distinct query
-// string (a bounded LRU, `limits.parser_max_tokens` respected), and its estimated cost
-// (`demand_control`; the cost module caches the compiled cost per document). In enforce mode an
-// operation over `max` ends the request here, before any subgraph is called.
-//
-// This stage never reports a parse or validation error itself: a document that does not parse, or
-// that the cost model cannot price because it names unknown fields, goes on un-costed and Apollo
-// Server answers GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED exactly as without demand control.
-// Only on the rare refusing path (over `max`, or a valid operation that cannot be costed) is the
-// document validated here too (once per document, cached), so an invalid document is never
-// refused for its cost instead of for being invalid.
-import { getOperationAST, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { GraphQLHttpRequest } from '../http/read-request.ts';
-import type { PersistedQueryCache } from './apq-cache.ts';
-import type { DemandControlConfig } from '../cost/config.ts';
-import { checkEstimatedCost } from '../cost/enforce.ts';
-import { CostQueryError } from '../cost/errors.ts';
-import { estimateCost, type Variables } from '../cost/estimate.ts';
+// Stage 4 (document): the operation a request carries, parsed and validated once per distinct query
+// string and schema (a bounded LRU that also remembers failures), resolved to the operation that
+// will run. Every GraphQL-level refusal happens here, before quotas: syntax, validation, unknown
+// operation, a mutation over GET, automatic persisted queries. Apollo Server, which executes in
+// stage 6, reads the validated document from `documentStore` instead of parsing it again.
+import { createHash } from 'node:crypto';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
 import { LruCache } from '../core/cache.ts';
-import type { CostModel } from '../cost/model.ts';
+import { badRequest, GatewayError, type ErrorCode } from '../core/errors.ts';
+import { PersistedQueryCache } from './apq-cache.ts';
+import { NoIntrospection } from './introspection-rule.ts';
 
-/** Stage 4's output. */
-export interface DocumentOutcome {
-  /** The parsed document; undefined when the request has no usable query or it does not parse. */
-  document: DocumentNode | undefined;
-  /** `operationName` as the request gives it (what Apollo Server executes). */
-  requestedOperationName: string | undefined;
-  /** The name of the operation that will run, from the document (quota keys by operation use it). */
+/** What stage 4 reads of stage 1's output. */
+export interface OperationRequest {
+  method: 'GET' | 'POST';
+  query: string | undefined;
   operationName: string | undefined;
-  variables: Variables;
-  /** The estimated cost; undefined when costs are off or the operation cannot be costed. */
-  estimatedCost: number | undefined;
+  variables: Record<string, unknown> | undefined;
+  extensions: Record<string, unknown> | undefined;
+}
+
+/** Stage 4's output: a validated document and the operation in it that will run. */
+export interface ValidatedOperation {
+  /** The cached document: the same object for every request with this query string. */
+  document: DocumentNode;
+  query: string;
+  operation: OperationDefinitionNode;
+  /** The operation's own name (quota keys by operation use it); undefined when anonymous. */
+  operationName: string | undefined;
+  /** `operationName` as the request gave it (what execution is asked to run). */
+  requestedOperationName: string | undefined;
+  variables: Record<string, unknown> | undefined;
+  /** The request's extensions without `persistedQuery`, which this stage has dealt with. */
+  extensions: Record<string, unknown> | undefined;
 }
 
 export interface DocumentStageOptions {
-  /** The supergraph's cost model; undefined when nothing needs costs. */
-  model: CostModel | undefined;
-  demandControl: DemandControlConfig;
-  /**
-   * A valid operation that cannot be costed (e.g. breaking `@listSize(requireOneSlicingArgument)`)
-   * is refused with COST_QUERY_PARSE_FAILURE: set when the cost is needed (enforce mode, cost quotas).
-   */
-  costRequired: boolean;
+  /** The API schema documents are validated against. */
+  schema: GraphQLSchema;
   /** `limits.parser_max_tokens`. */
   maxTokens: number;
-  /** Automatic persisted queries Apollo Server registered, to cost hash-only requests. */
-  persistedQueries?: PersistedQueryCache | undefined;
-  /** Distinct query strings whose parsed document is kept; default 1000. */
+  /** `server.introspection`. */
+  introspection: boolean;
+  /** Automatic persisted queries, shared across supergraph reloads. */
+  persistedQueries: PersistedQueryCache;
+  /** Where validated documents go for Apollo Server (built before it, since Apollo takes it at construction). */
+  documentStore: ValidatedDocumentStore;
+  /** Distinct query strings whose outcome is kept; default 1000. */
   cacheSize?: number;
 }
 
-interface ParsedDocument {
-  /** Undefined: the query does not parse (or has more than parser_max_tokens tokens). */
+/** Counters for tests and metrics: how much parsing and validating the requests cost. */
+export interface DocumentStats {
+  parses: number;
+  validations: number;
+  cacheHits: number;
+}
+
+interface CachedDocument {
   document: DocumentNode | undefined;
-  /** Whether it validates against the API schema; computed only when needed. */
-  valid?: boolean;
+  /** Parse or validation errors, rendered as they are; undefined when the document is valid. */
+  failure: GatewayError | undefined;
+  hash: string;
 }
 
 /** Longest query string kept in the cache (characters); longer ones are parsed every time. */
 const MAX_CACHED_QUERY_LENGTH = 64 * 1024;
 
-const NOT_PARSED: ParsedDocument = { document: undefined };
+const PERSISTED_QUERY_HEADERS = Object.freeze({ 'cache-control': 'private, no-cache, must-revalidate' });
 
 export class DocumentStage {
-  readonly #parsed: LruCache<string, ParsedDocument>;
-  readonly #enforce: boolean;
-  #schema: GraphQLSchema | undefined;
+  readonly #cache: LruCache<string, CachedDocument>;
+  readonly #rules: readonly ValidationRule[];
+  readonly #stats: DocumentStats = { parses: 0, validations: 0, cacheHits: 0 };
 
   constructor(private readonly options: DocumentStageOptions) {
-    this.#parsed = new LruCache(options.cacheSize ?? 1000);
-    this.#enforce = options.model !== undefined && options.demandControl.enabled && options.demandControl.mode === 'enforce';
+    this.#cache = new LruCache(options.cacheSize ?? 1000);
+    this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoIntrospection];
   }
 
-  /** The cost model; undefined when nothing needs costs. */
-  get model(): CostModel | undefined {
-    return this.options.model;
+  /** The counters, and how often Apollo Server missed a document here (then it parsed it itself). */
+  stats(): Readonly<DocumentStats & { storeMisses: number }> {
+    return { ...this.#stats, storeMisses: this.options.documentStore.misses };
   }
 
-  /** `demand_control.cost_extensions`: responses carry `extensions.cost`. */
-  get reportsCost(): boolean {
-    return this.options.demandControl.cost_extensions;
-  }
-
-  /** The API schema Apollo Server validates against (from the gateway's schema-load callback). */
-  setSchema(schema: GraphQLSchema): void {
-    this.#schema = schema;
-  }
-
-  /** Throws CostEstimatedTooExpensiveError (enforce mode) or CostQueryError; never a parse error. */
-  run(request: GraphQLHttpRequest): DocumentOutcome {
-    const fields = operationFields(request, this.options.persistedQueries);
-    const parsed = fields.query === undefined ? NOT_PARSED : this.parse(fields.query);
-    const document = parsed.document;
-    let operationName = fields.operationName;
-    let estimatedCost: number | undefined;
-    if (document !== undefined) {
-      operationName = getOperationAST(document, fields.operationName)?.name?.value ?? fields.operationName;
-      if (this.options.model !== undefined) estimatedCost = this.estimate(this.options.model, parsed, document, fields);
+  /** Throws a GatewayError for every request that cannot run as sent. */
+  run(request: OperationRequest): ValidatedOperation {
+    const { query, extensions } = this.resolveQuery(request);
+    const cached = this.documentFor(query);
+    if (cached.failure) throw cached.failure;
+    const document = cached.document as DocumentNode;
+    const operation = resolveOperation(document, request.operationName);
+    if (request.method === 'GET' && operation.operation !== 'query') {
+      throw badRequest(`GET requests only support query operations, not ${operation.operation} operations`, {
+        status: 405,
+        headers: { allow: 'POST' },
+      });
     }
-    return { document, requestedOperationName: fields.operationName, operationName, variables: fields.variables, estimatedCost };
+    if (request.extensions?.['persistedQuery'] !== undefined) this.options.persistedQueries.register(cached.hash, query);
+    return {
+      document,
+      query,
+      operation,
+      operationName: operation.name?.value,
+      requestedOperationName: request.operationName,
+      variables: request.variables,
+      extensions,
+    };
   }
 
-  private parse(query: string): ParsedDocument {
-    let parsed = this.#parsed.get(query);
-    if (parsed !== undefined) return parsed;
-    try {
-      parsed = { document: parse(query, { maxTokens: this.options.maxTokens, noLocation: true }) };
-    } catch {
-      parsed = NOT_PARSED;
+  /** The query text, from the request or (automatic persisted queries) from its hash. */
+  private resolveQuery(request: OperationRequest): { query: string; extensions: Record<string, unknown> | undefined } {
+    const persisted = request.extensions?.['persistedQuery'];
+    if (persisted === undefined || persisted === null) {
+      if (request.query === undefined || request.query === '') {
+        throw badRequest('GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.');
+      }
+      return { query: request.query, extensions: request.extensions };
     }
-    if (query.length <= MAX_CACHED_QUERY_LENGTH) this.#parsed.set(query, parsed);
-    return parsed;
+    const { persistedQuery: _, ...extensions } = request.extensions as Record<string, unknown>;
+    const rest = Object.keys(extensions).length > 0 ? extensions : undefined;
+    const spec = persisted as { version?: unknown; sha256Hash?: unknown };
+    if (spec.version !== 1) throw badRequest('Unsupported persisted query version');
+    if (typeof spec.sha256Hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
+    if (request.query === undefined) {
+      const registered = this.options.persistedQueries.lookup(spec.sha256Hash);
+      if (registered === undefined) {
+        throw new GatewayError('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound', { headers: PERSISTED_QUERY_HEADERS });
+      }
+      return { query: registered, extensions: rest };
+    }
+    if (this.documentFor(request.query).hash !== spec.sha256Hash) throw badRequest('provided sha does not match query');
+    return { query: request.query, extensions: rest };
   }
 
-  private estimate(model: CostModel, parsed: ParsedDocument, document: DocumentNode, fields: OperationFields): number | undefined {
-    let cost: number;
+  private documentFor(query: string): CachedDocument {
+    let cached = this.#cache.get(query);
+    if (cached !== undefined) {
+      this.#stats.cacheHits += 1;
+      return cached;
+    }
+    cached = this.parseAndValidate(query);
+    if (query.length <= MAX_CACHED_QUERY_LENGTH) this.#cache.set(query, cached);
+    if (cached.failure === undefined) this.options.documentStore.add(cached.hash, cached.document as DocumentNode);
+    return cached;
+  }
+
+  private parseAndValidate(query: string): CachedDocument {
+    const hash = createHash('sha256').update(query).digest('hex');
+    let document: DocumentNode;
+    this.#stats.parses += 1;
     try {
-      cost = estimateCost(model, document, fields.operationName, fields.variables);
+      document = parse(query, { maxTokens: this.options.maxTokens });
     } catch (error) {
-      if (!(error instanceof CostQueryError)) throw error;
-      // Unknown fields or operation: Apollo reports them. A valid operation that cannot be priced
-      // is refused only when its cost is needed.
-      if (this.options.costRequired && this.isValid(parsed, document) && getOperationAST(document, fields.operationName) !== null) throw error;
-      return undefined;
+      if (!(error instanceof GraphQLError)) throw error;
+      return { document: undefined, failure: graphqlErrors('GRAPHQL_PARSE_FAILED', [error]), hash };
     }
-    if (this.#enforce && cost > this.options.demandControl.strategy.static_estimated.max) {
-      if (!this.isValid(parsed, document)) return undefined;
-      checkEstimatedCost(cost, this.options.demandControl); // throws CostEstimatedTooExpensiveError
-    }
-    return cost;
-  }
-
-  private isValid(parsed: ParsedDocument, document: DocumentNode): boolean {
-    if (parsed.valid === undefined) {
-      if (this.#schema === undefined) return true;
-      parsed.valid = validate(this.#schema, document).length === 0;
-    }
-    return parsed.valid;
+    this.#stats.validations += 1;
+    const errors = validate(this.options.schema, document, this.#rules);
+    if (errors.length > 0) return { document, failure: graphqlErrors('GRAPHQL_VALIDATION_FAILED', errors), hash };
+    return { document, failure: undefined, hash };
   }
 }
 
-interface OperationFields {
-  query: string | undefined;
-  operationName: string | undefined;
-  variables: Variables;
+/** As graphql-js and Apollo Server resolve `operationName`; a miss is the client's mistake (400). */
+function resolveOperation(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode {
+  const operation = getOperationAST(document, operationName);
+  if (operation) return operation;
+  let message: string;
+  if (operationName) message = `Unknown operation named "${operationName}".`;
+  else if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION)) message = 'Must provide operation name if query contains multiple operations.';
+  else message = 'Must provide an operation.';
+  throw new GatewayError('OPERATION_RESOLUTION_FAILURE', message);
+}
+
+function graphqlErrors(code: ErrorCode, errors: readonly GraphQLError[]): GatewayError {
+  const formatted: GraphQLFormattedError[] = errors.map((error) => {
+    const json = error.toJSON();
+    return { ...json, extensions: { ...json.extensions, code } };
+  });
+  return new GatewayError(code, formatted[0]?.message ?? code, { errors: formatted });
 }
 
 /**
- * `query`, `operationName` and `variables` from the POST body or the GET query string. Malformed
- * fields come out undefined: Apollo Server answers them with BAD_REQUEST in stage 6.
+ * Apollo Server's `documentStore` (a KeyValueCache of validated documents): stage 4 puts every
+ * document it validated here under its query hash, so Apollo's request pipeline finds it and
+ * skips its own parse and validation. Apollo prefixes keys with a schema hash; each supergraph
+ * load builds a new store with its Apollo Server, so the hash after the prefix is key enough.
  */
-export function operationFields(request: GraphQLHttpRequest, persistedQueries?: PersistedQueryCache): OperationFields {
-  let query: unknown;
-  let operationName: unknown;
-  let variables: unknown;
-  let extensions: unknown;
-  if (request.method === 'POST') {
-    const body = request.body;
-    if (!isObject(body)) return { query: undefined, operationName: undefined, variables: undefined };
-    ({ query, operationName, variables, extensions } = body);
-  } else {
-    const params = new URLSearchParams(request.search);
-    query = params.get('query') ?? undefined;
-    operationName = params.get('operationName') ?? undefined;
-    variables = jsonParam(params.get('variables'));
-    extensions = jsonParam(params.get('extensions'));
-  }
-  if (typeof query !== 'string' && persistedQueries !== undefined && isObject(extensions)) {
-    const persisted = extensions.persistedQuery;
-    if (isObject(persisted) && typeof persisted.sha256Hash === 'string') query = persistedQueries.lookup(persisted.sha256Hash);
-  }
-  return {
-    query: typeof query === 'string' ? query : undefined,
-    operationName: typeof operationName === 'string' ? operationName : undefined,
-    variables: isObject(variables) ? variables : undefined,
-  };
-}
+export class ValidatedDocumentStore {
+  readonly #documents: LruCache<string, DocumentNode>;
+  /** Apollo Server asked for a document stage 4 did not hand over (then it parses it itself). */
+  misses = 0;
 
-function jsonParam(value: string | null): unknown {
-  if (value === null) return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
+  constructor(size = 1000) {
+    this.#documents = new LruCache(size);
   }
-}
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  add(hash: string, document: DocumentNode): void {
+    this.#documents.set(hash, document);
+  }
+
+  async get(key: string): Promise<DocumentNode | undefined> {
+    const document = this.#documents.get(key.slice(key.lastIndexOf(':') + 1));
+    if (document === undefined) this.misses += 1;
+    return document;
+  }
+
+  async set(key: string, document: DocumentNode): Promise<void> {
+    this.#documents.set(key.slice(key.lastIndexOf(':') + 1), document);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.#documents.delete(key.slice(key.lastIndexOf(':') + 1));
+    return true;
+  }
 }

@@ -1,20 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleGraphQLRequest, type PipelineDeps } from '../pipeline.ts';
+import type { ServerConfig } from './config.ts';
 
-/** The HTTP listener: routes /graphql to the stage list, and answers health, readiness and 404s itself. */
-export function createHttpServer(deps: PipelineDeps): Server {
-  const { graphql_path, health_path, ready_path } = deps.config.server;
+export interface Routes {
+  /** The GraphQL endpoint: the stage list. */
+  graphql(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `/ready`: ready (200) or not yet (503), with a body saying why. */
+  readiness(): { ready: boolean; body: Record<string, unknown> };
+}
+
+/** The HTTP listener: routes the GraphQL path to the pipeline, answers health, readiness and 404s itself. */
+export function createHttpServer(config: ServerConfig, routes: Routes): Server {
+  const { graphql_path, health_path, ready_path } = config;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = pathOf(req.url);
     if (path === graphql_path) {
-      void handleGraphQLRequest(req, res, deps);
+      void routes.graphql(req, res);
     } else if (path === health_path) {
       sendJson(res, 200, { status: 'pass' });
     } else if (path === ready_path) {
-      // The quota store's state rides along (degraded: Redis failing, `on_store_failure` in force).
-      if (deps.apollo) sendJson(res, 200, deps.quotas ? { status: 'ready', quotas: deps.quotas.status() } : { status: 'ready' });
-      else sendJson(res, 503, { status: 'loading' });
+      const { ready, body } = routes.readiness();
+      sendJson(res, ready ? 200 : 503, body);
     } else {
       sendJson(res, 404, { errors: [{ message: `No route for ${path}`, extensions: { code: 'NOT_FOUND' } }] });
     }
@@ -36,6 +42,21 @@ export function listen(server: Server, listenAddress: string): Promise<AddressIn
       server.off('error', reject);
       resolve(server.address() as AddressInfo);
     });
+  });
+}
+
+// In-flight requests get this long to finish on shutdown before their connections are cut.
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const forceClose = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    forceClose.unref();
+    server.close(() => {
+      clearTimeout(forceClose);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { composeFromConfigFile, formatCompositionIssues } from '../../../gateway/src/schema/compose.ts';
 import { actualCost, buildCostModel, estimateCost, type CostModel } from '../../../gateway/src/cost/index.ts';
 
-const repoFile = (path: string) => readFileSync(new URL(`../../../../${path}`, import.meta.url), 'utf8');
+const repoFile = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
 const HOME_SCREEN = repoFile('subgraphs/home-screen.graphql');
 
 describe('the demo supergraph', () => {
@@ -14,7 +14,7 @@ describe('the demo supergraph', () => {
   let model: CostModel;
 
   before(async () => {
-    const outcome = await composeFromConfigFile(new URL('../../../../supergraph.yaml', import.meta.url).pathname);
+    const outcome = await composeFromConfigFile(new URL('../../../supergraph.yaml', import.meta.url).pathname);
     if (!outcome.ok) assert.fail(formatCompositionIssues(outcome.errors));
     sdl = outcome.supergraphSdl;
     model = buildCostModel(sdl);

@@ -5,7 +5,7 @@ import { composeSubgraphs, formatCompositionIssues } from '../../../gateway/src/
 import { buildCostModel, type CostModel, type CostModelOptions } from '../../../gateway/src/cost/index.ts';
 
 export function fixtureSdl(name: string): string {
-  return readFileSync(new URL(`../../../fixtures/cost/${name}.graphql`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../../fixtures/cost/${name}.graphql`, import.meta.url), 'utf8');
 }
 
 /** Composes subgraphs given as fixture names or as { name, sdl }. */

@@ -9,6 +9,7 @@ import { defaultConfig } from '../../../gateway/src/config/load.ts';
 import { createFederationGateway, type OperationAuthorizer } from '../../../gateway/src/federation/gateway.ts';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { createApolloServer } from '../../../gateway/src/federation/apollo-server.ts';
+import { ValidatedDocumentStore } from '../../../gateway/src/document/stage.ts';
 import type { RequestContext } from '../../../gateway/src/core/request-context.ts';
 import { startMediaStack, type MediaStack } from '../../fixtures/executor/media.ts';
 import { composeForTest, postGraphQL, startBothExecutors } from '../../support/gateway.ts';
@@ -90,10 +91,10 @@ describe('Tollgate executor', () => {
       const config = defaultConfig({ supergraph: { file: 'unused.graphql' }, executor, telemetry: { logging: { level: 'silent' } } });
       const logger = pino({ level: 'silent' });
       const federation = createFederationGateway(supergraph, config, logger, { authorize });
-      const server = createApolloServer(federation.gateway, config, logger);
+      const server = createApolloServer(federation.gateway, { introspection: true, debug: false, documentStore: new ValidatedDocumentStore() }, logger);
       await server.start();
       try {
-        const contextValue: RequestContext = { requestId: 'r', incomingHeaders: {}, subgraphHeaders: {} };
+        const contextValue: RequestContext = { requestId: 'r', identity: undefined, profile: 'anonymous', subgraph: { headersFor: () => ({}) } };
         const answers = [];
         for (let i = 0; i < 2; i++) {
           const response = await server.executeOperation({ query }, { contextValue });

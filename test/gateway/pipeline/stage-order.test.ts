@@ -1,0 +1,72 @@
+// Issue 8's proof that the stage list is the real path: a request refused by stage 1 or 4 is never
+// charged by stage 5, and a document is parsed once (stage 4), never again by Apollo Server.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunningGateway } from '../../../gateway/src/gateway.ts';
+import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
+import { composeForTest, postGraphQL, startTestGateway } from '../../support/gateway.ts';
+
+const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  type Query { hello: String }
+  type Mutation { touch: String }`;
+
+describe('stage order', () => {
+  let subgraph: FixtureSubgraph;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world' }, Mutation: { touch: () => 'touched' } });
+    const sdl = composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: SDL }]);
+    // One request quota for everyone (anonymous callers are counted by IP: all of them here).
+    gateway = await startTestGateway(sdl, {
+      limits: { http_max_request_bytes: 1024 },
+      quotas: { rules: [{ key: ['client'], requests: { limit: 100, window_s: 3600 } }] },
+    });
+  });
+
+  after(async () => {
+    await gateway.stop();
+    await subgraph.stop();
+  });
+
+  async function remaining(): Promise<number> {
+    const admitted = await postGraphQL(gateway.url, { query: '{ hello }' });
+    assert.equal(admitted.status, 200);
+    return Number(admitted.headers.get('x-ratelimit-remaining'));
+  }
+
+  const refusals: Array<[string, () => Promise<Response>, number]> = [
+    ['a GET without a CSRF-safe header (400)', () => fetch(`${gateway.url}?query=${encodeURIComponent('{ hello }')}`), 400],
+    ['a mutation over GET (405)', () => fetch(`${gateway.url}?query=${encodeURIComponent('mutation { touch }')}`, { headers: { 'apollo-require-preflight': '1' } }), 405],
+    ['a text/plain POST (415)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ hello }' }), 415],
+    ['a body over the limit (413)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ hello } # ${'x'.repeat(2000)}` }) }), 413],
+    ['a document that does not validate (400)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) }), 400],
+  ];
+
+  for (const [name, send, status] of refusals) {
+    test(`${name} leaves the quota untouched and calls no subgraph`, async () => {
+      const before = await remaining();
+      const subgraphCalls = subgraph.received.length;
+      const refused = await send().then(undefined, (error) => assert.fail(error));
+      assert.equal(refused.status, status);
+      assert.equal(refused.headers.get('x-ratelimit-remaining'), null, 'a refused request carries no quota headers');
+      await refused.text();
+      assert.equal(subgraph.received.length, subgraphCalls);
+      // The next admitted request took exactly one unit: the refused one took none.
+      assert.equal(await remaining(), before - 1);
+    });
+  }
+
+  test('a new document is parsed once, a repeated one never; Apollo Server parses nothing', async () => {
+    const document = gateway.stages.graph!.document;
+    const query = `query Once${Date.now()} { hello }`;
+    const before = document.stats();
+    for (let i = 0; i < 3; i++) assert.deepEqual((await postGraphQL(gateway.url, { query })).body, { data: { hello: 'world' } });
+    const after = document.stats();
+    assert.equal(after.parses - before.parses, 1);
+    assert.equal(after.validations - before.validations, 1);
+    assert.equal(after.cacheHits - before.cacheHits, 2);
+    // Apollo's request pipeline found every document stage 4 validated: it parsed none itself.
+    assert.equal(after.storeMisses, 0);
+  });
+});
