@@ -13,6 +13,18 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
+/**
+ * The operation's estimate is larger than a cost budget's whole capacity: no wait can make it fit,
+ * so it is refused as a client error (400 COST_EXCEEDS_QUOTA, no Retry-After), before any charge.
+ */
+export class CostExceedsQuotaError extends GatewayError {
+  constructor(policy: string, estimated: number, quota: number, windowS: number) {
+    super('COST_EXCEEDS_QUOTA', `Operation estimated cost ${estimated} exceeds the whole cost quota ${quota} of policy "${policy}"; it can never be admitted`, {
+      extensions: { policy, cost: { estimated, quota, window: windowS } },
+    });
+  }
+}
+
 /** What admission hands on: the headers for the response and what to refund once the actual cost is known. */
 export interface Admitted {
   headers: Record<string, string>;
@@ -39,6 +51,7 @@ export class Admission {
 
   async admit(subject: QuotaSubject, estimatedCost: number): Promise<Admitted> {
     const charges = chargesFor(this.config.rules, subject, estimatedCost);
+    refuseIfNeverFits(charges);
     const decisions = await Promise.all(charges.map((charge) => this.store.consume(charge.quotaKey, charge.takes)));
     const outcomes = charges.flatMap((charge, i) => policyOutcomes(charge, decisions[i]!));
     const refusedAt = decisions.findIndex((decision) => !decision.admitted);
@@ -61,6 +74,16 @@ export class Admission {
     for (const charge of admitted.charges) {
       for (const take of charge.takes) if (take.name === 'cost') this.store.refund(charge.quotaKey, take, unused);
     }
+  }
+}
+
+// A take larger than its bucket's capacity is refused by the store whatever the bucket holds; say
+// so at once instead of a 429 whose Retry-After the client would follow forever.
+function refuseIfNeverFits(charges: RuleCharge[]): void {
+  for (const charge of charges) {
+    charge.takes.forEach((take, i) => {
+      if (take.take > take.capacity) throw new CostExceedsQuotaError(charge.policies[i]!, take.take, take.capacity, take.windowS);
+    });
   }
 }
 

@@ -56,8 +56,20 @@ export const redisConfigSchema = z.strictObject({
   url: z.string().refine((u) => u === '' || /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL, or empty').default(''),
   /** Every key starts with this; default "tollgate:". */
   key_prefix: z.string().default('tollgate:'),
-  /** Per-command deadline; a slower Redis counts as down. Default 50 ms. */
-  timeout_ms: z.number().int().positive().default(50),
+  /**
+   * How long a quota check waits for Redis before the request is decided under `on_store_failure`.
+   * Event-loop lag of this process is not counted (a busy gateway is not a slow Redis). Default 500 ms.
+   */
+  timeout_ms: z.number().int().positive().default(500),
+  /** Consecutive checks past `timeout_ms` that mark Redis failed (a connection error does at once). Default 3. */
+  failure_threshold: z.number().int().positive().default(3),
+  /** While Redis is marked failed, how often a PING checks whether it is back. Default 500 ms. */
+  probe_interval_ms: z.number().int().positive().default(500),
+  /**
+   * Start-up: how long `/ready` stays 503 waiting for the first connection to Redis (and the script
+   * loaded on it); past it the gateway turns ready under `on_store_failure`. 0 = do not wait. Default 10000.
+   */
+  ready_wait_ms: z.number().int().nonnegative().default(10_000),
 });
 
 export type QuotasConfig = z.infer<typeof quotasConfigSchema>;

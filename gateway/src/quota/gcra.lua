@@ -4,11 +4,14 @@
 -- KEYS[i]: bucket i (all keys share one {hash tag}, so this runs on Redis Cluster).
 -- ARGV, 4 per bucket: interval_us (per token), burst_us (capacity * interval), take, give.
 -- `give` (refunds) is applied first and is written even when the request is refused.
+-- ARGV[4n+1], optional: "1" = force, charge every take even past the burst (a request already
+-- served on a local decision while this store was slow: its charge must not be lost).
 -- Returns { admitted (0|1), retry_after_us, then per bucket: remaining, reset_us }.
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 
 local n = #KEYS
+local force = ARGV[n * 4 + 1] == '1'
 local tats, taken = {}, {}
 local retry = 0
 local gave = false
@@ -30,8 +33,8 @@ for i = 1, n do
   if allow_at > now and allow_at - now > retry then retry = allow_at - now end
 end
 
-local admitted = retry == 0
-local out = { admitted and 1 or 0, retry }
+local admitted = force or retry == 0
+local out = { admitted and 1 or 0, admitted and 0 or retry }
 for i = 1, n do
   local base = (i - 1) * 4
   local interval = tonumber(ARGV[base + 1])

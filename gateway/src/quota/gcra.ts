@@ -53,6 +53,7 @@ export function bucketState(bucket: BucketSpec, remaining: number, resetUs: numb
     windowS: bucket.windowS,
     remaining: Math.max(0, remaining),
     resetS: secondsUp(resetUs),
+    resetUs: Math.max(0, resetUs),
   };
 }
 

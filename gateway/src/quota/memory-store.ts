@@ -1,5 +1,5 @@
 import { decide } from './gcra.ts';
-import type { BucketSpec, BucketTake, QuotaDecision, QuotaStore } from './types.ts';
+import type { BucketSpec, BucketState, BucketTake, QuotaDecision, QuotaStore } from './types.ts';
 
 interface StoredBucket {
   tatUs: number;
@@ -43,6 +43,21 @@ export class MemoryQuotaStore implements QuotaStore {
     if (!(tokens > 0)) return;
     const stored = this.buckets.get(bucketKey(quotaKey, bucket));
     if (stored) stored.pendingGive += tokens;
+  }
+
+  /**
+   * Takes the shared store's view of a key's buckets (from a Redis reply) as this store's own, so
+   * that a request decided locally while Redis is slow starts from what Redis last said, not from
+   * a full bucket. Pending refunds are dropped: Redis holds (or is sent) them.
+   */
+  mirror(quotaKey: string, states: readonly BucketState[]): void {
+    const now = this.nowUs();
+    for (const state of states) {
+      if (state.resetUs === undefined) continue;
+      const key = bucketKey(quotaKey, state);
+      if (state.resetUs <= 0) this.buckets.delete(key);
+      else this.buckets.set(key, { tatUs: now + state.resetUs, pendingGive: 0 });
+    }
   }
 
   async close(): Promise<void> {

@@ -3,19 +3,21 @@ import type { Logger } from 'pino';
 
 export interface RedisConnectionOptions {
   url: string;
-  /** Per-command deadline; a slower Redis counts as failed. */
-  timeoutMs: number;
+  /** Deadline of the TCP connect (start-up and reconnects). */
+  connectTimeoutMs: number;
 }
 
 /**
- * A Redis client that never makes a request wait on a dead or slow server: no offline queue
- * (commands fail at once while disconnected), one attempt per command, a command timeout, and
- * reconnection in the background with capped backoff.
+ * A Redis client that never makes a request wait on a dead server: no offline queue (commands fail
+ * at once while disconnected), one attempt per command, and reconnection in the background with
+ * capped backoff. There is deliberately no ioredis `commandTimeout`: it is measured on this
+ * process's event loop (so CPU load reads as a slow Redis) and it throws the reply away when it
+ * comes late, losing the charge Redis made. The deadline lives in FailoverQuotaStore instead
+ * (deadline.ts), which keeps the command's promise and reconciles a late reply.
  */
 export function connectRedis(options: RedisConnectionOptions, logger: Logger): Redis {
   const redis = new Redis(options.url, {
-    commandTimeout: options.timeoutMs,
-    connectTimeout: Math.max(options.timeoutMs, 1000),
+    connectTimeout: options.connectTimeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),

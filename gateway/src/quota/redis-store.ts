@@ -28,6 +28,10 @@ export class RedisQuotaStore implements QuotaStore {
   private readonly gcra: GcraCommand;
   private readonly pending = new Map<string, Map<string, PendingRefund>>();
   private readonly flusher: NodeJS.Timeout;
+  /** Set once the script is loaded on a connection; consumes before that wait for it. */
+  private loaded = false;
+  private readonly firstLoad: Promise<void>;
+  private attempt: Promise<void> | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -37,9 +41,61 @@ export class RedisQuotaStore implements QuotaStore {
     this.gcra = (redis as unknown as { tollgateGcra: GcraCommand }).tollgateGcra.bind(redis);
     this.flusher = setInterval(() => void this.flushRefunds(), options.refundFlushMs ?? 1000);
     this.flusher.unref();
+    // Every (re)connection loads the script first, so the first EVALSHA after start or after a
+    // restarted Redis is not an EVALSHA → NOSCRIPT → EVAL detour (two slow round trips).
+    this.firstLoad = new Promise((resolve) => {
+      const load = () =>
+        void redis.script('LOAD', GCRA_SCRIPT).then(
+          () => {
+            this.loaded = true;
+            resolve();
+          },
+          () => undefined, // the connection went again; the next 'ready' retries
+        );
+      redis.on('ready', load);
+      if (redis.status === 'ready') load();
+    });
   }
 
+  /** True once the script is loaded on a connection (the store can answer). */
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** Resolves once the first connection is made and the script loaded. */
+  whenLoaded(): Promise<void> {
+    return this.firstLoad;
+  }
+
+  /**
+   * Before the first connection: resolves with it, or rejects at the attempt's first error, so a
+   * request that arrives during start-up waits for Redis, but none waits on a Redis that is down.
+   */
+  private connectAttempt(): Promise<void> {
+    this.attempt ??= new Promise<void>((resolve, reject) => {
+      const fail = (error: unknown) => reject(error instanceof Error ? error : new Error('Redis is not connected'));
+      this.redis.once('error', fail);
+      this.firstLoad.then(() => {
+        this.redis.off('error', fail);
+        resolve();
+      });
+    }).finally(() => {
+      this.attempt = undefined;
+    });
+    return this.attempt;
+  }
+
+  /** One PING: does the store answer on this connection? */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  /**
+   * One EVALSHA, with no deadline of its own (FailoverQuotaStore keeps the deadline and, past it,
+   * this promise, to reconcile the late reply). Before the first connection, it waits for it.
+   */
   async consume(quotaKey: string, takes: BucketTake[]): Promise<QuotaDecision> {
+    if (!this.loaded) await this.connectAttempt();
     const refunds = this.pending.get(quotaKey);
     this.pending.delete(quotaKey);
     const gives = takes.map((bucket) => refunds?.get(bucket.name)?.tokens ?? 0);
@@ -50,12 +106,15 @@ export class RedisQuotaStore implements QuotaStore {
       if (refunds) this.restore(quotaKey, refunds);
       throw error;
     }
-    const [admitted, retryUs] = reply as [number, number];
-    return {
-      admitted: admitted === 1,
-      retryAfterS: secondsUp(retryUs),
-      buckets: takes.map((bucket, i) => bucketState(bucket, reply[2 + i * 2]!, reply[3 + i * 2]!)),
-    };
+    return decisionOf(takes, reply);
+  }
+
+  /**
+   * Charges `takes` even past the burst (force), now, in one EVALSHA: the charge of a request that
+   * was served on a local decision and that Redis, answering late, refused.
+   */
+  async forceCharge(quotaKey: string, takes: BucketTake[]): Promise<void> {
+    await this.gcra(takes.length, ...this.keys(quotaKey, takes), ...this.args(takes, takes.map(() => 0)), 1);
   }
 
   refund(quotaKey: string, bucket: BucketSpec, tokens: number): void {
@@ -66,7 +125,6 @@ export class RedisQuotaStore implements QuotaStore {
     if (existing) existing.tokens += tokens;
     else refunds.set(bucket.name, { bucket, tokens });
   }
-
   /** Sends every pending refund now, in one pipeline (a take of 0 with a give). */
   async flushRefunds(): Promise<void> {
     if (this.pending.size === 0) return;
@@ -113,4 +171,13 @@ export class RedisQuotaStore implements QuotaStore {
   private restore(quotaKey: string, refunds: Map<string, PendingRefund>): void {
     for (const { bucket, tokens } of refunds.values()) this.refund(quotaKey, bucket, tokens);
   }
+}
+
+function decisionOf(takes: BucketTake[], reply: number[]): QuotaDecision {
+  const [admitted, retryUs] = reply as [number, number];
+  return {
+    admitted: admitted === 1,
+    retryAfterS: secondsUp(retryUs),
+    buckets: takes.map((bucket, i) => bucketState(bucket, reply[2 + i * 2]!, reply[3 + i * 2]!)),
+  };
 }

@@ -16,11 +16,6 @@ import { RedisQuotaStore } from './redis-store.ts';
 import type { QuotaSubject } from './rules.ts';
 import type { QuotaStore } from './types.ts';
 
-/** The profile of a request without a credential. */
-export const ANONYMOUS_PROFILE = 'anonymous';
-/** The profile of a verified caller whose credential names none (e.g. a JWT). */
-export const DEFAULT_PROFILE = 'default';
-
 /** What `/ready` says about the quota store. */
 export type QuotaStoreStatus =
   | { store: 'memory' }
@@ -30,24 +25,51 @@ export class QuotaStage {
   readonly admission: Admission;
   readonly #ips: ClientIpResolver;
 
+  readonly #readiness: StoreReadiness;
+
   constructor(
     private readonly store: QuotaStore,
     private readonly config: QuotasConfig,
+    readiness: StoreReadiness = ALWAYS_READY,
   ) {
     this.admission = new Admission(store, config);
     this.#ips = new ClientIpResolver(config.trusted_proxies);
+    this.#readiness = readiness;
   }
 
-  /** Stage 5. Throws RateLimitedError (429) or QuotaStoreUnavailableError (503, fail_closed). */
-  admit(req: IncomingMessage, identity: Identity | undefined, operationName: string | undefined, estimatedCost: number): Promise<Admitted> {
+  /**
+   * Stage 5. `profile` is stage 3's decision (clients/), not quota's. Throws RateLimitedError (429),
+   * CostExceedsQuotaError (400: the estimate exceeds a whole cost budget) or
+   * QuotaStoreUnavailableError (503, fail_closed).
+   */
+  admit(
+    req: IncomingMessage,
+    identity: Identity | undefined,
+    profile: string,
+    operationName: string | undefined,
+    estimatedCost: number,
+  ): Promise<Admitted> {
     const subject: QuotaSubject = {
       clientId: identity?.clientId,
       userId: identity?.subject,
-      profile: identity === undefined ? ANONYMOUS_PROFILE : (identity.profile ?? DEFAULT_PROFILE),
+      profile,
       ip: this.#ips.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']),
       operationName,
     };
     return this.admission.admit(subject, estimatedCost);
+  }
+
+  /**
+   * For `/ready`: false while start-up still waits for the first connection to Redis and its
+   * script load (at most `redis.ready_wait_ms`); always true for the memory store.
+   */
+  ready(): boolean {
+    return this.#readiness.ready();
+  }
+
+  /** Resolves when ready() turns true (never rejects): start-up awaits it before serving. */
+  whenReady(): Promise<void> {
+    return this.#readiness.whenReady();
   }
 
   /** Which store decides, and whether the shared one is failing (then the failure mode is in force). */
@@ -58,8 +80,17 @@ export class QuotaStage {
   }
 }
 
+/** Whether the store can answer yet (start-up waits for the first Redis connection). */
+export interface StoreReadiness {
+  ready(): boolean;
+  whenReady(): Promise<void>;
+}
+
+const ALWAYS_READY: StoreReadiness = { ready: () => true, whenReady: () => Promise.resolve() };
+
 export interface QuotaStoreHandle {
   store: QuotaStore;
+  readiness: StoreReadiness;
   /** Closes the store (flushing pending refunds) and its Redis connection. */
   close(): Promise<void>;
 }
@@ -72,21 +103,46 @@ export interface QuotaStoreHandle {
 export function createQuotaStore(redisConfig: RedisConfig, quotas: QuotasConfig, logger: Logger): QuotaStoreHandle {
   if (redisConfig.url === '') {
     const store = new MemoryQuotaStore();
-    return { store, close: () => store.close() };
+    return { store, readiness: ALWAYS_READY, close: () => store.close() };
   }
   const log = logger.child({ component: 'quota-store' });
-  const redis: Redis = connectRedis({ url: redisConfig.url, timeoutMs: redisConfig.timeout_ms }, log);
+  const redis: Redis = connectRedis({ url: redisConfig.url, connectTimeoutMs: Math.max(redisConfig.timeout_ms, 1000) }, log);
+  const shared = new RedisQuotaStore(redis, { keyPrefix: redisConfig.key_prefix });
   const store = new FailoverQuotaStore(
-    new RedisQuotaStore(redis, { keyPrefix: redisConfig.key_prefix }),
+    shared,
     new MemoryQuotaStore(),
-    quotas.on_store_failure,
+    {
+      mode: quotas.on_store_failure,
+      timeoutMs: redisConfig.timeout_ms,
+      failureThreshold: redisConfig.failure_threshold,
+      probeIntervalMs: redisConfig.probe_interval_ms,
+    },
     log,
   );
   return {
     store,
+    readiness: startupReadiness(shared, redisConfig.ready_wait_ms, log),
     async close() {
       await store.close();
       redis.disconnect();
     },
   };
+}
+
+// Ready once the script is loaded on the first connection, or once `waitMs` has passed without one
+// (then the failure mode decides, and /ready shows degraded as soon as a check fails).
+function startupReadiness(shared: RedisQuotaStore, waitMs: number, logger: Logger): StoreReadiness {
+  let waited = waitMs === 0;
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    if (waited) return resolve();
+    timer = setTimeout(() => {
+      waited = true;
+      if (!shared.isLoaded) logger.warn({ waitedMs: waitMs }, 'no Redis connection at start-up: ready under quotas.on_store_failure');
+      resolve();
+    }, waitMs);
+    timer.unref();
+  });
+  const whenReady = Promise.race([shared.whenLoaded(), gaveUp]).then(() => clearTimeout(timer));
+  return { ready: () => waited || shared.isLoaded, whenReady: () => whenReady };
 }

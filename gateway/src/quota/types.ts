@@ -23,6 +23,8 @@ export interface BucketState extends BucketSpec {
   remaining: number;
   /** Seconds until the bucket is full again (0 when it is full). */
   resetS: number;
+  /** The same in µs (unrounded), when the store knows it: lets the local limiter mirror Redis. */
+  resetUs?: number;
 }
 
 export interface QuotaDecision {

@@ -75,7 +75,7 @@ describe('config: redis, demand_control, quotas', () => {
 
   test('defaults: embedded store, demand control off, no rules', () => {
     const config = parse({});
-    assert.deepEqual(config.redis, { url: '', key_prefix: 'tollgate:', timeout_ms: 50 });
+    assert.deepEqual(config.redis, { url: '', key_prefix: 'tollgate:', timeout_ms: 500, failure_threshold: 3, probe_interval_ms: 500, ready_wait_ms: 10_000 });
     assert.deepEqual(config.quotas, { on_store_failure: 'fail_open', trusted_proxies: [], rules: [] });
     assert.equal(config.demand_control.enabled, false);
     assert.equal(config.demand_control.cost_extensions, false);
@@ -90,6 +90,8 @@ describe('config: redis, demand_control, quotas', () => {
     assert.throws(() => parse({ quotas: { trusted_proxies: ['10.0.0.0/33'] } }), /quotas\.trusted_proxies\.0/);
     assert.equal(parse({ quotas: { trusted_proxies: ['10.0.0.0/8', '::1', 'fd00::/8'] } }).quotas.trusted_proxies.length, 3);
     assert.throws(() => parse({ redis: { host: 'x' } }), /redis\.host: unknown key/);
+    assert.throws(() => parse({ redis: { ready_wait_ms: -1 } }), /redis\.ready_wait_ms/);
+    assert.throws(() => parse({ redis: { failure_threshold: 0 } }), /redis\.failure_threshold/);
     assert.throws(() => parse({ demand_control: { cost_extension: true } }), /demand_control\.cost_extension: unknown key/);
     assert.throws(
       () => parse({ quotas: { rules: [{ requests: { limit: 1, window_s: 1 } }, { requests: { limit: 1, window_s: 1 } }] } }),

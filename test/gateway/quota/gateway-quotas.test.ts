@@ -110,12 +110,16 @@ for (const storeKind of ['memory', 'redis'] as const) {
           },
         ],
       });
+      // t means what it means on a 200: seconds until the bucket is full again (≈ 3600 here), while
+      // Retry-After says when one request fits (≈ 1800).
+      const t = Number(/^"requests";r=0;t=(\d+)$/.exec(refused.headers.get('ratelimit') ?? '')?.[1]);
+      assert.ok(t > 3500 && t <= 3600 && t > retryAfter, `t=${t}`);
       assert.deepEqual(rateLimitHeaders(refused), {
         'x-ratelimit-limit': '2',
         'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': String(retryAfter),
+        'x-ratelimit-reset': String(t),
         'ratelimit-policy': '"requests";q=2;w=3600',
-        ratelimit: `"requests";r=0;t=${retryAfter}`,
+        ratelimit: `"requests";r=0;t=${t}`,
         'retry-after': String(retryAfter),
       });
       assert.match(refused.headers.get('content-type') ?? '', /^application\/json/);
@@ -193,6 +197,21 @@ for (const storeKind of ['memory', 'redis'] as const) {
       // Nothing was charged by the refused request: the request bucket and the cost budget are as before.
       const next = await postGraphQL(gateway.url, { query: itemsQuery(1) }, as('coster'));
       assert.match(next.headers.get('ratelimit') ?? '', /"cost";r=76;t=\d+$/);
+    });
+
+    test('an estimate larger than the whole cost budget: 400 COST_EXCEEDS_QUOTA, no Retry-After, nothing charged', async () => {
+      const calls = subgraph.received.length;
+      const before = await postGraphQL(gateway.url, { query: itemsQuery(1) }, as('coster'));
+      const remainingBefore = /"cost";r=(\d+)/.exec(before.headers.get('ratelimit') ?? '')?.[1];
+      // items(first: 26) is estimated at 104 > the budget's 100: even a full bucket cannot take it.
+      const refused = await postGraphQL(gateway.url, { query: itemsQuery(26) }, as('coster'));
+      assert.equal(refused.status, 400);
+      assert.equal(refused.headers.get('retry-after'), null);
+      assert.deepEqual(refused.body.errors[0].extensions, { code: 'COST_EXCEEDS_QUOTA', policy: 'cost', cost: { estimated: 104, quota: 100, window: 1_000_000 } });
+      assert.equal(subgraph.received.length, calls + 1, 'only the cheap request reached the subgraph');
+      const after = await postGraphQL(gateway.url, { query: itemsQuery(1) }, as('coster'));
+      // Nothing was charged by the refusal (the cheap ones cost 4 each, refunded to their actual 4).
+      assert.equal(/"cost";r=(\d+)/.exec(after.headers.get('ratelimit') ?? '')?.[1], String(Number(remainingBefore) - 4));
     });
 
     if (storeKind === 'redis') {

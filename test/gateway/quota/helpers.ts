@@ -62,10 +62,14 @@ export async function freePort(): Promise<number> {
 export class OwnRedis {
   private process: Spawned | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: string[],
+  ) {}
 
-  static async start(): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freePort());
+  /** `extraArgs` go to redis-server, e.g. ['--enable-debug-command', 'local'] for DEBUG SLEEP. */
+  static async start(extraArgs: string[] = []): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort(), extraArgs);
     await redis.restart();
     return redis;
   }
@@ -76,7 +80,7 @@ export class OwnRedis {
 
   /** Starts it (again) on the same port. */
   async restart(): Promise<void> {
-    this.process = spawnProcess('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    this.process = spawnProcess('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArgs]);
     await this.process.waitFor(/Ready to accept connections/);
   }
 

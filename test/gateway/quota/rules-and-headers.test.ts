@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GatewayError } from '../../../gateway/src/core/errors.ts';
+import { Admission } from '../../../gateway/src/quota/admit.ts';
 import { quotasConfigSchema } from '../../../gateway/src/quota/config.ts';
+import { MemoryQuotaStore } from '../../../gateway/src/quota/memory-store.ts';
 import { rateLimitHeaders } from '../../../gateway/src/quota/headers.ts';
 import { chargesFor, type QuotaSubject } from '../../../gateway/src/quota/rules.ts';
 
@@ -60,12 +63,32 @@ test('admitted: X-RateLimit-* of the tightest policy and one IETF entry per poli
   });
 });
 
-test('refused: Retry-After equals the refusing policy\'s t', () => {
+test('refused: Retry-After is when the request fits; t keeps its one meaning, seconds until the bucket is full', () => {
   const headers = rateLimitHeaders(
     [{ policy: 'requests', state: { name: 'requests', capacity: 100, windowS: 60, remaining: 0, resetS: 60 } }],
     { policy: 'requests', retryAfterS: 1 },
   );
   assert.equal(headers['retry-after'], '1');
-  assert.equal(headers.ratelimit, '"requests";r=0;t=1');
-  assert.equal(headers['x-ratelimit-reset'], '1');
+  assert.equal(headers.ratelimit, '"requests";r=0;t=60');
+  assert.equal(headers['x-ratelimit-reset'], '60');
+});
+
+test('never fits: an estimate over a whole cost budget is COST_EXCEEDS_QUOTA (400, no Retry-After), before any charge', async () => {
+  const config = quotasConfigSchema.parse({ rules: [{ requests: { limit: 10, window_s: 60 }, cost: { limit: 100, window_s: 60 } }] });
+  const store = new MemoryQuotaStore();
+  const admission = new Admission(store, config);
+  await assert.rejects(admission.admit(subject, 101), (error: unknown) => {
+    assert.ok(error instanceof GatewayError);
+    assert.equal(error.code, 'COST_EXCEEDS_QUOTA');
+    assert.equal(error.status, 400);
+    assert.deepEqual(error.headers, {});
+    assert.deepEqual(error.extensions, { policy: 'cost', cost: { estimated: 101, quota: 100, window: 60 } });
+    return true;
+  });
+  // Nothing was charged: the request bucket is untouched, and exactly the capacity still fits.
+  const admitted = await admission.admit(subject, 100);
+  assert.match(admitted.headers.ratelimit!, /^"requests";r=9;t=\d+, "cost";r=0;t=60$/);
+  // A budget that is merely short right now is a 429 with Retry-After, as before.
+  await assert.rejects(admission.admit(subject, 1), (error: unknown) => error instanceof GatewayError && error.code === 'RATE_LIMITED' && error.headers['retry-after'] !== undefined);
+  await store.close();
 });
