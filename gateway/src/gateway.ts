@@ -14,7 +14,7 @@ import { PersistedQueryCache } from './document/apq-cache.ts';
 import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
 import { createApolloServer } from './federation/apollo-server.ts';
 import { createFederationGateway, type FederationGateway } from './federation/gateway.ts';
-import { loadSupergraphSdl } from './federation/supergraph-source.ts';
+import { loadSupergraphSdl } from './schema/supergraph-source.ts';
 import { closeServer, createHttpServer, listen } from './http/server.ts';
 import { HttpStage } from './http/stage.ts';
 import { Pipeline, type LoadedGraph, type Stages } from './pipeline.ts';

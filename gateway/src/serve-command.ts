@@ -3,7 +3,7 @@ import { defaultConfig, loadConfigFile } from './config/load.ts';
 import { ConfigError } from './core/config-errors.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { startGateway } from './gateway.ts';
-import { SupergraphLoadError } from './federation/supergraph-source.ts';
+import { SupergraphLoadError } from './schema/supergraph-source.ts';
 import { SupergraphConfigError } from './schema/supergraph-config.ts';
 
 const USAGE = `usage: tollgate serve [--config gateway/gateway.yaml] [--supergraph FILE] [--port N]

@@ -3,7 +3,8 @@ import { authenticationConfigSchema } from '../auth/config.ts';
 import { csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../http/config.ts';
 import { demandControlConfigSchema } from '../cost/config.ts';
 import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
-import { executorConfigSchema, overrideSubgraphUrlSchema, supergraphConfigSchema, trafficShapingConfigSchema } from '../federation/config.ts';
+import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSchema } from '../federation/config.ts';
+import { supergraphConfigSchema } from '../schema/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';
 
 /**

@@ -2,8 +2,7 @@ import { ApolloGateway, type ServiceEndpointDefinition } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config/schema.ts';
-import { trafficFor } from './config.ts';
+import { trafficFor, type ExecutorMode, type TrafficShapingConfig } from './config.ts';
 import type { OperationAuthorizer } from '../core/authorization-hook.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { ExecutorStats } from './executor/executor-stats.ts';
@@ -25,6 +24,13 @@ export interface FederationGateway {
 /** The supergraph SDL, or the SDL with its parsed document (Tollgate's executor builds from the document). */
 export type SupergraphInput = string | { sdl: string; document: DocumentNode };
 
+/** The slice of gateway.yaml the federation gateway reads. */
+export interface FederationConfig {
+  executor: ExecutorMode;
+  traffic_shaping: TrafficShapingConfig;
+  override_subgraph_url: Record<string, string>;
+}
+
 export interface FederationGatewayOptions {
   /** Field-level authorization: may swap the document before it is planned (both executors). */
   authorize?: OperationAuthorizer;
@@ -33,7 +39,7 @@ export interface FederationGatewayOptions {
 /** A federation gateway over a fixed supergraph, fetching through Tollgate's pooled data source. */
 export function createFederationGateway(
   input: SupergraphInput,
-  config: GatewayConfig,
+  config: FederationConfig,
   logger: Logger,
   options: FederationGatewayOptions = {},
 ): FederationGateway {

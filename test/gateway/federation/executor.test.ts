@@ -2,7 +2,7 @@
 // hook (both executors), and the `executor` config key.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GraphQLError, visit, type DocumentNode } from 'graphql';
+import { GraphQLError, print, visit, type DocumentNode } from 'graphql';
 import pino from 'pino';
 import { ConfigError } from '../../../gateway/src/core/config-errors.ts';
 import { defaultConfig } from '../../../gateway/src/config/load.ts';
@@ -72,18 +72,22 @@ describe('Tollgate executor', () => {
   describe('authorization hook, the same in both executors', () => {
     // Drops every `secret` field before planning, reports it and puts it back as null.
     const calls: string[] = [];
-    const authorize: OperationAuthorizer = (requestContext) => {
-      calls.push(requestContext.queryHash);
-      if (!requestContext.source.includes('secret')) return undefined;
-      const document = visit(requestContext.document, {
+    const authorize: OperationAuthorizer = (request) => {
+      const source = print(request.document!);
+      calls.push(source);
+      if (!source.includes('secret')) return undefined;
+      const document = visit(request.document!, {
         Field: (node) => (node.name.value === 'secret' ? null : undefined),
       }) as DocumentNode;
+      const forbidden = new GraphQLError('secret is not yours to read', { extensions: { code: 'FORBIDDEN' } });
       return {
         document,
-        errors: [new GraphQLError('secret is not yours to read', { extensions: { code: 'FORBIDDEN' } })],
-        cacheKey: `no-secret:${requestContext.queryHash}`,
-        // Puts the removed field back as null.
-        completeData: (data) => (data?.['person'] ? { ...data, person: { ...(data['person'] as object), secret: null } } : data),
+        cacheKey: `no-secret:${print(document)}`,
+        // Puts the removed field back as null and appends the error.
+        complete: ({ data, errors }) => ({
+          data: data?.['person'] ? { ...data, person: { ...(data['person'] as object), secret: null } } : data,
+          errors: [...(errors ?? []), forbidden],
+        }),
       };
     };
 

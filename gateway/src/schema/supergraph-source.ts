@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SupergraphConfig } from './config.ts';
-import { composeFromConfigFile, formatCompositionIssues } from '../schema/compose.ts';
+import { composeFromConfigFile, formatCompositionIssues } from './compose.ts';
 
 export class SupergraphLoadError extends Error {
   override name = 'SupergraphLoadError';

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** `supergraph`: where the schema comes from — a composed SDL file or a supergraph.yaml composed at start-up. */
+export const supergraphConfigSchema = z
+  .strictObject({
+    /** Path to a supergraph SDL file (output of `tollgate compose` or `rover supergraph compose`). */
+    file: z.string().min(1).optional(),
+    /** Path to a rover-format supergraph.yaml, composed when the gateway starts. */
+    compose: z.string().min(1).optional(),
+    /** Timeout for introspecting `schema.subgraph_url` entries while composing; default 10000 ms. */
+    introspection_timeout_ms: z.number().int().positive().default(10_000),
+  })
+  .refine((s) => (s.file === undefined) !== (s.compose === undefined), {
+    message: 'set exactly one of supergraph.file or supergraph.compose',
+  });
+
+export type SupergraphConfig = z.infer<typeof supergraphConfigSchema>;
