@@ -1,12 +1,13 @@
 // Start-up wiring: builds every stage once from its own slice of gateway.yaml, loads the supergraph
 // (parsed once, shared by authorization, cost and the executor), and serves the pipeline.
 import type { Server } from 'node:http';
-import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
 import { createOperationAuthorizer, supergraphForExecutor } from './authorization/index.ts';
 import { ClientStage } from './clients/stage.ts';
 import type { GatewayConfig } from './config/schema.ts';
+import { parseSupergraph, type ParsedSupergraph } from './core/supergraph.ts';
 import { costModelOptions } from './cost/config.ts';
 import { buildCostModel } from './cost/model.ts';
 import { CostStage } from './cost/stage.ts';
@@ -40,10 +41,9 @@ export interface StartOptions {
   logger?: Logger;
 }
 
-/** The supergraph of one load: its SDL and the one parse of it everything else reads. */
-export interface Supergraph {
+/** The supergraph of one load: its SDL and the one parse and build of it everything else reads. */
+interface Supergraph extends ParsedSupergraph {
   sdl: string;
-  document: DocumentNode;
 }
 
 /**
@@ -75,8 +75,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
   let loaded: { graph: LoadedGraph; federation: FederationGateway } | undefined;
   try {
-    const sdl = await loadSupergraphSdl(config.supergraph, baseDir);
-    loaded = await loadGraph({ sdl, document: parse(sdl, { noLocation: true }) }, config, logger, new PersistedQueryCache());
+    // The executor cannot load a supergraph whose authorization links say `for: SECURITY` (it
+    // enforces them itself); everything reads the same rewritten SDL, parsed and built once.
+    const sdl = supergraphForExecutor(await loadSupergraphSdl(config.supergraph, baseDir));
+    loaded = await loadGraph({ sdl, ...parseSupergraph(sdl) }, config, logger, new PersistedQueryCache());
     stages.graph = loaded.graph;
   } catch (error) {
     await stopAll(server, loaded, quotaStore, authenticator);
@@ -107,8 +109,8 @@ async function loadGraph(
   logger: Logger,
   persistedQueries: PersistedQueryCache,
 ): Promise<{ graph: LoadedGraph; federation: FederationGateway }> {
-  const authorize = createOperationAuthorizer(supergraph.document);
-  const federation = createFederationGateway(supergraphForExecutor(supergraph.sdl), config, logger, { authorize });
+  const authorize = createOperationAuthorizer(supergraph);
+  const federation = createFederationGateway({ sdl: supergraph.sdl, document: supergraph.document }, config, logger, { authorize });
   let apiSchema: GraphQLSchema | undefined;
   federation.gateway.onSchemaLoadOrUpdate((loaded) => {
     apiSchema = loaded.apiSchema;
@@ -137,7 +139,7 @@ function costStage(supergraph: Supergraph, config: GatewayConfig): CostStage | u
   const demandControl = config.demand_control;
   if (!demandControl.enabled && !costQuotas) return undefined;
   return new CostStage({
-    model: buildCostModel(supergraph.document, costModelOptions(demandControl)),
+    model: buildCostModel(supergraph, costModelOptions(demandControl)),
     demandControl,
     costRequired: costQuotas || (demandControl.enabled && demandControl.mode === 'enforce'),
   });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { print, type DocumentNode } from 'graphql';
 import type { AuthorizationRequest, AuthorizedOperation } from '../core/authorization-hook.ts';
 import type { Identity } from '../core/identity.ts';
+import { parseSupergraph, type ParsedSupergraph } from '../core/supergraph.ts';
 import { completeResult, type Completion } from './complete.ts';
 import { filterOperation } from './filter.ts';
 import { AuthorizationPolicy } from './policy.ts';
@@ -25,14 +26,15 @@ const authorizers = new WeakMap<DocumentNode, FieldAuthorizer>();
  * The hook for a parsed supergraph (a FieldAuthorizer is an OperationAuthorizer); cheap to call
  * again with the same document, which gets the same hook and its cache.
  */
-export function createOperationAuthorizer(supergraph: DocumentNode): FieldAuthorizer {
-  let authorize = authorizers.get(supergraph);
+export function createOperationAuthorizer(source: DocumentNode | ParsedSupergraph): FieldAuthorizer {
+  const supergraph = parseSupergraph(source);
+  let authorize = authorizers.get(supergraph.document);
   if (authorize === undefined) {
     const policy = new AuthorizationPolicy(supergraph);
     const cache = policy.active ? new CachingAuthorizer(policy) : undefined;
     authorize = (request) =>
       cache === undefined || request.document === undefined ? undefined : cache.authorize(request.document, request.operationName, request.identity);
-    authorizers.set(supergraph, authorize);
+    authorizers.set(supergraph.document, authorize);
   }
   return authorize;
 }

@@ -1,5 +1,4 @@
 import {
-  buildASTSchema,
   getNamedType,
   isAbstractType,
   isInterfaceType,
@@ -14,6 +13,7 @@ import {
 } from 'graphql';
 import type { Identity } from '../core/identity.ts';
 import { linkedDirectiveName } from '../core/links.ts';
+import type { ParsedSupergraph } from '../core/supergraph.ts';
 
 /**
  * What the supergraph's `@authenticated` and `@requiresScopes`
@@ -39,8 +39,9 @@ export class AuthorizationPolicy {
   private readonly fieldRequirements = new Map<string, Requirement>();
   private readonly effective = new Map<string, Requirement>();
 
-  constructor(supergraph: DocumentNode) {
-    this.schema = buildASTSchema(supergraph, { assumeValid: true, assumeValidSDL: true });
+  constructor(parsed: ParsedSupergraph) {
+    const supergraph = parsed.document;
+    this.schema = parsed.schema;
     // The names the supergraph's @link gives the two directives (`as:` renames them).
     const authenticated = linkedDirectiveName(supergraph, 'authenticated');
     const requiresScopes = linkedDirectiveName(supergraph, 'requiresScopes');

@@ -1,7 +1,6 @@
 // The cost model: what the cost directives of a supergraph say, read once per supergraph into plain
 // maps, so that costing an operation never touches directive ASTs again.
 import {
-  buildASTSchema,
   getNamedType,
   getNullableType,
   isCompositeType,
@@ -22,6 +21,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { costDirectiveNames, type CostDirectiveNames } from '../core/links.ts';
+import { parseSupergraph, type ParsedSupergraph } from '../core/supergraph.ts';
 import { OperationCache } from './operation-cache.ts';
 
 /** `@listSize` on a field, as written. */
@@ -95,9 +95,8 @@ export const DEFAULT_MUTATION_BASE_COST = 10;
 export const DEFAULT_CACHE_SIZE = 1000;
 
 /** Reads the cost directives of a supergraph (or of any SDL that declares or links them). */
-export function buildCostModel(sdl: string | DocumentNode, options: CostModelOptions = {}): CostModel {
-  const document = typeof sdl === 'string' ? parse(sdl, { noLocation: true }) : sdl;
-  const schema = buildASTSchema(document, { assumeValidSDL: true });
+export function buildCostModel(source: string | DocumentNode | ParsedSupergraph, options: CostModelOptions = {}): CostModel {
+  const { document, schema } = parseSupergraph(source);
   const reader = new DirectiveReader(costDirectiveNames(document));
 
   const types = new Map<string, CompositeTypeCost>();
