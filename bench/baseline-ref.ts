@@ -41,7 +41,7 @@ export function resolveBaselineRef(repoRoot: string, ref: string): BaselineRef {
   const warning =
     oldLock === currentLock
       ? null
-      : `warning: package-lock.json at ${ref} (${commit.slice(0, 7)}) ${oldLock === null ? 'is missing' : 'differs from the current one'}; ` +
+      : `warning: package-lock.json at ${commit.startsWith(ref) ? ref : `${ref} (${commit.slice(0, 7)})`} ${oldLock === null ? 'is missing' : 'differs from the current one'}; ` +
         `${baselineRowName(ref)} runs with the current node_modules, so the comparison may not be like for like`;
   return { ref, commit, subject, row: baselineRowName(ref), warning };
 }
