@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, describeConfigIssues } from '../core/config-errors.ts';
-import { expandEnvDeep, MissingEnvVarError } from '../core/env.ts';
+import { expandPlaceholders, formatTreePath } from '../core/env.ts';
 import { gatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './schema.ts';
 
 export interface LoadedConfig {
@@ -29,15 +29,13 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
 
 /** Validates an already-parsed config tree (from YAML, or built in code by the CLI and tests). */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): GatewayConfig {
-  let expanded: unknown;
-  try {
-    expanded = expandEnvDeep(raw, env);
-  } catch (error) {
-    if (error instanceof MissingEnvVarError) throw new ConfigError(`${source}: ${error.message}`);
-    throw error;
-  }
+  const { value: expanded, problems } = expandPlaceholders(raw, env);
+  if (problems.length > 0) throw new ConfigError(`${source}: ${problems.map((p) => `${formatTreePath(p.path)}: ${p.message}`).join('\n')}`);
   const result = gatewayConfigSchema.safeParse(expanded);
-  if (!result.success) throw new ConfigError(`${source}: invalid configuration\n${describeConfigIssues(result.error.issues, expanded, gatewayConfigSchema).map((line) => `  - ${line}`).join('\n')}`);
+  if (!result.success) {
+    const lines = describeConfigIssues(result.error.issues, expanded, gatewayConfigSchema).map((line) => `  - ${line}`);
+    throw new ConfigError(`${source}: invalid configuration\n${lines.join('\n')}`);
+  }
   return result.data;
 }
 

@@ -16,7 +16,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { describeConfigIssues, keyPath } from '../core/config-errors.ts';
-import { expandVariables } from './env-expansion.ts';
+import { expandPlaceholders, formatTreePath } from '../core/env.ts';
 import {
   optsInToFederation2,
   parseFederationVersion,
@@ -170,10 +170,10 @@ export async function loadSupergraphConfig(path: string, options: LoadOptions = 
     throw new SupergraphConfigError([`${shown}: the file is empty; expected a mapping with a subgraphs key`]);
   }
 
-  const expanded = expandVariables(raw, options.env ?? process.env);
+  const expanded = expandPlaceholders(raw, options.env ?? process.env);
   if (expanded.problems.length > 0) {
     throw new SupergraphConfigError(
-      expanded.problems.map((p) => `${shown}: ${keyPath(p.path) || '(top level)'}: ${p.message}`),
+      expanded.problems.map((p) => `${shown}: ${formatTreePath(p.path)}: ${p.message}`),
     );
   }
 

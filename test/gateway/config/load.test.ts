@@ -55,7 +55,7 @@ test('${VAR} and ${VAR:-default} expand; a missing variable without default name
   const { config } = await loadConfigFile(path, { SG_FILE: 'x.graphql' });
   assert.equal(config.supergraph.file, 'x.graphql');
   assert.equal(config.server.listen, '127.0.0.1:4321');
-  await assert.rejects(loadConfigFile(path, {}), /supergraph\.file: environment variable SG_FILE is not set/);
+  await assert.rejects(loadConfigFile(path, {}), /supergraph\.file: \$\{SG_FILE\}: environment variable SG_FILE is not set/);
 });
 
 test('invalid YAML and a missing file give one clear line', async () => {
