@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type
 import type { JwtConfig } from './config.ts';
 import type { Identity } from '../core/identity.ts';
 import { KeySetUnavailableError, type KeySource, type VerificationKey } from './keys.ts';
-import { ExpiringLru } from './lru.ts';
+import { LruCache } from '../core/cache.ts';
 
 /** Why a token was refused: a stable code (`extensions.reason`) and a message that never echoes the token. */
 export type InvalidTokenReason =
@@ -71,7 +71,7 @@ const MAX_KID_LENGTH = 256;
  * the JWKS poll interval, and never after the key that verified them is withdrawn from its JWKS.
  */
 export class JwtVerifier {
-  private readonly cache: ExpiringLru<string, CachedVerification>;
+  private readonly cache: LruCache<string, CachedVerification>;
   private readonly allowed: ReadonlySet<string>;
   private readonly now: () => number;
 
@@ -80,7 +80,7 @@ export class JwtVerifier {
     private readonly config: JwtConfig,
     now?: () => number,
   ) {
-    this.cache = new ExpiringLru(config.verification_cache_size);
+    this.cache = new LruCache(config.verification_cache_size);
     this.allowed = new Set(sources.flatMap((source) => [...source.algorithms]));
     this.now = now ?? Date.now;
   }

@@ -1,27 +1,34 @@
-/** The gateway's one bounded cache (documents, costs, plans). A Map-backed LRU: a hit moves the key to the back; inserting past `maxEntries` drops the front. */
+/**
+ * The gateway's one bounded cache (documents, costs, plans, verified tokens). A Map-backed LRU: a
+ * hit moves the key to the back; inserting past `maxEntries` drops the front. An entry may carry a
+ * deadline (ms since the epoch): `get` never returns it at or past that time. `maxEntries` 0 keeps
+ * nothing (a cache switched off by config).
+ */
 export class LruCache<K, V> {
-  readonly #entries = new Map<K, V>();
+  readonly #entries = new Map<K, { value: V; expiresAt: number }>();
 
   constructor(readonly maxEntries: number) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
+    if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new RangeError('maxEntries must be a non-negative integer');
   }
 
   get size(): number {
     return this.#entries.size;
   }
 
-  get(key: K): V | undefined {
-    const value = this.#entries.get(key);
-    if (value !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, value);
-    }
-    return value;
+  /** The value, unless absent or expired at `now` (default: the current time, read only for entries that expire). */
+  get(key: K, now?: number): V | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (entry.expiresAt !== Infinity && entry.expiresAt <= (now ?? Date.now())) return undefined;
+    this.#entries.set(key, entry);
+    return entry.value;
   }
 
-  set(key: K, value: V): void {
+  set(key: K, value: V, expiresAt = Infinity): void {
+    if (this.maxEntries === 0) return;
     this.#entries.delete(key);
-    this.#entries.set(key, value);
+    this.#entries.set(key, { value, expiresAt });
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);

@@ -15,7 +15,20 @@ describe('LruCache', () => {
     assert.equal(lru.get('c'), 3);
   });
 
-  it('refuses a bound below 1', () => {
-    assert.throws(() => new LruCache(0), RangeError);
+  it('refuses a negative bound; a bound of 0 keeps nothing', () => {
+    assert.throws(() => new LruCache(-1), RangeError);
+    const off = new LruCache<string, number>(0);
+    off.set('a', 1);
+    assert.equal(off.get('a'), undefined);
+  });
+
+  it('never returns an entry at or past its deadline', () => {
+    const lru = new LruCache<string, number>(4);
+    lru.set('short', 1, 1_000);
+    lru.set('forever', 2);
+    assert.equal(lru.get('short', 999), 1);
+    assert.equal(lru.get('short', 1_000), undefined);
+    assert.equal(lru.has('short'), false, 'an expired entry is dropped when met');
+    assert.equal(lru.get('forever', Number.MAX_SAFE_INTEGER), 2);
   });
 });
