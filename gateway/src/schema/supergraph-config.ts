@@ -10,7 +10,7 @@
 //         # subgraph_url: http://orders:4002/graphql  (introspected; introspection_headers: {...})
 //         # sdl: "type Query { ... }"
 //
-// Strings may use `${env.NAME}` / `${env.NAME:-default}` (see env-expansion.ts).
+// Strings may use `${env.NAME}` / `${env.NAME:-default}` (or `${NAME}`; see core/env.ts).
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
