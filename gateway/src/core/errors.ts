@@ -2,7 +2,7 @@
 // means, in one table. Stages end a request by throwing a GatewayError with one of these codes;
 // stage 7 renders it. Codes the GraphQL layer puts into a response body (validation, subgraph
 // failures) are listed too, so the README's error table and clients have one source.
-// test/gateway/core/errors.test.ts checks that README.md documents every code.
+// test/gateway/core/errors.test.ts checks that README.md documents every code and status.
 
 export interface ErrorSpec {
   /** HTTP status of a response that ends with this error; 200 for errors carried beside data. */
@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, stage: 'http / document', meaning: 'malformed GraphQL-over-HTTP request (JSON, fields, CSRF, no query)' },
   NOT_ACCEPTABLE: { status: 406, stage: 'http', meaning: '`accept` allows neither JSON media type' },
   NOT_FOUND: { status: 404, stage: 'http', meaning: 'no route at this path' },
-  SERVICE_UNAVAILABLE: { status: 503, stage: 'http', meaning: 'no supergraph loaded yet (`Retry-After`)' },
+  SERVICE_UNAVAILABLE: { status: 503, stage: 'document', meaning: 'no supergraph loaded yet (`Retry-After`)' },
   // Stage 2 (identify).
   UNAUTHENTICATED: { status: 401, stage: 'identify', meaning: 'missing (when required) or invalid credential; `extensions.reason` says which check failed' },
   AUTHENTICATION_UNAVAILABLE: { status: 503, stage: 'identify', meaning: "the token's signing keys cannot be fetched" },
