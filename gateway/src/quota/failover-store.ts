@@ -5,6 +5,9 @@ import type { MemoryQuotaStore } from './memory-store.ts';
 import type { RedisQuotaStore } from './redis-store.ts';
 import type { BucketSpec, BucketTake, QuotaDecision, QuotaStore } from './types.ts';
 
+/** Event-loop lag (ms) worth a log line: the old fixed Redis timeout. */
+const LAG_WORTH_LOGGING_MS = 50;
+
 export type StoreFailureMode = 'fail_open' | 'fail_closed';
 
 export class QuotaStoreUnavailableError extends GatewayError {
@@ -82,7 +85,7 @@ export class FailoverQuotaStore implements QuotaStore {
     if (this.degraded) return this.decideLocally(quotaKey, takes);
     const work = this.shared.consume(quotaKey, takes);
     const outcome = await withinDeadline(work, this.options.timeoutMs);
-    if (outcome.lagMs > this.maxLagMs) this.maxLagMs = outcome.lagMs;
+    this.noteLag(outcome.lagMs);
     if (outcome.kind === 'value') {
       this.consecutiveLate = 0;
       this.counters.shared++;
@@ -119,6 +122,16 @@ export class FailoverQuotaStore implements QuotaStore {
     this.closed = true;
     if (this.probe) clearTimeout(this.probe);
     await Promise.all([this.shared.close(), this.local.close()]);
+  }
+
+  // Lag a check waited through is this process's CPU load, not Redis: said at most once a second,
+  // so operators see why quota checks took long without the store being marked failed.
+  private lastLagLog = 0;
+  private noteLag(lagMs: number): void {
+    if (lagMs > this.maxLagMs) this.maxLagMs = lagMs;
+    if (lagMs < LAG_WORTH_LOGGING_MS || performance.now() - this.lastLagLog < 1000) return;
+    this.lastLagLog = performance.now();
+    this.logger.warn({ lagMs: Math.round(lagMs), maxLagMs: Math.round(this.maxLagMs) }, 'quota check waited through event-loop lag (not counted against Redis)');
   }
 
   private decideLocally(quotaKey: string, takes: BucketTake[]): Promise<QuotaDecision> {
