@@ -60,7 +60,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     identify: authenticator,
     client: new ClientStage(),
     graph: undefined,
-    quotas: quotaStore && new QuotaStage(quotaStore.store, config.quotas),
+    quotas: quotaStore && new QuotaStage(quotaStore.store, config.quotas, quotaStore.readiness),
   };
   const pipeline = new Pipeline(stages, {
     logger,
@@ -80,6 +80,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const sdl = supergraphForExecutor(await loadSupergraphSdl(config.supergraph, baseDir));
     loaded = await loadGraph({ sdl, ...parseSupergraph(sdl) }, config, logger, new PersistedQueryCache());
     stages.graph = loaded.graph;
+    // A cold start is exact too: serve once Redis is connected with its script loaded (or
+    // `redis.ready_wait_ms` has passed; then `quotas.on_store_failure` decides). Never rejects.
+    await stages.quotas?.whenReady();
   } catch (error) {
     await stopAll(server, loaded, quotaStore, authenticator);
     throw error;
@@ -149,10 +152,13 @@ function chargesCost(rule: QuotaRuleConfig): boolean {
   return rule.cost !== undefined || [...Object.values(rule.profiles), ...Object.values(rule.clients)].some((limits) => limits.cost !== undefined);
 }
 
+/** `/ready`: 503 until the supergraph is loaded and the quota store is connected (or its wait is over). */
 function readiness(stages: Stages): { ready: boolean; body: Record<string, unknown> } {
   if (stages.graph === undefined) return { ready: false, body: { status: 'loading' } };
+  if (stages.quotas === undefined) return { ready: true, body: { status: 'ready' } };
   // The quota store's state rides along (degraded: Redis failing, `on_store_failure` in force).
-  return { ready: true, body: stages.quotas ? { status: 'ready', quotas: stages.quotas.status() } : { status: 'ready' } };
+  const ready = stages.quotas.ready();
+  return { ready, body: { status: ready ? 'ready' : 'connecting', quotas: stages.quotas.status() } };
 }
 
 async function stopAll(
