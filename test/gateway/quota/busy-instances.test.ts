@@ -7,15 +7,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import type { FixtureSubgraph } from '../../support/fixture-subgraph.ts';
-import { composeForTest, postGraphQL } from '../../support/gateway.ts';
-import { spawnProcess, type Spawned } from '../../support/processes.ts';
+import { postGraphQL } from '../../support/gateway.ts';
 import { uniquePrefix } from '../../support/redis.ts';
-import { apiKeysFor, OwnRedis, SHOP_SDL, startShopSubgraph } from './helpers.ts';
+import { apiKeysFor, startGatewayProcesses, type GatewayProcesses, type OwnRedis } from './helpers.ts';
 
 const N = 10;
 const WINDOW_S = 3600;
@@ -45,44 +40,24 @@ async function chargesHeld(redis: Redis, key: string): Promise<number> {
 }
 
 describe(`${INSTANCES} busy gateway processes sharing one Redis`, () => {
-  let redis: OwnRedis;
-  let subgraph: FixtureSubgraph;
-  let dir: string;
   const prefix = uniquePrefix('busy-instances');
-  const gateways: Spawned[] = [];
-  const urls: string[] = [];
+  let processes: GatewayProcesses;
+  let redis: OwnRedis;
+  let urls: string[];
 
   before(async () => {
-    redis = await OwnRedis.start();
-    subgraph = await startShopSubgraph();
-    dir = await mkdtemp(join(tmpdir(), 'tollgate-busy-'));
-    const supergraph = join(dir, 'supergraph.graphql');
-    await writeFile(supergraph, composeForTest([{ name: 'shop', routingUrl: subgraph.url, sdl: SHOP_SDL }]));
-    const config = join(dir, 'gateway.yaml');
-    await writeFile(
-      config,
-      JSON.stringify({
-        server: { listen: '127.0.0.1:0' },
-        supergraph: { file: supergraph },
-        telemetry: { logging: { level: 'warn' } },
-        authentication: { api_keys: apiKeys.config },
-        // Every default but the prefix: the defaults are what is under test.
-        redis: { url: redis.url, key_prefix: prefix },
-        quotas: {
-          rules: [{ key: ['client'], requests: { limit: N, window_s: WINDOW_S }, clients: { heavy: { requests: { limit: 1_000_000, window_s: 1 } } } }],
-        },
-      }),
-    );
-    for (let i = 0; i < INSTANCES; i++) gateways.push(spawnProcess(process.execPath, ['bin/tollgate.mjs', 'serve', '--config', config]));
-    for (const gateway of gateways) urls.push((await gateway.waitFor(/tollgate: serving (http:\/\/\S+)/, 60_000))[1]!);
+    processes = await startGatewayProcesses(INSTANCES, (url) => ({
+      authentication: { api_keys: apiKeys.config },
+      // Every default but the prefix: the defaults are what is under test.
+      redis: { url, key_prefix: prefix },
+      quotas: {
+        rules: [{ key: ['client'], requests: { limit: N, window_s: WINDOW_S }, clients: { heavy: { requests: { limit: 1_000_000, window_s: 1 } } } }],
+      },
+    }));
+    ({ redis, urls } = processes);
   });
 
-  after(async () => {
-    for (const gateway of gateways) await gateway.stop();
-    await subgraph?.stop();
-    await redis?.kill();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => processes?.stop());
 
   test(`exactly ${N} of ${REQUESTS} per burst under load, the first burst after start included, one charge each in Redis`, async () => {
     assert.equal(new Set(urls).size, INSTANCES);
@@ -116,7 +91,7 @@ describe(`${INSTANCES} busy gateway processes sharing one Redis`, () => {
       await Promise.allSettled(heavyLoops);
       inspect.disconnect();
     }
-    const logs = gateways.map((g) => g.stdout() + g.stderr()).join('\n');
+    const logs = processes.logs();
     // The load did what it is for: checks waited through lag well above the old 50 ms timeout...
     const lags = [...logs.matchAll(/"lagMs":(\d+)/g)].map((m) => Number(m[1]));
     assert.ok(lags.length > 0 && Math.max(...lags) > 100, `event-loop lag seen by quota checks: ${JSON.stringify(lags)}`);

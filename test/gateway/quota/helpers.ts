@@ -1,9 +1,13 @@
 // Shared pieces of the quota tests that go through a real gateway: a small subgraph whose schema
 // carries @cost / @listSize, API keys (one client each), and a Redis server of the test's own.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { apiKeyDigest } from '../../../gateway/src/auth/api-keys.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
+import { composeForTest } from '../../support/gateway.ts';
 import { spawnProcess, type Spawned } from '../../support/processes.ts';
 
 export const SHOP_SDL = `
@@ -93,5 +97,46 @@ export class OwnRedis {
   /** A client for the test's own inspection (SCRIPT FLUSH, INFO, keys). */
   client(): Redis {
     return new Redis(this.url, { maxRetriesPerRequest: 1 });
+  }
+}
+
+/** `tollgate serve` processes over the shop subgraph, sharing one Redis of the test's own. */
+export interface GatewayProcesses {
+  redis: OwnRedis;
+  urls: string[];
+  /** Everything the processes printed so far. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Redis of its own, the shop subgraph and `count` `tollgate serve` processes with the
+ * same config: `config` gets the Redis URL and returns the config keys besides `server` and
+ * `supergraph` (logging at warn unless it sets `telemetry`).
+ */
+export async function startGatewayProcesses(count: number, config: (redisUrl: string) => Record<string, unknown>): Promise<GatewayProcesses> {
+  const redis = await OwnRedis.start();
+  const subgraph = await startShopSubgraph();
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-instances-'));
+  const gateways: Spawned[] = [];
+  const stop = async () => {
+    for (const gateway of gateways) await gateway.stop();
+    await subgraph.stop();
+    await redis.kill();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const supergraph = join(dir, 'supergraph.graphql');
+    await writeFile(supergraph, composeForTest([{ name: 'shop', routingUrl: subgraph.url, sdl: SHOP_SDL }]));
+    const file = join(dir, 'gateway.yaml');
+    const keys = { telemetry: { logging: { level: 'warn' } }, ...config(redis.url) };
+    await writeFile(file, JSON.stringify({ server: { listen: '127.0.0.1:0' }, supergraph: { file: supergraph }, ...keys }));
+    for (let i = 0; i < count; i++) gateways.push(spawnProcess(process.execPath, ['bin/tollgate.mjs', 'serve', '--config', file]));
+    const urls: string[] = [];
+    for (const gateway of gateways) urls.push((await gateway.waitFor(/tollgate: serving (http:\/\/\S+)/, 60_000))[1]!);
+    return { redis, urls, logs: () => gateways.map((g) => g.stdout() + g.stderr()).join('\n'), stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }

@@ -4,14 +4,9 @@
 // gateways: one EVALSHA per request, nothing else.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FixtureSubgraph } from '../../support/fixture-subgraph.ts';
-import { composeForTest, postGraphQL } from '../../support/gateway.ts';
-import { spawnProcess, type Spawned } from '../../support/processes.ts';
+import { postGraphQL } from '../../support/gateway.ts';
 import { uniquePrefix } from '../../support/redis.ts';
-import { apiKeysFor, OwnRedis, SHOP_SDL, startShopSubgraph } from './helpers.ts';
+import { apiKeysFor, startGatewayProcesses, type GatewayProcesses, type OwnRedis } from './helpers.ts';
 
 const N = 20;
 const WINDOW_S = 3600;
@@ -22,40 +17,20 @@ const apiKeys = apiKeysFor([{ clientId: 'mobile-app' }, { clientId: 'web-app' },
 const as = (client: string) => ({ 'x-api-key': apiKeys.keys[client]! });
 
 describe(`${INSTANCES} gateway processes sharing one Redis`, () => {
+  let processes: GatewayProcesses;
   let redis: OwnRedis;
-  let subgraph: FixtureSubgraph;
-  let dir: string;
-  const gateways: Spawned[] = [];
-  const urls: string[] = [];
+  let urls: string[];
 
   before(async () => {
-    redis = await OwnRedis.start();
-    subgraph = await startShopSubgraph();
-    dir = await mkdtemp(join(tmpdir(), 'tollgate-multi-'));
-    const supergraph = join(dir, 'supergraph.graphql');
-    await writeFile(supergraph, composeForTest([{ name: 'shop', routingUrl: subgraph.url, sdl: SHOP_SDL }]));
-    const config = join(dir, 'gateway.yaml');
-    await writeFile(
-      config,
-      JSON.stringify({
-        server: { listen: '127.0.0.1:0' },
-        supergraph: { file: supergraph },
-        telemetry: { logging: { level: 'warn' } },
-        authentication: { api_keys: apiKeys.config },
-        redis: { url: redis.url, key_prefix: uniquePrefix('multi-instance'), timeout_ms: 2000 },
-        quotas: { rules: [{ key: ['client'], requests: { limit: N, window_s: WINDOW_S } }] },
-      }),
-    );
-    for (let i = 0; i < INSTANCES; i++) gateways.push(spawnProcess(process.execPath, ['bin/tollgate.mjs', 'serve', '--config', config]));
-    for (const gateway of gateways) urls.push((await gateway.waitFor(/tollgate: serving (http:\/\/\S+)/, 60_000))[1]!);
+    processes = await startGatewayProcesses(INSTANCES, (url) => ({
+      authentication: { api_keys: apiKeys.config },
+      redis: { url, key_prefix: uniquePrefix('multi-instance'), timeout_ms: 2000 },
+      quotas: { rules: [{ key: ['client'], requests: { limit: N, window_s: WINDOW_S } }] },
+    }));
+    ({ redis, urls } = processes);
   });
 
-  after(async () => {
-    for (const gateway of gateways) await gateway.stop();
-    await subgraph?.stop();
-    await redis?.kill();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => processes?.stop());
 
   test(`a client limited to ${N} per ${WINDOW_S} s gets exactly ${N} of ${REQUESTS} concurrent requests, in one Redis call each`, async () => {
     assert.equal(new Set(urls).size, INSTANCES);
