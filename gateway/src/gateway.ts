@@ -1,6 +1,7 @@
 // Start-up wiring: builds every stage once from its own slice of gateway.yaml, loads the supergraph
 // (parsed once, shared by authorization, cost and the executor), and serves the pipeline.
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
@@ -15,13 +16,14 @@ import { PersistedQueryCache } from './document/apq-cache.ts';
 import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
 import { createApolloServer } from './federation/apollo-server.ts';
 import { createFederationGateway, type FederationGateway } from './federation/gateway.ts';
-import { loadSupergraphSdl } from './schema/supergraph-source.ts';
+import { loadSupergraphSdl, SupergraphLoadError } from './schema/supergraph-source.ts';
 import { closeServer, createHttpServer, listen } from './http/server.ts';
 import { HttpStage } from './http/stage.ts';
 import { Pipeline, type LoadedGraph, type Stages } from './pipeline.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
 import { createQuotaStore, QuotaStage, type QuotaStoreHandle } from './quota/stage.ts';
 import { createLogger } from './telemetry/logger.ts';
+import { requestIdFor } from './telemetry/request-id.ts';
 
 export interface RunningGateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -70,15 +72,21 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const server = createHttpServer(config.server, {
     graphql: (req, res) => pipeline.handle(req, res),
     readiness: () => readiness(stages),
+    requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
   });
-  const address = await listen(server, config.server.listen);
-
   let loaded: { graph: LoadedGraph; federation: FederationGateway } | undefined;
+  let address: AddressInfo;
+  try {
+    address = await listen(server, config.server.listen);
+  } catch (error) {
+    await stopAll(undefined, loaded, quotaStore, authenticator);
+    throw error;
+  }
   try {
     // The executor cannot load a supergraph whose authorization links say `for: SECURITY` (it
     // enforces them itself); everything reads the same rewritten SDL, parsed and built once.
     const sdl = supergraphForExecutor(await loadSupergraphSdl(config.supergraph, baseDir));
-    loaded = await loadGraph({ sdl, ...parseSupergraph(sdl) }, config, logger, new PersistedQueryCache());
+    loaded = await loadGraph(sdl, config, logger, new PersistedQueryCache());
     stages.graph = loaded.graph;
     // A cold start is exact too: serve once Redis is connected with its script loaded (or
     // `redis.ready_wait_ms` has passed; then `quotas.on_store_failure` decides). Never rejects.
@@ -107,11 +115,17 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
 /** Stages 4 and 6 for one supergraph: the executor, Apollo Server over it, the document and cost stages. */
 async function loadGraph(
-  supergraph: Supergraph,
+  sdl: string,
   config: GatewayConfig,
   logger: Logger,
   persistedQueries: PersistedQueryCache,
 ): Promise<{ graph: LoadedGraph; federation: FederationGateway }> {
+  let supergraph: Supergraph;
+  try {
+    supergraph = { sdl, ...parseSupergraph(sdl) };
+  } catch (error) {
+    throw new SupergraphLoadError(`supergraph: not a valid supergraph SDL: ${firstLine(error)}`);
+  }
   const authorize = createOperationAuthorizer(supergraph);
   const federation = createFederationGateway({ sdl: supergraph.sdl, document: supergraph.document }, config, logger, { authorize });
   let apiSchema: GraphQLSchema | undefined;
@@ -124,7 +138,9 @@ async function loadGraph(
     await apollo.start(); // loads the supergraph into the executor: the API schema arrives above
   } catch (error) {
     await federation.close();
-    throw error;
+    // E.g. a subgraph schema given as a supergraph, or a supergraph of a federation version the
+    // executor does not know: the operator's file, said in one line.
+    throw new SupergraphLoadError(`supergraph: cannot be loaded: ${firstLine(error)}`);
   }
   const document = new DocumentStage({
     schema: apiSchema as GraphQLSchema,
@@ -148,6 +164,12 @@ function costStage(supergraph: Supergraph, config: GatewayConfig): CostStage | u
   });
 }
 
+/** An error's message on one line, bounded: enough to act on, never a wall of text. */
+function firstLine(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim();
+  return text.length <= 300 ? text : `${text.slice(0, 300)}…`;
+}
+
 function chargesCost(rule: QuotaRuleConfig): boolean {
   return rule.cost !== undefined || [...Object.values(rule.profiles), ...Object.values(rule.clients)].some((limits) => limits.cost !== undefined);
 }
@@ -162,12 +184,12 @@ function readiness(stages: Stages): { ready: boolean; body: Record<string, unkno
 }
 
 async function stopAll(
-  server: Server,
+  server: Server | undefined,
   loaded: { graph: LoadedGraph; federation: FederationGateway } | undefined,
   quotaStore: QuotaStoreHandle | undefined,
   authenticator: Authenticator,
 ): Promise<void> {
-  await closeServer(server);
+  if (server) await closeServer(server);
   await loaded?.graph.apollo.stop();
   await loaded?.federation.close();
   await quotaStore?.close();

@@ -56,7 +56,11 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       console.error(`tollgate serve: ${error.message}`);
       return 1;
     }
-    throw error;
+    // Anything else is a bug: one line for the operator, the stack only when asked for.
+    console.error(`tollgate serve: start-up failed: ${(error as Error).message ?? String(error)}`);
+    if (process.env['TOLLGATE_DEBUG']) console.error(error);
+    else console.error('tollgate serve: set TOLLGATE_DEBUG=1 to see the stack trace');
+    return 1;
   }
 }
 

@@ -44,6 +44,36 @@ describe('the tollgate CLI', () => {
     assert.match(run.stderr, /supergraph\.file: cannot read .*missing\.graphql: ENOENT/);
   });
 
+  test('start-up problems end in one line naming the key, exit 1, no stack trace', async () => {
+    const supergraph = join(dir, 'supergraph.graphql');
+    await writeFile(supergraph, composeForTest([{ name: 'a', routingUrl: 'http://127.0.0.1:9/graphql', sdl: 'type Query { a: String }' }]));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as { port: number }).port;
+    const cases: Array<[string, string[], RegExp]> = [
+      ['a port in use', ['--config', await yaml('in-use', `supergraph:\n  file: ${supergraph}\nserver:\n  listen: 127.0.0.1:${takenPort}\n`)], /server\.listen: cannot listen on 127\.0\.0\.1:\d+: the address is already in use \(EADDRINUSE\)/],
+      ['a port out of range', ['--config', await yaml('range', `supergraph:\n  file: ${supergraph}\nserver:\n  listen: 127.0.0.1:99999\n`)], /server\.listen: the port must be 0 to 65535/],
+      ['a file that is not GraphQL', ['--supergraph', 'README.md', '--port', '0'], /supergraph: not a valid supergraph SDL: Syntax Error/],
+      ['a subgraph schema given as a supergraph', ['--supergraph', 'subgraphs/accounts/schema.graphql', '--port', '0'], /supergraph: cannot be loaded: .*Unknown directive "@link"/],
+    ];
+    try {
+      for (const [name, args, expected] of cases) {
+        const run = await runProcess(process.execPath, [...TOLLGATE, 'serve', ...args]);
+        assert.equal(run.code, 1, `${name}: ${run.stderr}`);
+        assert.match(run.stderr, expected, name);
+        assert.doesNotMatch(run.stderr, /\n\s+at /, `${name}: no stack trace`);
+      }
+    } finally {
+      taken.close();
+    }
+
+    async function yaml(name: string, text: string): Promise<string> {
+      const path = join(dir, `${name}.yaml`);
+      await writeFile(path, text);
+      return path;
+    }
+  });
+
   test('tollgate with an unknown command or flag exits 2 with usage', async () => {
     assert.equal((await runProcess(process.execPath, [...TOLLGATE, 'launch'])).code, 2);
     const run = await runProcess(process.execPath, [...TOLLGATE, 'serve', '--prot', '1']);

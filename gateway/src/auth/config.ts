@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configNumber, configBoolean } from '../core/config-values.ts';
 
 /** Signature algorithms a public key (JWKS or PEM/JWK file) may verify. `none` is never accepted. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -42,11 +43,11 @@ const jwksSourceSchema = z.strictObject({
   /** Required allowlist of asymmetric algorithms (no default); HS* here is a config error. */
   algorithms: algorithmList,
   /** Keys older than this are re-fetched before use (served from cache if that fails); default 60 s. */
-  poll_interval_s: z.number().positive().default(60),
+  poll_interval_s: configNumber(z.number().positive()).default(60),
   /** At most one fetch per this many seconds, whatever the cause (unknown `kid`, poll, cold cache); default 10 s. */
-  cooldown_s: z.number().nonnegative().default(10),
+  cooldown_s: configNumber(z.number().nonnegative()).default(10),
   /** Deadline of one JWKS fetch; default 3000 ms. */
-  timeout_ms: z.number().int().positive().default(3000),
+  timeout_ms: configNumber(z.number().int().positive()).default(3000),
 }).superRefine((source, ctx) => {
   const hmac = source.algorithms.filter((a) => (HMAC_ALGORITHMS as readonly string[]).includes(a));
   if (hmac.length > 0) {
@@ -91,7 +92,7 @@ const jwtSchema = z
     /** Also read the token from this cookie when no header is sent; default none. */
     cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'expected a cookie name').optional(),
     /** Leeway for `exp` and `nbf`, in seconds; default 30. */
-    clock_tolerance_s: z.number().int().nonnegative().default(30),
+    clock_tolerance_s: configNumber(z.number().int().nonnegative()).default(30),
     /** Required `typ` header (e.g. at+jwt); default not checked. */
     typ: z.string().min(1).optional(),
     /** Remote key sets; default none. */
@@ -105,7 +106,7 @@ const jwtSchema = z
     /** Claims copied to the Identity and sent to subgraphs as `<claim_header_prefix><claim>`; default none. */
     forward_claims: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a claim name')).default([]),
     /** Verified tokens remembered (LRU, never past `exp`); default 10000, 0 = off. */
-    verification_cache_size: z.number().int().nonnegative().default(10_000),
+    verification_cache_size: configNumber(z.number().int().nonnegative()).default(10_000),
   })
   .refine((jwt) => jwt.jwks.length + jwt.keys.length > 0, { message: 'configure at least one key source (jwks or keys)' });
 
@@ -148,7 +149,7 @@ const subgraphHeadersSchema = z.strictObject({
  */
 export const authenticationConfigSchema = z.strictObject({
   /** Refuse requests without a credential (401); default false (anonymous allowed). */
-  required: z.boolean().default(false),
+  required: configBoolean().default(false),
   jwt: jwtSchema.optional(),
   api_keys: apiKeysSchema.optional(),
   subgraph_headers: subgraphHeadersSchema.prefault({}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configNumber, configBoolean } from '../core/config-values.ts';
 
 /**
  * `demand_control`: static cost of each operation, in router.yaml's vocabulary
@@ -7,7 +8,7 @@ import { z } from 'zod';
  */
 export const demandControlConfigSchema = z.strictObject({
   /** Compute costs at all; default false. */
-  enabled: z.boolean().default(false),
+  enabled: configBoolean().default(false),
   /** `measure` computes and reports costs only; `enforce` rejects operations over `max`. Default measure. */
   mode: z.enum(['measure', 'enforce']).default('measure'),
   strategy: z
@@ -15,21 +16,21 @@ export const demandControlConfigSchema = z.strictObject({
       static_estimated: z
         .strictObject({
           /** Assumed length of a list field without `@listSize`; default 10. */
-          list_size: z.number().int().nonnegative().default(10),
+          list_size: configNumber(z.number().int().nonnegative()).default(10),
           /** Highest estimated cost admitted in enforce mode (equal is admitted); default 1000. */
-          max: z.number().nonnegative().default(1000),
+          max: configNumber(z.number().nonnegative()).default(1000),
         })
         .prefault({}),
     })
     .prefault({}),
   /** Added to every mutation's cost; default 10, as the router. */
-  mutation_base_cost: z.number().int().nonnegative().default(10),
+  mutation_base_cost: configNumber(z.number().int().nonnegative()).default(10),
   /**
    * Add `extensions.cost { requestedQueryCost, actualQueryCost, throttleStatus }` to responses
    * (Shopify's shape) whenever costs are computed (demand control enabled, or a cost quota);
    * default false, so response bodies stay as the subgraphs and Apollo Router make them unless asked.
    */
-  cost_extensions: z.boolean().default(false),
+  cost_extensions: configBoolean().default(false),
 });
 
 export type DemandControlConfig = z.infer<typeof demandControlConfigSchema>;

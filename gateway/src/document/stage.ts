@@ -102,6 +102,7 @@ export class DocumentStage {
     if (cached.failure) throw cached.failure;
     const document = cached.document as DocumentNode;
     const operation = resolveOperation(document, request.operationName);
+    if (this.options.schema.getRootType(operation.operation) === undefined) throw missingRootType(operation);
     if (request.method === 'GET' && operation.operation !== 'query') {
       throw badRequest(`GET requests only support query operations, not ${operation.operation} operations`, {
         status: 405,
@@ -179,10 +180,23 @@ function resolveOperation(document: DocumentNode, operationName: string | undefi
   const operation = getOperationAST(document, operationName);
   if (operation) return operation;
   let message: string;
-  if (operationName) message = `Unknown operation named "${operationName}".`;
+  if (operationName) message = `Unknown operation named "${printable(operationName)}".`;
   else if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION)) message = 'Must provide operation name if query contains multiple operations.';
   else message = 'Must provide an operation.';
   throw new GatewayError('OPERATION_RESOLUTION_FAILURE', message);
+}
+
+/** A client-sent name in a message: never echoed longer than this (no amplification). */
+const MAX_ECHOED_NAME = 100;
+
+function printable(name: string): string {
+  return name.length <= MAX_ECHOED_NAME ? name : `${name.slice(0, MAX_ECHOED_NAME)}…`;
+}
+
+/** graphql-js 16 validates a mutation against a schema without Mutation; GraphQL says it is invalid. */
+function missingRootType(operation: OperationDefinitionNode): GatewayError {
+  const error = new GraphQLError(`The schema has no ${operation.operation} type: ${operation.operation} operations are not supported.`, { nodes: [operation] });
+  return graphqlErrors('GRAPHQL_VALIDATION_FAILED', [error]);
 }
 
 function graphqlErrors(code: ErrorCode, errors: readonly GraphQLError[]): GatewayError {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { configNumber } from '../core/config-values.ts';
 
 const subgraphTrafficSchema = z.strictObject({
   /** Whole-request deadline for one subgraph fetch; default 30000 ms. Over it: SUBGRAPH_TIMEOUT. */
-  timeout_ms: z.number().int().positive().optional(),
+  timeout_ms: configNumber(z.number().int().positive()).optional(),
   /** Most keep-alive connections per subgraph origin; default 128. */
-  max_connections: z.number().int().positive().optional(),
+  max_connections: configNumber(z.number().int().positive()).optional(),
 });
 
 /** `traffic_shaping`: per-subgraph fetch settings, `all` overridden by `subgraphs.<name>`, as router.yaml. */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../core/config-errors.ts';
 import type { ServerConfig } from './config.ts';
 
 export interface Routes {
@@ -7,6 +8,8 @@ export interface Routes {
   graphql(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** `/ready`: ready (200) or not yet (503), with a body saying why. */
   readiness(): { ready: boolean; body: Record<string, unknown> };
+  /** The request-id header and this request's id, for the answers the listener gives itself. */
+  requestId(req: IncomingMessage): [header: string, id: string];
 }
 
 /** The HTTP listener: routes the GraphQL path to the pipeline, answers health, readiness and 404s itself. */
@@ -16,13 +19,17 @@ export function createHttpServer(config: ServerConfig, routes: Routes): Server {
     const path = pathOf(req.url);
     if (path === graphql_path) {
       void routes.graphql(req, res);
-    } else if (path === health_path) {
+      return;
+    }
+    const [header, id] = routes.requestId(req);
+    res.setHeader(header, id);
+    if (path === health_path) {
       sendJson(res, 200, { status: 'pass' });
     } else if (path === ready_path) {
       const { ready, body } = routes.readiness();
       sendJson(res, ready ? 200 : 503, body);
     } else {
-      sendJson(res, 404, { errors: [{ message: `No route for ${path}`, extensions: { code: 'NOT_FOUND' } }] });
+      sendJson(res, 404, { errors: [{ message: `No route for ${path.slice(0, 100)}`, extensions: { code: 'NOT_FOUND' } }] });
     }
   });
   // Slow-loris bounds: a client gets this long to send its headers and its whole request.
@@ -37,13 +44,22 @@ export function listen(server: Server, listenAddress: string): Promise<AddressIn
   const host = listenAddress.slice(0, separator).replace(/^\[|\]$/g, '');
   const port = Number(listenAddress.slice(separator + 1));
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    // A port in use or not ours to take is an operator's problem: name the key, no stack.
+    const refuse = (error: NodeJS.ErrnoException) =>
+      reject(new ConfigError(`server.listen: cannot listen on ${listenAddress}: ${LISTEN_ERRORS[error.code ?? ''] ?? error.message} (${error.code ?? 'error'})`));
+    server.once('error', refuse);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', refuse);
       resolve(server.address() as AddressInfo);
     });
   });
 }
+
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'this machine has no such address',
+};
 
 // In-flight requests get this long to finish on shutdown before their connections are cut.
 const SHUTDOWN_GRACE_MS = 5_000;

@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { configNumber } from '../core/config-values.ts';
 
 const allowance = z.strictObject({
   /** Requests (or cost points) per window; also the burst a client may spend at once. */
-  limit: z.number().int().positive(),
+  limit: configNumber(z.number().int().positive()),
   /** The window in seconds: an empty bucket is full again after this long (refilled continuously). */
-  window_s: z.number().positive(),
+  window_s: configNumber(z.number().positive()),
 });
 
 const limits = z.strictObject({
@@ -60,16 +61,16 @@ export const redisConfigSchema = z.strictObject({
    * How long a quota check waits for Redis before the request is decided under `on_store_failure`.
    * Event-loop lag of this process is not counted (a busy gateway is not a slow Redis). Default 500 ms.
    */
-  timeout_ms: z.number().int().positive().default(500),
+  timeout_ms: configNumber(z.number().int().positive()).default(500),
   /** Consecutive checks past `timeout_ms` that mark Redis failed (a connection error does at once). Default 3. */
-  failure_threshold: z.number().int().positive().default(3),
+  failure_threshold: configNumber(z.number().int().positive()).default(3),
   /** While Redis is marked failed, how often a PING checks whether it is back. Default 500 ms. */
-  probe_interval_ms: z.number().int().positive().default(500),
+  probe_interval_ms: configNumber(z.number().int().positive()).default(500),
   /**
    * Start-up: how long `/ready` stays 503 waiting for the first connection to Redis (and the script
    * loaded on it); past it the gateway turns ready under `on_store_failure`. 0 = do not wait. Default 10000.
    */
-  ready_wait_ms: z.number().int().nonnegative().default(10_000),
+  ready_wait_ms: configNumber(z.number().int().nonnegative()).default(10_000),
 });
 
 export type QuotasConfig = z.infer<typeof quotasConfigSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configNumber } from '../core/config-values.ts';
 
 /** `supergraph`: where the schema comes from — a composed SDL file or a supergraph.yaml composed at start-up. */
 export const supergraphConfigSchema = z
@@ -8,7 +9,7 @@ export const supergraphConfigSchema = z
     /** Path to a rover-format supergraph.yaml, composed when the gateway starts. */
     compose: z.string().min(1).optional(),
     /** Timeout for introspecting `schema.subgraph_url` entries while composing; default 10000 ms. */
-    introspection_timeout_ms: z.number().int().positive().default(10_000),
+    introspection_timeout_ms: configNumber(z.number().int().positive()).default(10_000),
   })
   .refine((s) => (s.file === undefined) !== (s.compose === undefined), {
     message: 'set exactly one of supergraph.file or supergraph.compose',

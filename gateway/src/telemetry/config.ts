@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configBoolean } from '../core/config-values.ts';
 
 /** `telemetry`: logs and request IDs. */
 export const telemetryConfigSchema = z.strictObject({
@@ -7,7 +8,7 @@ export const telemetryConfigSchema = z.strictObject({
       /** pino level: fatal | error | warn | info | debug | trace | silent; default info. */
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** One structured line per request; default true. */
-      access_log: z.boolean().default(true),
+      access_log: configBoolean().default(true),
     })
     .prefault({}),
   /** Header carrying the request ID, taken from the client when well-formed, else generated; default x-request-id. */

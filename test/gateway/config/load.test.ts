@@ -71,3 +71,16 @@ test('override_subgraph_url accepts only http(s) URLs', () => {
     /override_subgraph_url\.orders/,
   );
 });
+
+test('numbers and booleans can come from the environment; other text stays a type error naming the key', () => {
+  const config = parseConfig(
+    { supergraph: { file: 's' }, server: { introspection: '${INTRO:-false}' }, limits: { http_max_request_bytes: '${MAXB}' } },
+    { MAXB: '4096' },
+  );
+  assert.equal(config.limits.http_max_request_bytes, 4096);
+  assert.equal(config.server.introspection, false);
+  assert.throws(
+    () => parseConfig({ supergraph: { file: 's' }, limits: { http_max_request_bytes: '${MAXB}' } }, { MAXB: 'lots' }),
+    /limits\.http_max_request_bytes: expected a number, got string "lots"/,
+  );
+});

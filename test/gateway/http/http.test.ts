@@ -198,8 +198,10 @@ describe('gateway over HTTP', () => {
     const ready = await fetch(`${base}/ready`);
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { status: 'ready' });
-    const missing = await fetch(`${base}/nope`);
+    const missing = await fetch(`${base}/nope`, { headers: { 'x-request-id': 'probe-1' } });
     assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('x-request-id'), 'probe-1');
+    assert.match(ready.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     assert.equal(((await missing.json()) as any).errors[0].extensions.code, 'NOT_FOUND');
   });
 

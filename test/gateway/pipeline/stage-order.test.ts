@@ -40,6 +40,8 @@ describe('stage order', () => {
     ['a mutation over GET (405)', () => fetch(`${gateway.url}?query=${encodeURIComponent('mutation { touch }')}`, { headers: { 'apollo-require-preflight': '1' } }), 405],
     ['a text/plain POST (415)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ hello }' }), 415],
     ['a body over the limit (413)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ hello } # ${'x'.repeat(2000)}` }) }), 413],
+    ['an operation on a root type the schema lacks (400)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'subscription { hello }' }) }), 400],
+    ['an unknown operationName (400)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query A { hello }', operationName: 'B' }) }), 400],
     ['a document that does not validate (400)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) }), 400],
   ];
 
@@ -56,6 +58,19 @@ describe('stage order', () => {
       assert.equal(await remaining(), before - 1);
     });
   }
+
+  test('an operation on a missing root type is a validation error with its location, not a 500', async () => {
+    const result = await postGraphQL(gateway.url, { query: 'subscription { hello }' });
+    assert.equal(result.status, 400);
+    assert.equal(result.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.deepEqual(result.body.errors[0].locations, [{ line: 1, column: 1 }]);
+  });
+
+  test('a long unknown operationName is not echoed back whole', async () => {
+    const result = await postGraphQL(gateway.url, { query: 'query A { hello }', operationName: 'B'.repeat(900) });
+    assert.equal(result.body.errors[0].extensions.code, 'OPERATION_RESOLUTION_FAILURE');
+    assert.ok(JSON.stringify(result.body).length < 300, JSON.stringify(result.body));
+  });
 
   test('a new document is parsed once, a repeated one never; Apollo Server parses nothing', async () => {
     const document = gateway.stages.graph!.document;
