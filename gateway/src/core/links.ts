@@ -35,14 +35,15 @@ function isSpecUrl(url: string, specName: string): boolean {
   return url.startsWith(prefix) && /^v\d+\.\d+$/.test(url.slice(prefix.length));
 }
 
-interface Link {
+export interface Link {
   url: string;
   as: string | undefined;
   /** Imported directive name (without @) → its name in this schema. */
   imports: Map<string, string>;
 }
 
-function schemaLinks(schema: DocumentNode): Link[] {
+/** Every `@link` on the schema definition or its extensions that names a `url`, in order. */
+export function schemaLinks(schema: DocumentNode): Link[] {
   const links: Link[] = [];
   for (const definition of schema.definitions) {
     if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;

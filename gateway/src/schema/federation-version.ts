@@ -5,7 +5,8 @@
 // exact pin `=X.Y.Z` or `vX.Y.Z` (0.x = Federation 1, 2.x = Federation 2, 3.x = Federation 3).
 // When the key is absent rover uses Federation 2 only if some subgraph opts in with `@link`.
 import { createRequire } from 'node:module';
-import { Kind, parse } from 'graphql';
+import { parse } from 'graphql';
+import { schemaLinks } from '../core/links.ts';
 
 export type FederationVersion =
   | { kind: 'latest'; major: 2; raw: string }
@@ -85,22 +86,13 @@ export function pinnedVersionProblem(pinned: FederationVersion | undefined, sdl:
 
 /** `url` arguments of @link on schema definitions/extensions; undefined when the SDL does not parse. */
 function schemaLinkUrls(sdl: string): string[] | undefined {
-  let definitions;
+  let document;
   try {
-    definitions = parse(sdl, { noLocation: true }).definitions;
+    document = parse(sdl, { noLocation: true });
   } catch {
     return undefined;
   }
-  const urls: string[] = [];
-  for (const d of definitions) {
-    if (d.kind !== Kind.SCHEMA_DEFINITION && d.kind !== Kind.SCHEMA_EXTENSION) continue;
-    for (const directive of d.directives ?? []) {
-      if (directive.name.value !== 'link') continue;
-      const url = directive.arguments?.find((a) => a.name.value === 'url')?.value;
-      urls.push(url?.kind === Kind.STRING ? url.value : '');
-    }
-  }
-  return urls;
+  return schemaLinks(document).map((link) => link.url);
 }
 
 export function parseSemVer(text: string): SemVer | undefined {
