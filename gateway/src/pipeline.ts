@@ -138,6 +138,6 @@ function subgraphRequest(
 ): SubgraphRequest {
   const common = { ...auth.subgraphHeaders, [requestIdHeader]: requestId };
   const perSubgraph = auth.subgraphHeadersFor;
-  if (perSubgraph === undefined) return { headersFor: () => common };
-  return { headersFor: (name) => ({ ...perSubgraph(name), [requestIdHeader]: requestId }) };
+  if (perSubgraph === undefined) return { requestId, headersFor: () => common };
+  return { requestId, headersFor: (name) => ({ ...perSubgraph(name), [requestIdHeader]: requestId }) };
 }

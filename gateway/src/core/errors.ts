@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, stage: 'http / document', meaning: 'malformed GraphQL-over-HTTP request (JSON, fields, CSRF, no query)' },
   NOT_ACCEPTABLE: { status: 406, stage: 'http', meaning: '`accept` allows neither JSON media type' },
   NOT_FOUND: { status: 404, stage: 'http', meaning: 'no route at this path' },
+  REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, stage: 'http', meaning: 'headers over Node\'s size limit, or more header lines than the gateway reads' },
+  REQUEST_TIMEOUT: { status: 408, stage: 'http', meaning: 'headers or body not received within the server\'s timeouts' },
   SERVICE_UNAVAILABLE: { status: 503, stage: 'document', meaning: 'no supergraph loaded yet (`Retry-After`)' },
   // Stage 2 (identify).
   UNAUTHENTICATED: { status: 401, stage: 'identify', meaning: 'missing (when required) or invalid credential; `extensions.reason` says which check failed' },
@@ -30,6 +32,11 @@ export const ERROR_CODES = {
   GRAPHQL_VALIDATION_FAILED: { status: 400, stage: 'document', meaning: 'the document is not valid against the API schema' },
   OPERATION_RESOLUTION_FAILURE: { status: 400, stage: 'document', meaning: 'unknown `operationName`, or several operations and none named' },
   PERSISTED_QUERY_NOT_FOUND: { status: 200, stage: 'document', meaning: 'APQ hash not registered: send the query with its hash' },
+  MAX_DEPTH_LIMIT: { status: 400, stage: 'document', meaning: 'the operation nests fields deeper than `limits.max_depth`' },
+  MAX_HEIGHT_LIMIT: { status: 400, stage: 'document', meaning: 'the operation selects more unique fields than `limits.max_height`' },
+  MAX_ALIASES_LIMIT: { status: 400, stage: 'document', meaning: 'the operation has more aliases than `limits.max_aliases`' },
+  MAX_ROOT_FIELDS_LIMIT: { status: 400, stage: 'document', meaning: 'the operation has more root fields than `limits.max_root_fields`' },
+  MAX_DIRECTIVES_LIMIT: { status: 400, stage: 'document', meaning: 'a field carries more directives than `limits.max_directives_per_field`' },
   COST_ESTIMATED_TOO_EXPENSIVE: { status: 400, stage: 'document', meaning: 'estimated cost over `demand_control...max`; `extensions.cost`' },
   COST_QUERY_PARSE_FAILURE: { status: 400, stage: 'document', meaning: 'a valid operation that cannot be costed (e.g. `@listSize(requireOneSlicingArgument)`)' },
   // Stage 5 (admit).
@@ -42,6 +49,8 @@ export const ERROR_CODES = {
   SUBGRAPH_TIMEOUT: { status: 200, stage: 'execute', meaning: 'a subgraph did not answer within `traffic_shaping...timeout_ms`' },
   SUBGRAPH_UNAVAILABLE: { status: 200, stage: 'execute', meaning: 'a subgraph could not be reached' },
   SUBGRAPH_HTTP_ERROR: { status: 200, stage: 'execute', meaning: 'a subgraph answered a non-2xx status without a GraphQL body' },
+  SUBGRAPH_RESPONSE_TOO_LARGE: { status: 200, stage: 'execute', meaning: 'a subgraph answer over `traffic_shaping...max_response_bytes`: the fetch was cut off' },
+  TOO_MANY_SUBGRAPH_FETCHES: { status: 400, stage: 'execute', meaning: 'the query plan needs more subgraph fetches than `limits.max_subgraph_fetches`; nothing was fetched' },
   SUBGRAPH_BAD_RESPONSE: { status: 200, stage: 'execute', meaning: 'a subgraph answered something that is not a GraphQL response' },
   // Anywhere.
   INTERNAL_SERVER_ERROR: { status: 500, stage: 'any', meaning: 'a bug: the client gets this, the log gets the detail' },

@@ -17,6 +17,8 @@ export interface RequestContext {
 
 /** What a subgraph fetch needs of the request it serves. */
 export interface SubgraphRequest {
+  /** The client request's id: subgraph problems are logged with it. */
+  readonly requestId: string;
   /**
    * The headers every fetch to `subgraph` sends: the verified identity, the request id, and the
    * raw token only for subgraphs in `authentication.forward_authorization`.

@@ -98,7 +98,7 @@ describe('Tollgate executor', () => {
       const server = createApolloServer(federation.gateway, { introspection: true, debug: false, documentStore: new ValidatedDocumentStore() }, logger);
       await server.start();
       try {
-        const contextValue: RequestContext = { requestId: 'r', identity: undefined, profile: 'anonymous', subgraph: { headersFor: () => ({}) } };
+        const contextValue: RequestContext = { requestId: 'r', identity: undefined, profile: 'anonymous', subgraph: { requestId: 'r', headersFor: () => ({}) } };
         const answers = [];
         for (let i = 0; i < 2; i++) {
           const response = await server.executeOperation({ query }, { contextValue });
