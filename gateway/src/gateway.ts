@@ -20,6 +20,7 @@ import { loadSupergraphSdl, SupergraphLoadError } from './schema/supergraph-sour
 import { closeServer, createHttpServer, listen } from './http/server.ts';
 import { HttpStage } from './http/stage.ts';
 import { Pipeline, type LoadedGraph, type Stages } from './pipeline.ts';
+import { AuthFailureLimiter } from './quota/auth-failures.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
 import { createQuotaStore, QuotaStage, type QuotaStoreHandle } from './quota/stage.ts';
 import { createLogger } from './telemetry/logger.ts';
@@ -56,13 +57,19 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const logger = options.logger ?? createLogger(config.telemetry.logging);
   const baseDir = options.baseDir ?? process.cwd();
   const authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
-  const quotaStore = config.quotas.rules.length > 0 ? createQuotaStore(config.redis, config.quotas, logger) : undefined;
+  // The quota store also keeps the failed-authentication counts (authentication.failure_limit).
+  const failureLimit = config.authentication.jwt || config.authentication.api_keys ? config.authentication.failure_limit : false;
+  const quotaStore = config.quotas.rules.length > 0 || failureLimit !== false ? createQuotaStore(config.redis, config.quotas, logger) : undefined;
   const stages: Stages = {
     http: new HttpStage({ limits: config.limits, csrfPrevention: !config.csrf.unsafe_disabled }),
     identify: authenticator,
     client: new ClientStage(),
     graph: undefined,
-    quotas: quotaStore && new QuotaStage(quotaStore.store, config.quotas, quotaStore.readiness),
+    quotas: quotaStore && config.quotas.rules.length > 0 ? new QuotaStage(quotaStore.store, config.quotas, quotaStore.readiness) : undefined,
+    authFailures:
+      quotaStore && failureLimit !== false
+        ? new AuthFailureLimiter(quotaStore.store, { limit: failureLimit, trustedProxies: config.quotas.trusted_proxies })
+        : undefined,
   };
   const pipeline = new Pipeline(stages, {
     logger,
@@ -73,7 +80,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     graphql: (req, res) => pipeline.handle(req, res),
     readiness: () => readiness(stages),
     requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
-  });
+  }, { logger });
   let loaded: { graph: LoadedGraph; federation: FederationGateway } | undefined;
   let address: AddressInfo;
   try {

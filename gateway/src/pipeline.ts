@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
-import type { Authenticator } from './auth/authenticator.ts';
+import type { Authentication, Authenticator } from './auth/authenticator.ts';
 import type { ClientStage } from './clients/stage.ts';
 import { GatewayError, internalError, notReady } from './core/errors.ts';
 import type { RequestContext, SubgraphRequest } from './core/request-context.ts';
@@ -26,7 +26,9 @@ import type { CostStage } from './cost/stage.ts';
 import type { DocumentStage } from './document/stage.ts';
 import { executeOperation } from './federation/apollo-server.ts';
 import { writeGatewayError, writeGraphQLResponse } from './http/respond.ts';
+import { CLIENT_CLOSED_REQUEST, clientWentAway, listenerAnswered } from './http/server.ts';
 import type { HttpStage } from './http/stage.ts';
+import type { AuthFailureLimiter } from './quota/auth-failures.ts';
 import type { QuotaStage } from './quota/stage.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
 
@@ -47,6 +49,8 @@ export interface Stages {
   graph: LoadedGraph | undefined;
   /** Undefined when `quotas.rules` is empty. */
   quotas: QuotaStage | undefined;
+  /** Stage 2's failed-authentication limiter; undefined when off or no credential is configured. */
+  authFailures?: AuthFailureLimiter | undefined;
 }
 
 export interface PipelineOptions {
@@ -67,10 +71,11 @@ export class Pipeline {
     const requestId = requestIdFor(req.headers, requestIdHeader);
     const gatewayHeaders: Record<string, string> = { [requestIdHeader]: requestId };
     let settlement: CostSettlement | undefined;
+    let loggedStatus: number | undefined;
     try {
       const { http: httpStage, identify, client, quotas } = this.stages;
       const request = await httpStage.run(req); //                                          1 http
-      const auth = await identify.identify(req.headers); //                                 2 identify
+      const auth = await this.identify(req); //                                             2 identify
       const { profile } = client.run(auth.identity); //                                      3 client
       const graph = this.stages.graph;
       if (graph === undefined) throw notReady();
@@ -93,16 +98,47 @@ export class Pipeline {
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: outcome.status ?? 200, headers: outcome.headers, body }, request.responseType, gatewayHeaders); // 7
     } catch (error) {
-      this.renderFailure(res, req, error, gatewayHeaders, requestId);
+      loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId);
     } finally {
       // A request that failed after stage 5 gets its whole estimate back.
       settlement?.settle(undefined);
-      if (this.options.accessLog) this.logAccess(req, res, requestId, startedAt);
+      if (this.options.accessLog) this.logAccess(req, res, requestId, startedAt, loggedStatus);
     }
   }
 
-  private renderFailure(res: ServerResponse, req: IncomingMessage, error: unknown, gatewayHeaders: Record<string, string>, requestId: string): void {
+  /**
+   * Stage 2 behind the failed-authentication limiter (quota/auth-failures.ts): a request presenting
+   * a credential from an IP over `authentication.failure_limit` gets 429 before anything is
+   * verified; a credential refused with 401 counts one failure for its IP. Anonymous requests are
+   * neither counted nor held back.
+   */
+  private async identify(req: IncomingMessage): Promise<Authentication> {
+    const { identify, authFailures } = this.stages;
+    if (authFailures === undefined || !identify.presentsCredential(req.headers)) return identify.identify(req.headers);
+    const ip = authFailures.clientIp(req);
+    authFailures.check(ip);
+    try {
+      return await identify.identify(req.headers);
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'UNAUTHENTICATED') await authFailures.recordFailure(ip);
+      throw error;
+    }
+  }
+
+  /** Writes the refusal; returns the status to access-log when it is not the one on `res`. */
+  private renderFailure(res: ServerResponse, req: IncomingMessage, error: unknown, gatewayHeaders: Record<string, string>, requestId: string): number | undefined {
     let gatewayError: GatewayError;
+    // The listener already answered (a malformed chunked body: 400) or the client went away while
+    // its request was read: not a gateway fault, nothing more to write (499 = client closed request).
+    const listenerAnswer = listenerAnswered(req.socket);
+    if (listenerAnswer !== undefined) {
+      this.options.logger.info({ requestId, status: listenerAnswer.status, code: listenerAnswer.code }, listenerAnswer.message);
+      return listenerAnswer.status;
+    }
+    if (!(error instanceof GatewayError) && clientWentAway(req, res)) {
+      this.options.logger.info({ requestId }, 'client aborted');
+      return CLIENT_CLOSED_REQUEST;
+    }
     if (error instanceof GatewayError) {
       gatewayError = error;
     } else {
@@ -111,18 +147,20 @@ export class Pipeline {
     }
     if (res.headersSent) {
       res.destroy();
-      return;
+      return res.statusCode;
     }
     writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders); //            7 respond (refused)
+    return undefined;
   }
 
-  private logAccess(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number): void {
+  private logAccess(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number, loggedStatus?: number): void {
     this.options.logger.info(
       {
         requestId,
         method: req.method,
         path: req.url?.split('?', 1)[0],
-        status: res.statusCode,
+        // The status the client got: 499 when it went away before the answer was written.
+        status: loggedStatus ?? (res.destroyed && !res.writableFinished ? CLIENT_CLOSED_REQUEST : res.statusCode),
         durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
       },
       'request',

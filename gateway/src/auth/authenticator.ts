@@ -26,6 +26,11 @@ export interface Authentication {
 export interface Authenticator {
   /** Stage 2 (identify). Throws GatewayError UNAUTHENTICATED (401) or AUTHENTICATION_UNAVAILABLE (503). */
   identify(headers: IncomingHttpHeaders): Promise<Authentication>;
+  /**
+   * Whether the request presents a credential (a token header or cookie, or an API key), valid or
+   * not: only such requests are counted and held back by the failed-authentication limiter.
+   */
+  presentsCredential(headers: IncomingHttpHeaders): boolean;
   /** JWKS fetch counters, by config label. */
   jwksStats(): Record<string, { fetches: number; failures: number; keys: number }>;
   close(): void;
@@ -97,8 +102,9 @@ export async function createAuthenticator(config: AuthenticationConfig, options:
   return {
     async identify(headers) {
       const presentedKey = apiKeyHeader === undefined ? undefined : single(headers[apiKeyHeader]);
-      const bearer = jwt ? bearerToken(headers, config.jwt as JwtConfig, presentedKey === undefined) : undefined;
-      if (bearer?.from === 'header' && presentedKey !== undefined) {
+      const bearer = jwt ? bearerToken(headers, config.jwt as JwtConfig) : undefined;
+      // One rule for a token (header or cookie) beside an API key: neither is picked, both refused.
+      if ((bearer?.from === 'header' || bearer?.from === 'cookie') && presentedKey !== undefined) {
         throw unauthenticated('ambiguous', 'Send one credential: a bearer token or an API key, not both');
       }
       // A header without the token prefix (e.g. Basic) is refused, unless an API key is the credential.
@@ -141,6 +147,13 @@ export async function createAuthenticator(config: AuthenticationConfig, options:
       }
       return ANONYMOUS;
     },
+    presentsCredential(headers) {
+      if (apiKeyHeader !== undefined && single(headers[apiKeyHeader]) !== undefined) return true;
+      const jwtConfig = config.jwt;
+      if (jwtConfig === undefined) return false;
+      if (single(headers[jwtConfig.header_name]) !== undefined) return true;
+      return jwtConfig.cookie !== undefined && cookieValue(headers.cookie, jwtConfig.cookie) !== undefined;
+    },
     jwksStats() {
       return Object.fromEntries(remote.map((jwks) => [jwks.label, jwks.stats()]));
     },
@@ -165,13 +178,12 @@ function unauthenticated(reason: string, message: string): GatewayError {
 
 /**
  * The token from the configured header (`<prefix> <token>`, prefix case-insensitive), else from
- * the cookie when one is configured and no API key was sent. A header without the prefix is
- * `malformed`: an invalid token, not an absent one.
+ * the cookie when one is configured. A header without the prefix is `malformed`: an invalid token,
+ * not an absent one.
  */
 function bearerToken(
   headers: IncomingHttpHeaders,
   jwt: JwtConfig,
-  cookieAllowed: boolean,
 ): { token: string; from: 'header' | 'cookie' | 'malformed' } | undefined {
   const value = single(headers[jwt.header_name]);
   if (value !== undefined) {
@@ -182,7 +194,7 @@ function bearerToken(
     }
     return { token: value.slice(prefix.length + 1).trim(), from: 'header' };
   }
-  if (jwt.cookie !== undefined && cookieAllowed) {
+  if (jwt.cookie !== undefined) {
     const token = cookieValue(headers.cookie, jwt.cookie);
     if (token !== undefined) return { token, from: 'cookie' };
   }

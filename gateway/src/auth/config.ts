@@ -27,6 +27,10 @@ const algorithmList = z
   .min(1, 'list at least one algorithm');
 
 const claimList = z.array(z.string().min(1)).default([]);
+// Identity values go to subgraphs in headers (auth/identity.ts): no control characters, and a scope
+// (scopes travel space-separated) no whitespace either.
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+const SCOPE_VALUE = /^[^\s\u0000-\u001f\u007f-\u009f]+$/;
 const headerName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case HTTP header name')
@@ -91,8 +95,14 @@ const jwtSchema = z
     header_value_prefix: z.string().default('Bearer'),
     /** Also read the token from this cookie when no header is sent; default none. */
     cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'expected a cookie name').optional(),
-    /** Leeway for `exp` and `nbf`, in seconds; default 30. */
+    /** Leeway for `exp`, `nbf` and `iat` (an `iat` further in the future is refused), in seconds; default 30. */
     clock_tolerance_s: configNumber(z.number().int().nonnegative()).default(30),
+    /**
+     * Longest token life accepted, in seconds: a token issued (`iat`) longer ago than this, or whose
+     * `exp - iat` (without `iat`: `exp - now`) is longer, is refused. Default 2592000 (30 days, the
+     * longest access-token lifetime mainstream IdPs allow); 0 = off.
+     */
+    max_token_age_s: configNumber(z.number().int().nonnegative()).default(2_592_000),
     /** Required `typ` header (e.g. at+jwt); default not checked. */
     typ: z.string().min(1).optional(),
     /** Remote key sets; default none. */
@@ -113,13 +123,13 @@ const jwtSchema = z
 /** One API key (`authentication.api_keys.keys[]`): stored as its SHA-256, never in plain text. */
 const apiKeySchema = z.strictObject({
   /** The client this key belongs to (sent to subgraphs as the client header). */
-  client_id: z.string().min(1),
+  client_id: z.string().min(1).regex(NO_CONTROL_CHARACTERS, 'control characters are not allowed'),
   /** SHA-256 of the key, 64 hex digits: `printf %s "$KEY" | sha256sum`. */
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected the SHA-256 of the key as 64 hex digits (never the key itself)'),
   /** Scopes granted to the key; default none. */
-  scopes: z.array(z.string().min(1)).default([]),
+  scopes: z.array(z.string().min(1).regex(SCOPE_VALUE, 'a scope may not contain whitespace or control characters')).default([]),
   /** Client profile (stage 3) for this client, e.g. partner; default none. */
-  profile: z.string().min(1).optional(),
+  profile: z.string().min(1).regex(NO_CONTROL_CHARACTERS, 'control characters are not allowed').optional(),
 });
 
 /** `authentication.api_keys`: partner and server-to-server keys. */
@@ -150,6 +160,20 @@ const subgraphHeadersSchema = z.strictObject({
 export const authenticationConfigSchema = z.strictObject({
   /** Refuse requests without a credential (401); default false (anonymous allowed). */
   required: configBoolean().default(false),
+  /**
+   * Failed authentications (401s) allowed per client IP (behind `quotas.trusted_proxies`), refilled
+   * continuously over `window_s`; past it that IP's credentials get 429 before any verification.
+   * Kept in the quota store (Redis when `redis.url` is set). Default { limit: 20, window_s: 60 }; false = off.
+   */
+  failure_limit: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        limit: configNumber(z.number().int().positive()),
+        window_s: configNumber(z.number().positive()),
+      }),
+    ])
+    .default({ limit: 20, window_s: 60 }),
   jwt: jwtSchema.optional(),
   api_keys: apiKeysSchema.optional(),
   subgraph_headers: subgraphHeadersSchema.prefault({}),

@@ -1,6 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { JwtConfig } from './config.ts';
 import type { Identity } from '../core/identity.ts';
+import { identityProblem } from './identity.ts';
 import { KeySetUnavailableError, type KeySource, type VerificationKey } from './keys.ts';
 import { LruCache } from '../core/cache.ts';
 
@@ -15,6 +16,9 @@ export type InvalidTokenReason =
   | 'wrong_audience'
   | 'wrong_type'
   | 'invalid_claim'
+  | 'issued_in_future'
+  | 'too_old'
+  | 'lifetime_too_long'
   | 'unknown_key'
   | 'bad_signature';
 
@@ -28,6 +32,9 @@ const MESSAGES: Record<InvalidTokenReason, string> = {
   wrong_audience: 'wrong audience (aud)',
   wrong_type: 'wrong type (typ)',
   invalid_claim: 'invalid claim',
+  issued_in_future: 'issued in the future (iat)',
+  too_old: 'issued too long ago (iat, max_token_age_s)',
+  lifetime_too_long: 'lifetime too long (exp, max_token_age_s)',
   unknown_key: 'unknown signing key (kid)',
   bad_signature: 'bad signature',
 };
@@ -147,9 +154,15 @@ export class JwtVerifier {
           }
           throw mapJoseError(error);
         }
-        const verified = { identity: this.identityOf(payload), expiresAt: (payload.exp as number) * 1000 };
-        // Remembered until exp, or until the key set is due for a refresh (which may withdraw the key).
-        const until = Math.min(verified.expiresAt, source.freshUntil());
+        const oldAt = this.checkLifetime(payload, now);
+        const identity = this.identityOf(payload);
+        // Identity values travel to subgraphs in headers (identity.ts): refuse what cannot travel unambiguously.
+        const problem = identityProblem(identity, { scopes: this.config.scope_claim, clientId: this.config.client_id_claim });
+        if (problem !== undefined) throw new InvalidTokenError('invalid_claim', `(${problem})`);
+        const verified = { identity, expiresAt: (payload.exp as number) * 1000 };
+        // Remembered until exp, until it gets too old (max_token_age_s), or until the key set is due
+        // for a refresh (which may withdraw the key).
+        const until = Math.min(verified.expiresAt, oldAt, source.freshUntil());
         if (until > now) this.cache.set(token, { verified, key }, until);
         return verified;
       }
@@ -157,6 +170,23 @@ export class JwtVerifier {
     if (badSignature) throw new InvalidTokenError('bad_signature');
     if (unavailable) throw new KeysUnavailableError(unavailable.message);
     throw new InvalidTokenError('unknown_key');
+  }
+
+  /**
+   * `iat` in the future beyond the clock tolerance is refused; with `max_token_age_s` (0 = off), so
+   * is a token issued longer ago than that, or living longer than that (`exp - iat`, or `exp - now`
+   * without `iat`). Returns when the token turns too old (ms since the epoch; Infinity when never).
+   */
+  private checkLifetime(payload: JWTPayload, now: number): number {
+    const tolerance = this.config.clock_tolerance_s;
+    const nowS = now / 1000;
+    const { iat, exp } = payload as { iat?: number; exp: number };
+    if (iat !== undefined && iat > nowS + tolerance) throw new InvalidTokenError('issued_in_future');
+    const maxAge = this.config.max_token_age_s;
+    if (maxAge === 0) return Infinity;
+    if (iat !== undefined && nowS - iat > maxAge + tolerance) throw new InvalidTokenError('too_old');
+    if (exp - (iat ?? nowS) > maxAge + (iat === undefined ? tolerance : 0)) throw new InvalidTokenError('lifetime_too_long');
+    return iat === undefined ? Infinity : (iat + maxAge + tolerance) * 1000;
   }
 
   private identityOf(payload: JWTPayload): Identity {
@@ -176,7 +206,10 @@ export class JwtVerifier {
   }
 }
 
-/** OAuth `scope` (space-separated string) or `scp`-style array of strings. */
+/**
+ * OAuth `scope` (space-separated string) or `scp`-style array of strings. An array element holding
+ * whitespace is kept whole here, and refused by identityProblem (it would split at a subgraph).
+ */
 function scopesOf(value: unknown): ReadonlySet<string> {
   if (typeof value === 'string') return new Set(value.split(' ').filter((scope) => scope !== ''));
   if (Array.isArray(value)) return new Set(value.filter((scope): scope is string => typeof scope === 'string' && scope !== ''));

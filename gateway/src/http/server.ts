@@ -1,7 +1,53 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import { ConfigError } from '../core/config-errors.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import type { ServerConfig } from './config.ts';
+
+// Slow-loris bounds: a client gets this long to send its headers and its whole request. Node
+// checks them every `connectionsCheckingInterval` (30 s by default, which cut a slow client at
+// 21.5 s / 51.5 s); checking every second keeps each bound within about a second.
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+/**
+ * Most header lines a request may have (as Apache's LimitRequestFields). Node reads at most
+ * `maxHeadersCount` lines and silently drops the rest, so it reads one more than this and a request
+ * that has more is refused with 431 instead of being served with headers missing.
+ */
+export const MAX_HEADER_LINES = 100;
+/** Access-logged for a client that went away before its answer was written (nginx's 499). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** What the listener itself answered on a connection Node's parser gave up on (see `clientError`). */
+export interface ListenerAnswer {
+  status: number;
+  code: ErrorCode;
+  /** For the log line: "bad request body", "request timeout", … */
+  message: string;
+}
+
+const listenerAnswers = new WeakMap<object, ListenerAnswer>();
+
+/**
+ * The listener's own answer on this request's connection (a malformed chunked body, a request
+ * timeout), or undefined: the pipeline logs that status instead of an error of its own.
+ */
+export function listenerAnswered(socket: object | null | undefined): ListenerAnswer | undefined {
+  return socket ? listenerAnswers.get(socket) : undefined;
+}
+
+/** The client closed its connection before the answer was written (read error, aborted body). */
+export function clientWentAway(req: IncomingMessage, res: ServerResponse): boolean {
+  return req.socket.destroyed || res.destroyed || (req.destroyed && !req.complete);
+}
+
+export interface HttpServerOptions {
+  /** Logs the connections the listener answers itself (malformed requests, timeouts); info level. */
+  logger?: Logger;
+}
 
 export interface Routes {
   /** The GraphQL endpoint: the stage list. */
@@ -13,9 +59,17 @@ export interface Routes {
 }
 
 /** The HTTP listener: routes the GraphQL path to the pipeline, answers health, readiness and 404s itself. */
-export function createHttpServer(config: ServerConfig, routes: Routes): Server {
+export function createHttpServer(config: ServerConfig, routes: Routes, options: HttpServerOptions = {}): Server {
   const { graphql_path, health_path, ready_path } = config;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }, (req: IncomingMessage, res: ServerResponse) => {
+    if (req.rawHeaders.length / 2 > MAX_HEADER_LINES) {
+      // Node kept only the first lines: serving the request would act on a partial view of it.
+      const [header, id] = routes.requestId(req);
+      res.setHeader(header, id);
+      res.setHeader('connection', 'close');
+      sendJson(res, 431, errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', `Too many header lines (at most ${MAX_HEADER_LINES})`));
+      return;
+    }
     const path = pathOf(req.url);
     if (path === graphql_path) {
       void routes.graphql(req, res);
@@ -32,11 +86,67 @@ export function createHttpServer(config: ServerConfig, routes: Routes): Server {
       sendJson(res, 404, { errors: [{ message: `No route for ${path.slice(0, 100)}`, extensions: { code: 'NOT_FOUND' } }] });
     }
   });
-  // Slow-loris bounds: a client gets this long to send its headers and its whole request.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = 65_000;
+  server.maxHeadersCount = MAX_HEADER_LINES + 1;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, routes, options.logger));
   return server;
+}
+
+/**
+ * Node's parser gave up on a connection (headers too large, a timeout, malformed HTTP or chunked
+ * body): answer in the gateway's format (a GraphQL error body and a request id) where nothing was
+ * written yet, instead of Node's bare 400/408/431, then close. A connection reset by the client
+ * gets nothing (nobody is listening).
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, routes: Routes, logger: Logger | undefined): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+  let answer = CLIENT_ERRORS[error.code ?? ''] ?? DEFAULT_CLIENT_ERROR;
+  // With a request in flight its headers were fine: what broke was the body.
+  if (inFlight !== undefined && answer.status === 400) answer = { ...answer, message: 'bad request body' };
+  // ECONNRESET, or the connection ended mid-request (HPE_INVALID_EOF_STATE): the client went away.
+  if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable || inFlight?.headersSent) {
+    if (inFlight === undefined) logger?.info({ reason: error.code }, 'client aborted');
+    socket.destroy();
+    return;
+  }
+  // Node could not read the request: its own request id (if any) is unknown, so a fresh one.
+  const [header, requestId] = routes.requestId(UNREADABLE_REQUEST);
+  listenerAnswers.set(socket, answer);
+  // A request the pipeline is handling logs this itself, with its access log line.
+  if (inFlight === undefined) logger?.info({ requestId, status: answer.status, code: answer.code, reason: error.code }, answer.message);
+  const body = JSON.stringify(errorBody(answer.code, MESSAGES[answer.code] ?? answer.message));
+  socket.end(
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
+      `content-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `${header}: ${requestId}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
+}
+
+const UNREADABLE_REQUEST = { headers: {} } as IncomingMessage;
+
+const DEFAULT_CLIENT_ERROR: ListenerAnswer = { status: 400, code: 'BAD_REQUEST', message: 'bad request' };
+const CLIENT_ERRORS: Record<string, ListenerAnswer> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE', message: 'request headers too large' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: 'request timeout' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'chunk extensions too large' },
+  HPE_INVALID_CHUNK_SIZE: { status: 400, code: 'BAD_REQUEST', message: 'bad request body' },
+  HPE_STRICT: { status: 400, code: 'BAD_REQUEST', message: 'bad request body' },
+};
+
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  REQUEST_HEADER_FIELDS_TOO_LARGE: 'Request headers are larger than the server accepts',
+  REQUEST_TIMEOUT: `The request was not received in time (headers within ${HEADERS_TIMEOUT_MS / 1000} s, the whole request within ${REQUEST_TIMEOUT_MS / 1000} s)`,
+  PAYLOAD_TOO_LARGE: 'Chunk extensions are larger than the server accepts',
+  BAD_REQUEST: 'Malformed HTTP request',
+};
+
+function errorBody(code: ErrorCode, message: string): { errors: Array<{ message: string; extensions: { code: string } }> } {
+  return { errors: [{ message, extensions: { code } }] };
 }
 
 export function listen(server: Server, listenAddress: string): Promise<AddressInfo> {
@@ -83,6 +193,7 @@ function pathOf(url: string | undefined): string {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }

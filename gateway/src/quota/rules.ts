@@ -46,10 +46,13 @@ function policyName(rule: QuotaRuleConfig, bucket: string): string {
   return rule.name === undefined ? bucket : `${rule.name}.${bucket}`;
 }
 
-// e.g. "default|client=acme|operation=HomeScreen"; an anonymous client or user is its IP.
+// e.g. "default|profile=partner|client=acme|operation=HomeScreen"; an anonymous client or user is
+// its IP. The profile is always part of the key: callers of different profiles have different
+// limits, and one bucket cannot have two capacities (anonymous callers behind one IP would
+// otherwise empty the bucket of the signed-in callers behind it).
 function quotaKey(rule: QuotaRuleConfig, subject: QuotaSubject): string {
   const parts = rule.key.map((part) => keyPart(part, subject));
-  return [rule.name ?? 'default', ...parts].join('|');
+  return [rule.name ?? 'default', `profile=${encodeURIComponent(subject.profile)}`, ...parts].join('|');
 }
 
 function keyPart(part: QuotaKeyPart, subject: QuotaSubject): string {

@@ -73,6 +73,9 @@ describe('edge authentication through a real gateway', () => {
       jwt: jwtConfig(jwks.url),
       api_keys: { keys: [{ client_id: 'acme', sha256: apiKeyDigest(API_KEY), scopes: ['orders:read'], profile: 'partner' }] },
       forward_authorization: ['inventory'],
+      // These tests send far more than the default 20 failed credentials from one IP on purpose
+      // (the unknown-kid flood); the limiter has its own tests (test/gateway/quota/auth-failures.test.ts).
+      failure_limit: { limit: 10_000, window_s: 60 },
     });
   });
 

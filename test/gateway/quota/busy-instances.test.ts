@@ -101,7 +101,7 @@ describe(`${INSTANCES} busy gateway processes sharing one Redis`, () => {
         const statuses = results.map((r) => r.status);
         assert.equal(statuses.filter((s) => s === 200).length, N, `${client}: ${JSON.stringify(statuses)}`);
         assert.equal(statuses.filter((s) => s === 429).length, REQUESTS - N);
-        assert.equal(await chargesHeld(inspect, `${prefix}{default|client=${client}}:requests`), N, `${client}: Redis holds one charge per admitted request`);
+        assert.equal(await chargesHeld(inspect, `${prefix}{default|profile=default|client=${client}}:requests`), N, `${client}: Redis holds one charge per admitted request`);
       }
     } finally {
       loading = false;

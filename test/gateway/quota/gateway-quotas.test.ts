@@ -219,10 +219,10 @@ for (const storeKind of ['memory', 'redis'] as const) {
         const redis = connectTestRedis();
         try {
           const keys = (await keysUnder(redis, prefix)).sort();
-          assert.ok(keys.includes(`${prefix}{default|client=headers}:requests`), keys.join('\n'));
-          assert.ok(keys.includes(`${prefix}{default|client=coster}:cost`));
-          assert.ok(keys.includes(`${prefix}{default|client=coster}:requests`));
-          assert.ok(keys.includes(`${prefix}{default|ip=127.0.0.1}:requests`));
+          assert.ok(keys.includes(`${prefix}{default|profile=default|client=headers}:requests`), keys.join('\n'));
+          assert.ok(keys.includes(`${prefix}{default|profile=default|client=coster}:cost`));
+          assert.ok(keys.includes(`${prefix}{default|profile=default|client=coster}:requests`));
+          assert.ok(keys.includes(`${prefix}{default|profile=anonymous|ip=127.0.0.1}:requests`));
           // Every key expires once its bucket would be full again.
           for (const key of keys) assert.ok((await redis.pttl(key)) > 0, key);
         } finally {

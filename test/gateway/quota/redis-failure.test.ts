@@ -68,8 +68,8 @@ describe('a dead, restarted and flushed Redis', () => {
     assert.deepEqual(await ready(open), { status: 'ready', quotas: { store: 'redis', on_store_failure: 'fail_open', degraded: false } });
     const client = redis.client();
     try {
-      assert.equal(await client.exists('open:{default|client=a}:requests'), 1);
-      assert.equal(await client.exists('closed:{default|client=a}:requests'), 1);
+      assert.equal(await client.exists('open:{default|profile=default|client=a}:requests'), 1);
+      assert.equal(await client.exists('closed:{default|profile=default|client=a}:requests'), 1);
     } finally {
       client.disconnect();
     }
@@ -107,7 +107,7 @@ describe('a dead, restarted and flushed Redis', () => {
     assert.equal((await hello(closed, 'a')).status, 200);
     const client = redis.client();
     try {
-      assert.equal(await client.exists('open:{default|client=a}:requests'), 1);
+      assert.equal(await client.exists('open:{default|profile=default|client=a}:requests'), 1);
     } finally {
       client.disconnect();
     }

@@ -26,7 +26,7 @@ test('limits resolve per kind: client override, then profile, then the rule', ()
     { name: 'cost', capacity: 9000, windowS: 60, take: 42 },
   ]);
   assert.deepEqual(charge!.policies, ['requests', 'cost']);
-  assert.equal(charge!.quotaKey, 'default|client=acme');
+  assert.equal(charge!.quotaKey, 'default|profile=partner|client=acme');
 });
 
 test('quota keys combine the configured parts; anonymous clients and users count by IP', () => {
@@ -37,10 +37,25 @@ test('quota keys combine the configured parts; anonymous clients and users count
     ],
   });
   const keys = chargesFor(config.rules, subject, 0).map((c) => c.quotaKey);
-  assert.deepEqual(keys, ['per_user_op|user=alice|operation=HomeScreen', 'per_ip|ip=198.51.100.9']);
-  const anonymous = chargesFor(config.rules, { ...subject, userId: undefined, clientId: undefined }, 0);
-  assert.equal(anonymous[0]!.quotaKey, 'per_user_op|ip=198.51.100.9|operation=HomeScreen');
+  assert.deepEqual(keys, ['per_user_op|profile=partner|user=alice|operation=HomeScreen', 'per_ip|profile=partner|ip=198.51.100.9']);
+  const anonymous = chargesFor(config.rules, { ...subject, userId: undefined, clientId: undefined, profile: 'anonymous' }, 0);
+  assert.equal(anonymous[0]!.quotaKey, 'per_user_op|profile=anonymous|ip=198.51.100.9|operation=HomeScreen');
   assert.deepEqual(anonymous[0]!.policies, ['per_user_op.requests']);
+});
+
+test('the profile is part of every quota key: anonymous and signed-in callers behind one IP never share a bucket', () => {
+  const config = quotasConfigSchema.parse({
+    rules: [{ key: ['client'], requests: { limit: 600, window_s: 60 }, profiles: { anonymous: { requests: { limit: 120, window_s: 60 } } } }],
+  });
+  const behindNat = { clientId: undefined, userId: undefined, ip: '203.0.113.5', operationName: undefined };
+  const anonymous = chargesFor(config.rules, { ...behindNat, profile: 'anonymous' }, 0)[0]!;
+  const signedIn = chargesFor(config.rules, { ...behindNat, userId: 'u1', profile: 'default' }, 0)[0]!;
+  assert.equal(anonymous.quotaKey, 'default|profile=anonymous|ip=203.0.113.5');
+  assert.equal(signedIn.quotaKey, 'default|profile=default|ip=203.0.113.5');
+  assert.equal(anonymous.takes[0]!.capacity, 120);
+  assert.equal(signedIn.takes[0]!.capacity, 600);
+  // A profile name cannot forge another key part.
+  assert.equal(chargesFor(config.rules, { ...behindNat, profile: 'x|ip=1' }, 0)[0]!.quotaKey, 'default|profile=x%7Cip%3D1|ip=203.0.113.5');
 });
 
 test('several rules need unique names', () => {
