@@ -149,10 +149,14 @@ async function loadGraph(
     // executor does not know: the operator's file, said in one line.
     throw new SupergraphLoadError(`supergraph: cannot be loaded: ${firstLine(error)}`);
   }
+  const { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field, profiles } = config.limits;
   const document = new DocumentStage({
     schema: apiSchema as GraphQLSchema,
     maxTokens: config.limits.parser_max_tokens,
     introspection: config.server.introspection,
+    suggestions: config.server.suggestions ?? config.server.introspection,
+    limits: { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field },
+    profileLimits: profiles,
     persistedQueries,
     documentStore,
   });

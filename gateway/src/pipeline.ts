@@ -25,7 +25,7 @@ import type { CostSettlement } from './cost/settlement.ts';
 import type { CostStage } from './cost/stage.ts';
 import type { DocumentStage } from './document/stage.ts';
 import { executeOperation } from './federation/apollo-server.ts';
-import { writeGatewayError, writeGraphQLResponse } from './http/respond.ts';
+import { graphqlStatus, writeGatewayError, writeGraphQLResponse } from './http/respond.ts';
 import { CLIENT_CLOSED_REQUEST, clientWentAway, listenerAnswered } from './http/server.ts';
 import type { HttpStage } from './http/stage.ts';
 import type { AuthFailureLimiter } from './quota/auth-failures.ts';
@@ -79,7 +79,7 @@ export class Pipeline {
       const { profile } = client.run(auth.identity); //                                      3 client
       const graph = this.stages.graph;
       if (graph === undefined) throw notReady();
-      const operation = graph.document.run(request); //                                     4 document
+      const operation = graph.document.run(request, profile); //                            4 document
       const estimatedCost = graph.cost?.estimate(operation);
       const admitted = quotas && (await quotas.admit(req, auth.identity, profile, operation.operationName, estimatedCost ?? 0)); // 5
       if (admitted) Object.assign(gatewayHeaders, admitted.headers);
@@ -96,7 +96,7 @@ export class Pipeline {
       const costExtension = settlement?.settle(outcome.result.data ?? undefined);
       const { errors, data, extensions } = outcome.result;
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
-      writeGraphQLResponse(res, { status: outcome.status ?? 200, headers: outcome.headers, body }, request.responseType, gatewayHeaders); // 7
+      writeGraphQLResponse(res, { status: graphqlStatus(outcome.status ?? 200, errors, request.responseType), headers: outcome.headers, body }, request.responseType, gatewayHeaders); // 7
     } catch (error) {
       loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId);
     } finally {

@@ -1,7 +1,8 @@
 // Stage 4 (document): the operation a request carries, parsed and validated once per distinct query
 // string and schema (a bounded LRU that also remembers failures), resolved to the operation that
 // will run. Every GraphQL-level refusal happens here, before quotas: syntax, validation, unknown
-// operation, a mutation over GET, automatic persisted queries. Apollo Server, which executes in
+// operation, a mutation over GET, automatic persisted queries, document limits (limits.ts) per
+// client profile, at most one introspection root field. Apollo Server, which executes in
 // stage 6, reads the validated document from `documentStore` instead of parsing it again.
 import { createHash } from 'node:crypto';
 import {
@@ -21,6 +22,7 @@ import { LruCache } from '../core/cache.ts';
 import { badRequest, GatewayError, type ErrorCode } from '../core/errors.ts';
 import { PersistedQueryCache } from './apq-cache.ts';
 import { NoIntrospection } from './introspection-rule.ts';
+import { checkLimits, measureDocument, type DocumentLimits, type OperationMetrics } from './limits.ts';
 
 /** What stage 4 reads of stage 1's output. */
 export interface OperationRequest {
@@ -53,6 +55,12 @@ export interface DocumentStageOptions {
   maxTokens: number;
   /** `server.introspection`. */
   introspection: boolean;
+  /** `server.suggestions` (default: `server.introspection`): keep graphql-js's "Did you mean …?" hints. */
+  suggestions: boolean;
+  /** `limits.max_depth` and its siblings: what every profile without its own value is held to. */
+  limits: DocumentLimits;
+  /** `limits.profiles.<profile>.*`: a client profile's own values, over `limits`. */
+  profileLimits?: Readonly<Record<string, Partial<DocumentLimits>>>;
   /** Automatic persisted queries, shared across supergraph reloads. */
   persistedQueries: PersistedQueryCache;
   /** Where validated documents go for Apollo Server (built before it, since Apollo takes it at construction). */
@@ -73,6 +81,8 @@ interface CachedDocument {
   /** Parse or validation errors, rendered as they are; undefined when the document is valid. */
   failure: GatewayError | undefined;
   hash: string;
+  /** Each operation's shape, measured once (document limits); undefined when the document is invalid. */
+  metrics: Map<OperationDefinitionNode, OperationMetrics> | undefined;
 }
 
 /** Longest query string kept in the cache (characters); longer ones are parsed every time. */
@@ -84,10 +94,21 @@ export class DocumentStage {
   readonly #cache: LruCache<string, CachedDocument>;
   readonly #rules: readonly ValidationRule[];
   readonly #stats: DocumentStats = { parses: 0, validations: 0, cacheHits: 0 };
+  /** Each profile's limits, resolved once; profiles without their own get `options.limits`. */
+  readonly #profileLimits = new Map<string, DocumentLimits>();
+  /** No limit in force counts more unique fields than this. */
+  readonly #heightCap: number;
 
   constructor(private readonly options: DocumentStageOptions) {
     this.#cache = new LruCache(options.cacheSize ?? 1000);
     this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoIntrospection];
+    let heightCap = options.limits.max_height;
+    for (const [profile, own] of Object.entries(options.profileLimits ?? {})) {
+      const limits = { ...options.limits, ...own };
+      this.#profileLimits.set(profile, limits);
+      heightCap = Math.max(heightCap, limits.max_height);
+    }
+    this.#heightCap = heightCap;
   }
 
   /** The counters, and how often Apollo Server missed a document here (then it parsed it itself). */
@@ -95,8 +116,8 @@ export class DocumentStage {
     return { ...this.#stats, storeMisses: this.options.documentStore.misses };
   }
 
-  /** Throws a GatewayError for every request that cannot run as sent. */
-  run(request: OperationRequest): ValidatedOperation {
+  /** Throws a GatewayError for every request that cannot run as sent; `profile` (stage 3) picks the limits. */
+  run(request: OperationRequest, profile?: string): ValidatedOperation {
     const { query, extensions } = this.resolveQuery(request);
     const cached = this.documentFor(query);
     if (cached.failure) throw cached.failure;
@@ -109,6 +130,9 @@ export class DocumentStage {
         headers: { allow: 'POST' },
       });
     }
+    const limits = (profile !== undefined && this.#profileLimits.get(profile)) || this.options.limits;
+    const refused = checkLimits(cached.metrics?.get(operation) as OperationMetrics, limits);
+    if (refused !== undefined) throw refused;
     if (request.extensions?.['persistedQuery'] !== undefined) this.options.persistedQueries.register(cached.hash, query);
     return {
       document,
@@ -165,13 +189,29 @@ export class DocumentStage {
     try {
       document = parse(query, { maxTokens: this.options.maxTokens });
     } catch (error) {
+      // graphql-js parses recursively: ~4,000 nested selection sets fit in the token limit and
+      // overflow the stack. That is the client's document, not a gateway bug (no 500).
+      if (error instanceof RangeError) return { document: undefined, failure: tooDeep('GRAPHQL_PARSE_FAILED'), hash, metrics: undefined };
       if (!(error instanceof GraphQLError)) throw error;
-      return { document: undefined, failure: graphqlErrors('GRAPHQL_PARSE_FAILED', [error]), hash };
+      return { document: undefined, failure: graphqlErrors('GRAPHQL_PARSE_FAILED', [error]), hash, metrics: undefined };
     }
     this.#stats.validations += 1;
-    const errors = validate(this.options.schema, document, this.#rules);
-    if (errors.length > 0) return { document, failure: graphqlErrors('GRAPHQL_VALIDATION_FAILED', errors), hash };
-    return { document, failure: undefined, hash };
+    let errors: readonly GraphQLError[];
+    try {
+      errors = validate(this.options.schema, document, this.#rules);
+    } catch (error) {
+      if (error instanceof RangeError) return { document, failure: tooDeep('GRAPHQL_VALIDATION_FAILED'), hash, metrics: undefined };
+      throw error;
+    }
+    if (errors.length > 0) {
+      return { document, failure: graphqlErrors('GRAPHQL_VALIDATION_FAILED', errors, this.options.suggestions), hash, metrics: undefined };
+    }
+    try {
+      return { document, failure: undefined, hash, metrics: measureDocument(this.options.schema, document, this.#heightCap) };
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      return { document, failure: error, hash, metrics: undefined };
+    }
   }
 }
 
@@ -193,18 +233,33 @@ function printable(name: string): string {
   return name.length <= MAX_ECHOED_NAME ? name : `${name.slice(0, MAX_ECHOED_NAME)}…`;
 }
 
+function tooDeep(code: ErrorCode): GatewayError {
+  return graphqlErrors(code, [new GraphQLError('The document nests selection sets too deeply to be processed.')]);
+}
+
 /** graphql-js 16 validates a mutation against a schema without Mutation; GraphQL says it is invalid. */
 function missingRootType(operation: OperationDefinitionNode): GatewayError {
   const error = new GraphQLError(`The schema has no ${operation.operation} type: ${operation.operation} operations are not supported.`, { nodes: [operation] });
   return graphqlErrors('GRAPHQL_VALIDATION_FAILED', [error]);
 }
 
-function graphqlErrors(code: ErrorCode, errors: readonly GraphQLError[]): GatewayError {
+function graphqlErrors(code: ErrorCode, errors: readonly GraphQLError[], suggestions = true): GatewayError {
   const formatted: GraphQLFormattedError[] = errors.map((error) => {
     const json = error.toJSON();
-    return { ...json, extensions: { ...json.extensions, code } };
+    const message = suggestions ? json.message : withoutSuggestions(json.message);
+    return { ...json, message, extensions: { ...json.extensions, code } };
   });
   return new GatewayError(code, formatted[0]?.message ?? code, { errors: formatted });
+}
+
+/**
+ * graphql-js ends some validation messages with " Did you mean …?" naming schema elements close to
+ * what was sent (`emial` → `email`): with introspection off that enumerates the schema one guess at
+ * a time, so `server.suggestions: false` cuts the hint (always the message's last sentence).
+ */
+export function withoutSuggestions(message: string): string {
+  const hint = message.lastIndexOf(' Did you mean ');
+  return hint === -1 ? message : message.slice(0, hint);
 }
 
 /**

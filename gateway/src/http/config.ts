@@ -17,6 +17,11 @@ export const serverConfigSchema = z.strictObject({
   ready_path: z.string().startsWith('/').default('/ready'),
   /** Allow schema introspection queries; default true. */
   introspection: configBoolean().default(true),
+  /**
+   * Keep graphql-js's "Did you mean …?" hints in validation errors; default: as `introspection`.
+   * With introspection off they would leak the schema one guess at a time (`emial` → `email`).
+   */
+  suggestions: configBoolean().optional(),
   /** Put error stacks and subgraph error detail into responses; default false. Never in production. */
   debug: configBoolean().default(false),
 });
@@ -33,7 +38,40 @@ export const limitsConfigSchema = z.strictObject({
   http_max_request_bytes: configNumber(z.number().int().positive()).default(2_000_000),
   /** Most lexer tokens a document may have before parsing stops; default 15000, as Apollo Router. */
   parser_max_tokens: configNumber(z.number().int().positive()).default(15_000),
+  // Stage 4's document limits, measured once per document with fragments expanded. The defaults
+  // sit far above what real apps send (the demo's home screen: depth 6, 36 unique fields, no
+  // aliases, 3 root fields; graphql-js's full introspection query: depth 15, 39 unique fields, one
+  // root field) and far below what an attack needs (700 aliases made 1,400 subgraph calls).
+  /** Deepest field nesting (a root field is 1); default 25: 10 above the introspection query (15), the deepest document a real client sends. */
+  max_depth: positiveInt().default(25),
+  /** Unique fields (`Type.field`; aliases of one field count once), as Apollo Router's max_height; default 200, Apollo's documented value. */
+  max_height: positiveInt().default(200),
+  /** Aliased fields, each fragment use counted; default 30, Apollo Router's documented value: aliases multiply subgraph calls. */
+  max_aliases: positiveInt().default(30),
+  /** Fields at the root, each fragment use counted; default 20, Apollo Router's documented value: each is a subgraph call. */
+  max_root_fields: positiveInt().default(20),
+  /** Directives on one field (or fragment spread); default 10: `@include`, `@skip`, `@defer` together need 3. */
+  max_directives_per_field: positiveInt().default(10),
+  /** Most subgraph fetches (fetch nodes) one query plan may make, checked before it runs (federation/); default 100: the demo's home screen needs 9. */
+  max_subgraph_fetches: positiveInt().default(100),
+  /** `limits.profiles.<profile>.max_depth` etc.: a client profile's own document limits over the ones above; default none. */
+  profiles: z
+    .record(
+      z.string(),
+      z.strictObject({
+        max_depth: positiveInt().optional(),
+        max_height: positiveInt().optional(),
+        max_aliases: positiveInt().optional(),
+        max_root_fields: positiveInt().optional(),
+        max_directives_per_field: positiveInt().optional(),
+      }),
+    )
+    .default({}),
 });
+
+function positiveInt() {
+  return configNumber(z.number().int().positive());
+}
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 export type LimitsConfig = z.infer<typeof limitsConfigSchema>;

@@ -1,6 +1,9 @@
 // Stage 1 (http): every refusal that needs nothing but the HTTP request — method, media types,
 // body size, JSON, the GraphQL-over-HTTP request fields, CSRF — before identity, quotas or any
-// GraphQL work. Messages follow Apollo Server's, so clients see what they saw before.
+// GraphQL work. Messages follow Apollo Server's, so clients see what they saw before. Hostile
+// input meets bounds here too: `operationName` and variable names at most 256 characters,
+// `variables` and `extensions` at most 64 levels deep, and a body over the limit is read to its
+// end (within a bound) before the 413, so a client still sending reads the answer.
 import type { IncomingMessage } from 'node:http';
 import { badRequest, GatewayError, methodNotAllowed, payloadTooLarge, unsupportedMediaType } from '../core/errors.ts';
 import type { LimitsConfig } from './config.ts';
@@ -26,6 +29,19 @@ export interface HttpStageOptions {
 
 const JSON_BODY = /^application\/(json|graphql-response\+json)\s*(;|$)/i;
 
+/** Longest `operationName` and `variables` key: a name, not a payload (and never echoed back big). */
+export const MAX_NAME_LENGTH = 256;
+/**
+ * Deepest nesting of `variables` and `extensions` (the object itself is 1). Input objects of real
+ * schemas nest a few levels (a filter tree a dozen); 100,000 nested arrays parse fine but would
+ * overflow the stack of whatever walks them later (variable coercion).
+ */
+export const MAX_JSON_DEPTH = 64;
+/** A body over the limit is still read, and dropped, up to this many bytes in all … */
+const DRAIN_MIN_BYTES = 16 * 1024 * 1024;
+/** … (or 4× the limit, if that is more) and for at most this long; then the connection is closed. */
+const DRAIN_MAX_MS = 3000;
+
 export class HttpStage {
   constructor(private readonly options: HttpStageOptions) {}
 
@@ -46,6 +62,7 @@ export class HttpStage {
       );
     }
     const fields = method === 'GET' ? fromSearch(req.url ?? '') : fromBody(await readJson(req, this.options.limits.http_max_request_bytes));
+    checkBounds(fields);
     return { method, ...fields, responseType };
   }
 }
@@ -108,6 +125,51 @@ function fromBody(body: unknown): RequestFields {
   };
 }
 
+/** Names and nesting a real client never exceeds (see MAX_NAME_LENGTH, MAX_JSON_DEPTH). */
+function checkBounds(fields: RequestFields): void {
+  if (fields.operationName !== undefined && fields.operationName.length > MAX_NAME_LENGTH) {
+    throw badRequest(`\`operationName\` may be at most ${MAX_NAME_LENGTH} characters long.`);
+  }
+  const { variables, extensions } = fields;
+  if (variables !== undefined) {
+    for (const name in variables) {
+      if (name.length > MAX_NAME_LENGTH) throw badRequest(`Variable names may be at most ${MAX_NAME_LENGTH} characters long.`);
+    }
+    if (deeperThan(variables, MAX_JSON_DEPTH)) throw badRequest(`\`variables\` may nest at most ${MAX_JSON_DEPTH} levels deep.`);
+  }
+  if (extensions !== undefined && deeperThan(extensions, MAX_JSON_DEPTH)) {
+    throw badRequest(`\`extensions\` may nest at most ${MAX_JSON_DEPTH} levels deep.`);
+  }
+}
+
+/** Whether parsed JSON nests objects and arrays deeper than `max` (the root is 1); iterative, any depth. */
+function deeperThan(root: object, max: number): boolean {
+  const values: object[] = [root];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const value = values.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth > max) return true;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (typeof item === 'object' && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in value) {
+        const item = value[key];
+        if (typeof item === 'object' && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return false;
+}
+
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const text = await readBody(req, limit);
   try {
@@ -117,17 +179,80 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * The body as text, at most `limit` bytes. Over it: 413, but only once the rest of the body has
+ * been read and dropped (bounded in bytes and time): closing a connection with unread data resets
+ * it, and a client still sending (undici's fetch) then sees "fetch failed" instead of the 413.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const drainBytes = Math.max(DRAIN_MIN_BYTES, 4 * limit);
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw payloadTooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw payloadTooLarge(limit);
-    chunks.push(chunk);
+  if (declared > limit) {
+    // Larger than we would ever drain: answer now, the connection closes under the client.
+    if (declared > drainBytes) return Promise.reject(payloadTooLarge(limit));
+    return drain(req, drainBytes).then(() => Promise.reject(payloadTooLarge(limit)));
   }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      stop();
+      chunks.length = 0;
+      drain(req, drainBytes - size).then(() => reject(payloadTooLarge(limit)));
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (error: Error): void => {
+      stop();
+      reject(error);
+    };
+    const onClose = (): void => {
+      if (!req.complete) onError(new Error('the client closed the connection before sending the whole body'));
+    };
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** Reads and drops the rest of a body: until its end, `bytes` more, DRAIN_MAX_MS, or an error. */
+function drain(req: IncomingMessage, bytes: number): Promise<void> {
+  if (req.complete) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = bytes;
+    const onData = (chunk: Buffer): void => {
+      left -= chunk.length;
+      if (left < 0) done();
+    };
+    const done = (): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('error', done);
+      req.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, DRAIN_MAX_MS);
+    req.on('data', onData);
+    req.on('end', done);
+    req.on('error', done);
+    req.on('close', done);
+    req.resume();
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, postGraphQL, startTestGateway } from '../../support/gateway.ts';
@@ -152,26 +153,101 @@ describe('gateway over HTTP', () => {
       assert.equal(response.status, 413);
     });
 
-    test('syntax error → 400 GRAPHQL_PARSE_FAILED', async () => {
-      const result = await postGraphQL(gateway.url, { query: '{ topProducts { ' });
-      assert.equal(result.status, 400);
-      assert.equal(result.body.errors[0].extensions.code, 'GRAPHQL_PARSE_FAILED');
+    test('a 10 MB body sent with fetch reads 413 every time (the rest of the body is drained first)', async () => {
+      const body = Buffer.alloc(10 * 1024 * 1024, 'a');
+      for (let i = 0; i < 20; i++) {
+        const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        assert.equal(response.status, 413, `attempt ${i + 1}`);
+        assert.equal(((await response.json()) as any).errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
+      }
     });
 
-    test('unknown field → 400 GRAPHQL_VALIDATION_FAILED', async () => {
-      const result = await postGraphQL(gateway.url, { query: '{ topProducts { price } }' });
-      assert.equal(result.status, 400);
-      assert.equal(result.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    test('a 10 MB body is read to its end before the 413, so a client still sending is not reset', async () => {
+      const { port } = new URL(gateway.url);
+      for (let i = 0; i < 5; i++) {
+        const socket = connect(Number(port), '127.0.0.1');
+        const body = Buffer.alloc(10 * 1024 * 1024, 'a');
+        let written = false;
+        let answeredEarly = false;
+        const answer = new Promise<string>((resolve, reject) => {
+          let text = '';
+          socket.on('data', (chunk) => {
+            if (!written) answeredEarly = true;
+            text += chunk.toString('latin1');
+          });
+          socket.on('end', () => resolve(text));
+          socket.on('error', reject);
+        });
+        socket.write(`POST /graphql HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`);
+        socket.end(body, () => (written = true));
+        const text = await answer;
+        assert.match(text, /^HTTP\/1\.1 413 /, `attempt ${i + 1}`);
+        // The gateway read the body to its end before answering (so closing resets nothing).
+        assert.equal(answeredEarly, false, 'the 413 came only after the whole body was sent');
+        assert.match(text, /PAYLOAD_TOO_LARGE/);
+      }
     });
 
-    test('more tokens than parser_max_tokens → 400, parsing stops', async () => {
-      const result = await postGraphQL(gateway.url, { query: `{ ${'topProducts { upc } '.repeat(60)} }` });
+    test('a 10 MB chunked body sent with fetch reads 413 too', async () => {
+      const chunk = Buffer.alloc(1024 * 1024, 'a');
+      for (let i = 0; i < 5; i++) {
+        let sent = 0;
+        const response = await fetch(gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: new ReadableStream({
+            pull(controller) {
+              if (sent++ < 10) controller.enqueue(chunk);
+              else controller.close();
+            },
+          }),
+          duplex: 'half',
+        } as RequestInit);
+        assert.equal(response.status, 413, `attempt ${i + 1}`);
+        await response.text();
+      }
+    });
+
+    // GraphQL over HTTP: request errors (parse, validation, variable coercion) are 4xx for
+    // application/graphql-response+json and 200 for application/json (the default without accept).
+    const requestErrors: Array<[string, { query: string; variables?: Record<string, unknown> }, string]> = [
+      ['syntax error', { query: '{ topProducts { ' }, 'GRAPHQL_PARSE_FAILED'],
+      ['unknown field', { query: '{ topProducts { price } }' }, 'GRAPHQL_VALIDATION_FAILED'],
+      ['a variable of the wrong type', { query: 'query ($b: Boolean!) { topProducts { upc @include(if: $b) } }', variables: { b: 'yes' } }, 'BAD_USER_INPUT'],
+      ['a missing required variable', { query: 'query ($b: Boolean!) { topProducts { upc @include(if: $b) } }' }, 'BAD_USER_INPUT'],
+    ];
+    const mediaTypes: Array<[string, Record<string, string>, number]> = [
+      ['no accept (application/json)', {}, 200],
+      ['accept application/json', { accept: 'application/json' }, 200],
+      ['accept application/graphql-response+json', { accept: 'application/graphql-response+json' }, 400],
+    ];
+    for (const [name, request, code] of requestErrors) {
+      for (const [accept, headers, status] of mediaTypes) {
+        test(`${name}, ${accept} → ${status} ${code}`, async () => {
+          const before = productsSubgraph.received.length;
+          const result = await postGraphQL(gateway.url, request, headers);
+          assert.equal(result.status, status);
+          assert.equal(result.body.errors[0].extensions.code, code);
+          assert.equal(result.body.data, undefined);
+          assert.equal(productsSubgraph.received.length, before, 'no subgraph is called');
+        });
+      }
+    }
+
+    test('errors of the HTTP request itself stay 400 under application/json', async () => {
+      const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"query": ' });
+      assert.equal(response.status, 400);
+      assert.equal(((await response.json()) as any).errors[0].extensions.code, 'BAD_REQUEST');
+    });
+
+    test('more tokens than parser_max_tokens → GRAPHQL_PARSE_FAILED (400 for graphql-response+json), parsing stops', async () => {
+      const result = await postGraphQL(gateway.url, { query: `{ ${'topProducts { upc } '.repeat(60)} }` }, { accept: 'application/graphql-response+json' });
       assert.equal(result.status, 400);
       assert.equal(result.body.errors[0].extensions.code, 'GRAPHQL_PARSE_FAILED');
       assert.match(result.body.errors[0].message, /more that 200 tokens/);
     });
 
-    test('an unknown operationName → 400 OPERATION_RESOLUTION_FAILURE, not a 500', async () => {
+    test('an unknown operationName → 400 OPERATION_RESOLUTION_FAILURE, not a 500 (under either media type)', async () => {
       const unknown = await postGraphQL(gateway.url, { query: 'query A { topProducts { upc } }', operationName: 'B' });
       assert.equal(unknown.status, 400);
       assert.equal(unknown.body.errors[0].extensions.code, 'OPERATION_RESOLUTION_FAILURE');

@@ -40,9 +40,12 @@ describe('stage order', () => {
     ['a mutation over GET (405)', () => fetch(`${gateway.url}?query=${encodeURIComponent('mutation { touch }')}`, { headers: { 'apollo-require-preflight': '1' } }), 405],
     ['a text/plain POST (415)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ hello }' }), 415],
     ['a body over the limit (413)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ hello } # ${'x'.repeat(2000)}` }) }), 413],
-    ['an operation on a root type the schema lacks (400)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'subscription { hello }' }) }), 400],
+    // Validation failures answer 200 under application/json (GraphQL over HTTP), refused all the same.
+    ['an operation on a root type the schema lacks (200, application/json)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'subscription { hello }' }) }), 200],
     ['an unknown operationName (400)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query A { hello }', operationName: 'B' }) }), 400],
-    ['a document that does not validate (400)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) }), 400],
+    ['a document that does not validate (200, application/json)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) }), 200],
+    ['a document that does not validate (400, application/graphql-response+json)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify({ query: '{ nope }' }) }), 400],
+    ['a document over a limit (400)', () => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: hello`).join(' ')} }` }) }), 400],
   ];
 
   for (const [name, send, status] of refusals) {
@@ -60,16 +63,22 @@ describe('stage order', () => {
   }
 
   test('an operation on a missing root type is a validation error with its location, not a 500', async () => {
-    const result = await postGraphQL(gateway.url, { query: 'subscription { hello }' });
+    const result = await postGraphQL(gateway.url, { query: 'subscription { hello }' }, { accept: 'application/graphql-response+json' });
     assert.equal(result.status, 400);
     assert.equal(result.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
     assert.deepEqual(result.body.errors[0].locations, [{ line: 1, column: 1 }]);
   });
 
   test('a long unknown operationName is not echoed back whole', async () => {
-    const result = await postGraphQL(gateway.url, { query: 'query A { hello }', operationName: 'B'.repeat(900) });
+    // Up to 256 characters it is a name: an unknown one is echoed at most 100 characters.
+    const result = await postGraphQL(gateway.url, { query: 'query A { hello }', operationName: 'B'.repeat(256) });
     assert.equal(result.body.errors[0].extensions.code, 'OPERATION_RESOLUTION_FAILURE');
     assert.ok(JSON.stringify(result.body).length < 300, JSON.stringify(result.body));
+    // Longer, stage 1 refuses it without echoing it at all.
+    const long = await postGraphQL(gateway.url, { query: 'query A { hello }', operationName: 'B'.repeat(900) });
+    assert.equal(long.status, 400);
+    assert.equal(long.body.errors[0].extensions.code, 'BAD_REQUEST');
+    assert.ok(JSON.stringify(long.body).length < 300, JSON.stringify(long.body));
   });
 
   test('a new document is parsed once, a repeated one never; Apollo Server parses nothing', async () => {
