@@ -60,7 +60,8 @@ describe('document limits (stage 4)', () => {
     gateway = await startTestGateway(sdl, {
       authentication: { api_keys: apiKeys },
       limits: { ...LIMITS, profiles: { partner: { max_aliases: 10, max_depth: 6 } } },
-      quotas: { rules: [{ key: ['client'], requests: { limit: 10_000, window_s: 3600 } }] },
+      // A slow refill (one unit per 86 s): a slow run must not refill a unit between two readings.
+      quotas: { rules: [{ key: ['client'], requests: { limit: 1000, window_s: 86_400 } }] },
     });
     defaults = await startTestGateway(sdl);
   });
