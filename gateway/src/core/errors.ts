@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   SUBGRAPH_RESPONSE_TOO_LARGE: { status: 200, stage: 'execute', meaning: 'a subgraph answer over `traffic_shaping...max_response_bytes`: the fetch was cut off' },
   TOO_MANY_SUBGRAPH_FETCHES: { status: 400, stage: 'execute', meaning: 'the query plan needs more subgraph fetches than `limits.max_subgraph_fetches`; nothing was fetched' },
   SUBGRAPH_BAD_RESPONSE: { status: 200, stage: 'execute', meaning: 'a subgraph answered something that is not a GraphQL response' },
+  SUBGRAPH_ERRORS_TRUNCATED: { status: 200, stage: 'execute', meaning: 'a subgraph answered more than 100 errors: the first 100 are kept, this one counts the rest (`extensions.droppedErrors`)' },
   // Anywhere.
   INTERNAL_SERVER_ERROR: { status: 500, stage: 'any', meaning: 'a bug: the client gets this, the log gets the detail' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -3,6 +3,7 @@ import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import { trafficFor, type ExecutorMode, type TrafficShapingConfig } from './config.ts';
+import { checkFetchBudget } from './executor/fetch-budget.ts';
 import type { OperationAuthorizer } from '../core/authorization-hook.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { ExecutorStats } from './executor/executor-stats.ts';
@@ -29,6 +30,8 @@ export interface FederationConfig {
   executor: ExecutorMode;
   traffic_shaping: TrafficShapingConfig;
   override_subgraph_url: Record<string, string>;
+  /** `limits` is http's slice of gateway.yaml; federation reads only its fetch budget. */
+  limits: { max_subgraph_fetches: number };
 }
 
 export interface FederationGatewayOptions {
@@ -44,11 +47,13 @@ export function createFederationGateway(
   options: FederationGatewayOptions = {},
 ): FederationGateway {
   const pools = new SubgraphPools();
+  const subgraphLogger = logger.child({ component: 'subgraph' });
+  const maxFetches = config.limits.max_subgraph_fetches;
   const buildService = ({ name, url }: ServiceEndpointDefinition) => {
     const target = config.override_subgraph_url[name] ?? url;
     if (!target) throw new Error(`subgraph "${name}" has no routing URL; set override_subgraph_url.${name}`);
     const traffic = trafficFor(config.traffic_shaping, name);
-    return new SubgraphDataSource(name, target, pools.get(target, traffic), traffic);
+    return new SubgraphDataSource(name, target, pools.get(target, traffic), traffic, subgraphLogger);
   };
   const close = () => pools.close();
   const supergraph = typeof input === 'string' ? { sdl: input } : input;
@@ -60,11 +65,18 @@ export function createFederationGateway(
       buildService,
       logger: logger.child({ component: 'tollgate-executor' }),
       authorize: options.authorize,
+      maxSubgraphFetches: maxFetches,
     });
     return { gateway: requireResolvedOperation(gateway), close, executorStats };
   }
   // ApolloGateway parses the SDL string itself.
-  const apollo = new ApolloGateway({ supergraphSdl: supergraph.sdl, logger: logger.child({ component: 'apollo-gateway' }), buildService });
+  // The fetch budget is checked on the plan between planning and executing, as Tollgate's executor does.
+  const apollo = new ApolloGateway({
+    supergraphSdl: supergraph.sdl,
+    logger: logger.child({ component: 'apollo-gateway' }),
+    buildService,
+    experimental_didResolveQueryPlan: ({ queryPlan }) => checkFetchBudget(queryPlan, maxFetches),
+  });
   const gateway: GatewayInterface = apollo;
   return { gateway: requireResolvedOperation(options.authorize ? authorizingGateway(gateway, options.authorize) : gateway), close, executorStats: undefined };
 }

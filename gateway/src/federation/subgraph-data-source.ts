@@ -1,14 +1,19 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { GraphQLError } from 'graphql';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { Logger } from 'pino';
 import type { SubgraphTraffic } from './config.ts';
+import { MAX_ERRORS_PER_SUBGRAPH_RESPONSE, maskSubgraphErrors } from './subgraph-error-masking.ts';
 import type { SubgraphRequest } from '../core/request-context.ts';
 
 /**
  * Sends one query-plan fetch to one subgraph over a pooled keep-alive connection (undici Pool).
  * Replaces Apollo's RemoteGraphQLDataSource, which builds a node-fetch Request per call.
- * Network failures become GraphQL errors with stable codes and no hostnames in the message.
+ * Network failures become GraphQL errors with stable codes and no hostnames in the message. The
+ * body is read up to `traffic.maxResponseBytes` (counted per chunk; over it the fetch is cut off),
+ * and the subgraph's own errors are masked here, before either executor sees them: the unmasked
+ * ones go to the log with the request id.
  */
 export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: SubgraphRequest }> {
   private readonly path: string;
@@ -18,6 +23,7 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     url: string,
     private readonly pool: Pool,
     private readonly traffic: SubgraphTraffic,
+    private readonly logger: Logger,
   ) {
     const parsed = new URL(url);
     this.path = parsed.pathname + parsed.search;
@@ -52,16 +58,54 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
       const response = await this.pool.request({ method: 'POST', path: this.path, headers, body, signal: controller.signal });
       status = response.statusCode;
       contentType = String(response.headers['content-type'] ?? '');
-      text = await response.body.text();
+      text = await this.readBody(response, controller);
     } catch (error) {
-      throw this.fetchError(error);
+      throw error instanceof GraphQLError ? error : this.fetchError(error);
     } finally {
       clearTimeout(timer);
     }
-    return this.parseResponse(status, contentType, text);
+    return this.parseResponse(status, contentType, text, request);
   }
 
-  private parseResponse(status: number, contentType: string, text: string): GatewayGraphQLResponse {
+  /**
+   * The body as text, refused as soon as it is over `maxResponseBytes` (a declared length over it
+   * is refused before reading): the request is aborted, which closes the connection, and the
+   * chunks read so far are dropped.
+   */
+  private readBody(response: Dispatcher.ResponseData, controller: AbortController): Promise<string> {
+    const limit = this.traffic.maxResponseBytes;
+    const { body } = response;
+    return new Promise<string>((resolve, reject) => {
+      let chunks: Buffer[] = [];
+      let size = 0;
+      const tooLarge = () => {
+        chunks = [];
+        body.off('data', onData);
+        body.on('error', ignore);
+        controller.abort(new DOMException('subgraph response too large', 'AbortError'));
+        body.destroy();
+        reject(this.error(`Subgraph "${this.name}" sent a response larger than ${limit} bytes`, 'SUBGRAPH_RESPONSE_TOO_LARGE'));
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) tooLarge();
+        else chunks.push(chunk);
+      };
+      const declared = Number(response.headers['content-length']);
+      if (declared > limit) {
+        tooLarge();
+        return;
+      }
+      body.on('data', onData);
+      body.once('error', reject);
+      body.once('end', () => {
+        if (size > limit) return;
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      });
+    });
+  }
+
+  private parseResponse(status: number, contentType: string, text: string, request: SubgraphRequest | undefined): GatewayGraphQLResponse {
     const isJson = contentType.includes('json');
     let parsed: unknown;
     if (isJson) {
@@ -72,11 +116,30 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
       }
     }
     // A GraphQL-over-HTTP subgraph may answer 4xx with a well-formed GraphQL body: keep its errors.
-    if (isGraphQLResponse(parsed)) return parsed;
+    if (isGraphQLResponse(parsed)) return parsed.errors === undefined ? parsed : this.withMaskedErrors(parsed, request);
     if (status < 200 || status > 299) {
       throw this.error(`Subgraph "${this.name}" answered HTTP ${status}`, 'SUBGRAPH_HTTP_ERROR', { status });
     }
     throw this.error(`Subgraph "${this.name}" sent a response that is not a GraphQL response`, 'SUBGRAPH_BAD_RESPONSE');
+  }
+
+  /** The response with its errors masked and capped; the unmasked ones (capped too) logged at warn. */
+  private withMaskedErrors(response: GatewayGraphQLResponse, request: SubgraphRequest | undefined): GatewayGraphQLResponse {
+    const errors: unknown = response.errors;
+    if (!Array.isArray(errors)) {
+      throw this.error(`Subgraph "${this.name}" sent a response that is not a GraphQL response`, 'SUBGRAPH_BAD_RESPONSE');
+    }
+    if (errors.length === 0) return response;
+    this.logger.warn(
+      {
+        requestId: request?.requestId,
+        serviceName: this.name,
+        errorCount: errors.length,
+        errors: errors.length > MAX_ERRORS_PER_SUBGRAPH_RESPONSE ? errors.slice(0, MAX_ERRORS_PER_SUBGRAPH_RESPONSE) : errors,
+      },
+      'subgraph returned errors',
+    );
+    return { ...response, errors: maskSubgraphErrors(errors, this.name, this.traffic) };
   }
 
   private fetchError(error: unknown): GraphQLError {
@@ -96,6 +159,8 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     return new GraphQLError(message, { extensions: { code, serviceName: this.name, ...detail } });
   }
 }
+
+function ignore(): void {}
 
 // Never mutated: undici reads request headers without changing them.
 const BASE_HEADERS: Readonly<Record<string, string>> = Object.freeze({

@@ -3,6 +3,7 @@ import { buildOperationContext } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, Kind, type DocumentNode } from 'graphql';
 import { compilePlan, type Step } from './compile-plan.ts';
+import { countFetches } from './fetch-budget.ts';
 import { introspectionCompiler } from './introspection.ts';
 import type { LoadedSupergraph } from './loaded-supergraph.ts';
 import { ResponseShaper } from './shape-response.ts';
@@ -14,6 +15,8 @@ export type OperationContext = ReturnType<typeof buildOperationContext>;
 export interface PreparedOperation {
   operationContext: OperationContext;
   queryPlan: QueryPlan;
+  /** The plan's fetch nodes (for `limits.max_subgraph_fetches`). */
+  fetchCount: number;
   /** Undefined: Apollo's executeQueryPlan runs this plan, for `fallbackReason`. */
   program: { step: Step | undefined; shaper: ResponseShaper } | undefined;
   fallbackReason: string | undefined;
@@ -34,7 +37,8 @@ export function prepareOperation(
     recursiveSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK'] === 'true',
     nonLocalSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK'] === 'true',
   });
-  const fallback = (reason: string): PreparedOperation => ({ operationContext, queryPlan, program: undefined, fallbackReason: reason });
+  const fetchCount = countFetches(queryPlan);
+  const fallback = (reason: string): PreparedOperation => ({ operationContext, queryPlan, fetchCount, program: undefined, fallbackReason: reason });
   try {
     // The shaper reads the operation exactly as Apollo's executor builds it (unvalidated, from
     // the selected operation and the fragments only).
@@ -45,7 +49,7 @@ export function prepareOperation(
     );
     const step = compilePlan(queryPlan, operation, loaded.senders, loaded.types);
     const shaper = new ResponseShaper(operation, introspectionCompiler(loaded.schema, operationContext.operation.variableDefinitions));
-    return { operationContext, queryPlan, program: { step, shaper }, fallbackReason: undefined };
+    return { operationContext, queryPlan, fetchCount, program: { step, shaper }, fallbackReason: undefined };
   } catch (error) {
     if (error instanceof UnsupportedPlanError) return fallback(error.message);
     // Apollo's executor answers such an operation with this error, on every request.

@@ -191,12 +191,13 @@ async function send(
   const subgraphRequest = (run.requestContext.context as Partial<RequestContext>).subgraph;
   const response: GatewayGraphQLResponse = await (step.sender as NonNullable<FetchStep['sender']>).send(body, subgraphRequest);
   if (response.errors) {
-    run.errors.push(...clientErrors(response.errors));
+    // No push(...spread): an argument list has a stack-sized limit (the data source caps a
+    // response's errors, but nothing here should depend on that).
+    for (const error of clientErrors(response.errors)) run.errors.push(error);
     if (!response.extensions?.['ftv1']) {
       const metrics = run.requestContext.metrics;
-      const paths = response.errors.map((error) => ({ subgraph: step.serviceName, path: error.path as GraphQLError['path'] }));
-      if (metrics.nonFtv1ErrorPaths) metrics.nonFtv1ErrorPaths.push(...paths);
-      else metrics.nonFtv1ErrorPaths = paths;
+      const paths = (metrics.nonFtv1ErrorPaths ??= []);
+      for (const error of response.errors) paths.push({ subgraph: step.serviceName, path: error.path as GraphQLError['path'] });
     }
   }
   return response.data as JsonObject | null | undefined;

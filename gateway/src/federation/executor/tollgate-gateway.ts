@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { OperationAuthorizer } from '../../core/authorization-hook.ts';
 import { authorizeRequest } from './authorizing-gateway.ts';
 import { ExecutorStats } from './executor-stats.ts';
+import { tooManyFetches } from './fetch-budget.ts';
 import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './loaded-supergraph.ts';
 import { LruCache } from '../../core/cache.ts';
 import type { JsonObject } from './merge.ts';
@@ -31,6 +32,8 @@ export interface TollgateGatewayOptions {
   authorize?: OperationAuthorizer | undefined;
   /** Distinct operations whose compiled plans are kept; default 1000. */
   planCacheSize?: number;
+  /** `limits.max_subgraph_fetches`: plans with more fetch nodes are refused before running; default no limit. */
+  maxSubgraphFetches?: number | undefined;
   /** Where executed operations are counted; default a new one (read it from `stats`). */
   stats?: ExecutorStats | undefined;
 }
@@ -96,6 +99,9 @@ export class TollgateGateway implements GatewayInterface {
       }
       this.operations.set(key, prepared);
     }
+    // Between planning and running, as @apollo/gateway's experimental_didResolveQueryPlan (executor: apollo).
+    const maxFetches = this.options.maxSubgraphFetches;
+    if (maxFetches !== undefined && prepared.fetchCount > maxFetches) throw tooManyFetches(prepared.fetchCount, maxFetches);
 
     let result: GatewayExecutionResult;
     if (prepared.program) {
