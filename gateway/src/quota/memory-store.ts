@@ -25,6 +25,11 @@ export class MemoryQuotaStore implements QuotaStore {
   }
 
   async consume(quotaKey: string, takes: BucketTake[]): Promise<QuotaDecision> {
+    return this.consumeNow(quotaKey, takes);
+  }
+
+  /** consume(), synchronously: the failover store records a local charge in the same turn it is decided. */
+  consumeNow(quotaKey: string, takes: BucketTake[]): QuotaDecision {
     const now = this.nowUs();
     const keys = takes.map((bucket) => bucketKey(quotaKey, bucket));
     const stored = keys.map((key) => this.buckets.get(key));
@@ -57,6 +62,24 @@ export class MemoryQuotaStore implements QuotaStore {
       const key = bucketKey(quotaKey, state);
       if (state.resetUs <= 0) this.buckets.delete(key);
       else this.buckets.set(key, { tatUs: now + state.resetUs, pendingGive: 0 });
+    }
+  }
+
+  /**
+   * A late Redis reply for a request this store already decided: takes Redis's view of the key's
+   * buckets only where it is fuller than this store's own. Never frees a slot: the local limiter
+   * may already count requests the late reply does not (decided after it, still on their way to
+   * Redis or queued for it), and handing their slots back would admit them twice.
+   */
+  catchUp(quotaKey: string, states: readonly BucketState[]): void {
+    const now = this.nowUs();
+    for (const state of states) {
+      if (state.resetUs === undefined || state.resetUs <= 0) continue;
+      const key = bucketKey(quotaKey, state);
+      const tatUs = now + state.resetUs;
+      const stored = this.buckets.get(key);
+      if (!stored) this.buckets.set(key, { tatUs, pendingGive: 0 });
+      else if (stored.tatUs < tatUs) stored.tatUs = tatUs;
     }
   }
 

@@ -1,15 +1,23 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { bucketState, secondsUp } from './gcra.ts';
 import { emissionIntervalUs, type BucketSpec, type BucketTake, type QuotaDecision, type QuotaStore } from './types.ts';
 
 const GCRA_SCRIPT = readFileSync(new URL('./gcra.lua', import.meta.url), 'utf8');
-
-type GcraCommand = (numKeys: number, ...keysAndArgs: Array<string | number>) => Promise<number[]>;
+const GCRA_SHA = createHash('sha1').update(GCRA_SCRIPT).digest('hex');
 
 interface PendingRefund {
   bucket: BucketSpec;
   tokens: number;
+}
+
+/** A charge (and/or refund) Redis must take whatever the bucket holds: it was decided elsewhere. */
+export interface ForcedCharge {
+  quotaKey: string;
+  takes: BucketTake[];
+  /** Tokens given back per bucket, applied before the take (a refund); none by default. */
+  gives?: number[];
 }
 
 export interface RedisQuotaStoreOptions {
@@ -20,12 +28,14 @@ export interface RedisQuotaStoreOptions {
 }
 
 /**
- * Quotas in Redis: one EVALSHA per request (ioredis' defineCommand loads the script once and
- * re-sends it on NOSCRIPT), keys `<prefix>{<quota key>}:<bucket>` so one key's buckets share a
- * Cluster slot. Refunds ride along with the key's next consume, or a background flush.
+ * Quotas in Redis: one EVALSHA per request, keys `<prefix>{<quota key>}:<bucket>` so one key's
+ * buckets share a Cluster slot. The script is SCRIPT LOADed on every (re)connection and called by
+ * its SHA from the first call on (ioredis' defineCommand would send the first call on each
+ * connection as a full EVAL whatever was loaded); a NOSCRIPT reply (SCRIPT FLUSH, a failover to a
+ * replica without it) repeats that call once as an EVAL, which caches the script again. Refunds ride along with the key's next
+ * consume, or a background flush.
  */
 export class RedisQuotaStore implements QuotaStore {
-  private readonly gcra: GcraCommand;
   private readonly pending = new Map<string, Map<string, PendingRefund>>();
   private readonly flusher: NodeJS.Timeout;
   /** Set once the script is loaded on a connection; consumes before that wait for it. */
@@ -37,8 +47,6 @@ export class RedisQuotaStore implements QuotaStore {
     private readonly redis: Redis,
     private readonly options: RedisQuotaStoreOptions,
   ) {
-    redis.defineCommand('tollgateGcra', { lua: GCRA_SCRIPT });
-    this.gcra = (redis as unknown as { tollgateGcra: GcraCommand }).tollgateGcra.bind(redis);
     this.flusher = setInterval(() => void this.flushRefunds(), options.refundFlushMs ?? 1000);
     this.flusher.unref();
     // Every (re)connection loads the script first, so the first EVALSHA after start or after a
@@ -101,7 +109,7 @@ export class RedisQuotaStore implements QuotaStore {
     const gives = takes.map((bucket) => refunds?.get(bucket.name)?.tokens ?? 0);
     let reply: number[];
     try {
-      reply = await this.gcra(takes.length, ...this.keys(quotaKey, takes), ...this.args(takes, gives));
+      reply = await this.gcra(takes.length, [...this.keys(quotaKey, takes), ...this.args(takes, gives)]);
     } catch (error) {
       if (refunds) this.restore(quotaKey, refunds);
       throw error;
@@ -111,10 +119,27 @@ export class RedisQuotaStore implements QuotaStore {
 
   /**
    * Charges `takes` even past the burst (force), now, in one EVALSHA: the charge of a request that
-   * was served on a local decision and that Redis, answering late, refused.
+   * was served on a local decision and that Redis, answering late, refused. Returns Redis's state.
    */
-  async forceCharge(quotaKey: string, takes: BucketTake[]): Promise<void> {
-    await this.gcra(takes.length, ...this.keys(quotaKey, takes), ...this.args(takes, takes.map(() => 0)), 1);
+  async forceCharge(quotaKey: string, takes: BucketTake[]): Promise<QuotaDecision> {
+    const reply = await this.gcra(takes.length, [...this.keys(quotaKey, takes), ...this.args(takes, takes.map(() => 0)), 1]);
+    return decisionOf(takes, reply);
+  }
+
+  /**
+   * Applies charges decided while this store was failed, in order, in one pipeline, each forced
+   * (and its gives first). Returns the indexes of those Redis did not take (to be sent again);
+   * throws when the pipeline as a whole failed (none taken).
+   */
+  async forceCharges(charges: readonly ForcedCharge[]): Promise<number[]> {
+    const calls = charges.map(({ quotaKey, takes, gives }) => [
+      takes.length,
+      ...this.keys(quotaKey, takes),
+      ...this.args(takes, gives ?? takes.map(() => 0)),
+      1,
+    ]);
+    const errors = await this.pipelined(calls);
+    return errors.flatMap((error, i) => (error ? [i] : []));
   }
 
   refund(quotaKey: string, bucket: BucketSpec, tokens: number): void {
@@ -130,19 +155,14 @@ export class RedisQuotaStore implements QuotaStore {
     if (this.pending.size === 0) return;
     const batch = [...this.pending];
     this.pending.clear();
-    const pipeline = this.redis.pipeline();
-    for (const [quotaKey, refunds] of batch) {
+    const calls = batch.map(([quotaKey, refunds]) => {
       const buckets = [...refunds.values()];
       const takes = buckets.map(({ bucket }) => ({ ...bucket, take: 0 }));
-      (pipeline as unknown as { tollgateGcra: GcraCommand }).tollgateGcra(
-        takes.length,
-        ...this.keys(quotaKey, takes),
-        ...this.args(takes, buckets.map((b) => b.tokens)),
-      );
-    }
+      return [takes.length, ...this.keys(quotaKey, takes), ...this.args(takes, buckets.map((b) => b.tokens))];
+    });
     try {
-      const results = await pipeline.exec();
-      results?.forEach(([error], i) => {
+      const errors = await this.pipelined(calls);
+      errors.forEach((error, i) => {
         if (error) this.restore(batch[i]![0], batch[i]![1]);
       });
     } catch {
@@ -153,6 +173,44 @@ export class RedisQuotaStore implements QuotaStore {
   async close(): Promise<void> {
     clearInterval(this.flusher);
     await this.flushRefunds().catch(() => undefined);
+  }
+
+  /**
+   * One EVALSHA of the script; on NOSCRIPT (nothing ran) the call is repeated once as an EVAL, which
+   * also caches the script on the server (one round trip, where SCRIPT LOAD + EVALSHA would be two).
+   */
+  private async gcra(numKeys: number, args: Array<string | number>): Promise<number[]> {
+    try {
+      return (await this.redis.evalsha(GCRA_SHA, numKeys, ...args)) as number[];
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return (await this.redis.eval(GCRA_SCRIPT, numKeys, ...args)) as number[];
+    }
+  }
+
+  /**
+   * EVALSHAs in one pipeline (`calls[i]` = numKeys, then keys and args), in order. The calls that
+   * got NOSCRIPT are sent again once, as EVAL. Per call: null, or its error.
+   */
+  private async pipelined(calls: ReadonlyArray<ReadonlyArray<string | number>>): Promise<Array<Error | null>> {
+    const send = async (indexes: number[], withScript: boolean): Promise<Array<Error | null>> => {
+      const pipeline = this.redis.pipeline();
+      for (const i of indexes) {
+        const [numKeys, ...args] = calls[i]!;
+        if (withScript) pipeline.eval(GCRA_SCRIPT, numKeys!, ...args);
+        else pipeline.evalsha(GCRA_SHA, numKeys!, ...args);
+      }
+      const results = await pipeline.exec();
+      if (!results) throw new Error('Redis pipeline was not executed');
+      return results.map(([error]) => error ?? null);
+    };
+    const errors = await send(calls.map((_, i) => i), false);
+    const noScript = errors.flatMap((error, i) => (isNoScript(error) ? [i] : []));
+    if (noScript.length > 0) {
+      const again = await send(noScript, true);
+      noScript.forEach((index, j) => (errors[index] = again[j] ?? null));
+    }
+    return errors;
   }
 
   private keys(quotaKey: string, buckets: BucketSpec[]): string[] {
@@ -171,6 +229,10 @@ export class RedisQuotaStore implements QuotaStore {
   private restore(quotaKey: string, refunds: Map<string, PendingRefund>): void {
     for (const { bucket, tokens } of refunds.values()) this.refund(quotaKey, bucket, tokens);
   }
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('NOSCRIPT');
 }
 
 function decisionOf(takes: BucketTake[], reply: number[]): QuotaDecision {

@@ -121,7 +121,7 @@ export function createQuotaStore(redisConfig: RedisConfig, quotas: QuotasConfig,
   );
   return {
     store,
-    readiness: startupReadiness(shared, redisConfig.ready_wait_ms, log),
+    readiness: startupReadiness(shared, store, redisConfig.ready_wait_ms, log),
     async close() {
       await store.close();
       redis.disconnect();
@@ -129,16 +129,21 @@ export function createQuotaStore(redisConfig: RedisConfig, quotas: QuotasConfig,
   };
 }
 
-// Ready once the script is loaded on the first connection, or once `waitMs` has passed without one
-// (then the failure mode decides, and /ready shows degraded as soon as a check fails).
-function startupReadiness(shared: RedisQuotaStore, waitMs: number, logger: Logger): StoreReadiness {
+// Ready once the script is loaded on the first connection, or once `waitMs` has passed without one:
+// then Redis is marked failed at once (`/ready` says degraded, the failure mode decides, the probe
+// watches for Redis) rather than at the first check that fails. With `waitMs` 0 nothing is waited
+// for: the first check finds out (it waits for the connection attempt, not for a deadline).
+function startupReadiness(shared: RedisQuotaStore, store: FailoverQuotaStore, waitMs: number, logger: Logger): StoreReadiness {
   let waited = waitMs === 0;
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<void>((resolve) => {
     if (waited) return resolve();
     timer = setTimeout(() => {
       waited = true;
-      if (!shared.isLoaded) logger.warn({ waitedMs: waitMs }, 'no Redis connection at start-up: ready under quotas.on_store_failure');
+      if (!shared.isLoaded) {
+        logger.warn({ waitedMs: waitMs }, 'no Redis connection at start-up: ready under quotas.on_store_failure');
+        store.markFailed(new Error(`no Redis connection within redis.ready_wait_ms (${waitMs} ms)`));
+      }
       resolve();
     }, waitMs);
     timer.unref();
