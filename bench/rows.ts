@@ -6,6 +6,7 @@
 
 import { prepareAuthRow } from './auth-row.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
+import { prepareDedupRow } from './resilience-rows.ts';
 
 export type RowKind = 'tollgate' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
 
@@ -49,6 +50,8 @@ export const rows: readonly Row[] = [
   // embedded memory store, then a redis-server of the row's own (one EVALSHA per request).
   { name: 'tollgate+quotas-memory', kind: 'tollgate', prepare: prepareQuotasMemoryRow },
   { name: 'tollgate+quotas-redis', kind: 'tollgate', prepare: prepareQuotasRedisRow },
+  // Identical in-flight query fetches to a subgraph deduplicated (traffic_shaping.all.deduplicate_query).
+  { name: 'tollgate+dedup', kind: 'tollgate', prepare: prepareDedupRow },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },
   { name: 'hive-gateway', kind: 'hive-gateway' },
   // Single-hop reference: the scenario's direct query straight at one subgraph, no gateway.

@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 200, stage: 'execute', meaning: 'a field the caller may not see (`@authenticated`, `@requiresScopes`); it reads null' },
   SUBGRAPH_TIMEOUT: { status: 200, stage: 'execute', meaning: 'a subgraph did not answer within `traffic_shaping...timeout_ms`' },
   SUBGRAPH_UNAVAILABLE: { status: 200, stage: 'execute', meaning: 'a subgraph could not be reached' },
+  SUBGRAPH_CIRCUIT_OPEN: { status: 200, stage: 'execute', meaning: "a subgraph's circuit breaker is open: no call was made" },
   SUBGRAPH_HTTP_ERROR: { status: 200, stage: 'execute', meaning: 'a subgraph answered a non-2xx status without a GraphQL body' },
   SUBGRAPH_RESPONSE_TOO_LARGE: { status: 200, stage: 'execute', meaning: 'a subgraph answer over `traffic_shaping...max_response_bytes`: the fetch was cut off' },
   TOO_MANY_SUBGRAPH_FETCHES: { status: 400, stage: 'execute', meaning: 'the query plan needs more subgraph fetches than `limits.max_subgraph_fetches`; nothing was fetched' },

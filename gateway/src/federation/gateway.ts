@@ -9,7 +9,9 @@ import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { ExecutorStats } from './executor/executor-stats.ts';
 import { TollgateGateway } from './executor/tollgate-gateway.ts';
 import { requireResolvedOperation } from './executor/wrap-executor.ts';
-import { SubgraphDataSource, SubgraphPools } from './subgraph-data-source.ts';
+import { SubgraphDataSource, SubgraphPools, type SubgraphHealth } from './subgraph-data-source.ts';
+
+export type { SubgraphHealth, SubgraphStats, InstanceHealth } from './subgraph-data-source.ts';
 
 export type { AuthorizedOperation, OperationAuthorizer } from '../core/authorization-hook.ts';
 
@@ -20,6 +22,12 @@ export interface FederationGateway {
   close(): Promise<void>;
   /** Operations run by Tollgate's executor and by its @apollo/gateway fallback; undefined for `executor: apollo`. */
   executorStats: ExecutorStats | undefined;
+  /**
+   * Per subgraph: its circuit breaker's state, each instance (by position in its URL list: ejected
+   * or not, requests in flight) and the fetch counters (attempts, retries, budget refusals, fast
+   * failures, deduplicated fetches). Subgraphs appear once the supergraph is loaded.
+   */
+  subgraphHealth(): Record<string, SubgraphHealth>;
 }
 
 /** The supergraph SDL, or the SDL with its parsed document (Tollgate's executor builds from the document). */
@@ -29,9 +37,12 @@ export type SupergraphInput = string | { sdl: string; document: DocumentNode };
 export interface FederationConfig {
   executor: ExecutorMode;
   traffic_shaping: TrafficShapingConfig;
-  override_subgraph_url: Record<string, string>;
+  /** One URL, or several instances of the subgraph. */
+  override_subgraph_url: Record<string, string | readonly string[]>;
   /** `limits` is http's slice of gateway.yaml; federation reads only its fetch budget. */
   limits: { max_subgraph_fetches: number };
+  /** `telemetry` is its own slice; federation reads only the request-id header's name (kept out of deduplication keys). */
+  telemetry?: { request_id_header?: string | undefined } | undefined;
 }
 
 export interface FederationGatewayOptions {
@@ -49,13 +60,29 @@ export function createFederationGateway(
   const pools = new SubgraphPools();
   const subgraphLogger = logger.child({ component: 'subgraph' });
   const maxFetches = config.limits.max_subgraph_fetches;
+  const sources = new Map<string, SubgraphDataSource>();
+  const requestIdHeader = config.telemetry?.request_id_header;
+  // Called per schema load by either executor: one data source (breaker, instances) per subgraph.
   const buildService = ({ name, url }: ServiceEndpointDefinition) => {
-    const target = config.override_subgraph_url[name] ?? url;
-    if (!target) throw new Error(`subgraph "${name}" has no routing URL; set override_subgraph_url.${name}`);
+    const existing = sources.get(name);
+    if (existing) return existing;
+    const override = config.override_subgraph_url[name];
+    const targets = override === undefined ? (url ? [url] : []) : typeof override === 'string' ? [override] : [...override];
+    if (targets.length === 0) throw new Error(`subgraph "${name}" has no routing URL; set override_subgraph_url.${name}`);
     const traffic = trafficFor(config.traffic_shaping, name);
-    return new SubgraphDataSource(name, target, pools.get(target, traffic), traffic, subgraphLogger);
+    const source = new SubgraphDataSource(name, targets, pools, traffic, subgraphLogger, { requestIdHeader });
+    sources.set(name, source);
+    return source;
   };
-  const close = () => pools.close();
+  const close = () => {
+    for (const source of sources.values()) source.close();
+    return pools.close();
+  };
+  const subgraphHealth = () => {
+    const health: Record<string, SubgraphHealth> = {};
+    for (const [name, source] of sources) health[name] = source.health();
+    return health;
+  };
   const supergraph = typeof input === 'string' ? { sdl: input } : input;
   if (config.executor === 'tollgate') {
     const executorStats = new ExecutorStats();
@@ -67,7 +94,7 @@ export function createFederationGateway(
       authorize: options.authorize,
       maxSubgraphFetches: maxFetches,
     });
-    return { gateway: requireResolvedOperation(gateway), close, executorStats };
+    return { gateway: requireResolvedOperation(gateway), close, executorStats, subgraphHealth };
   }
   // ApolloGateway parses the SDL string itself.
   // The fetch budget is checked on the plan between planning and executing, as Tollgate's executor does.
@@ -78,5 +105,5 @@ export function createFederationGateway(
     experimental_didResolveQueryPlan: ({ queryPlan }) => checkFetchBudget(queryPlan, maxFetches),
   });
   const gateway: GatewayInterface = apollo;
-  return { gateway: requireResolvedOperation(options.authorize ? authorizingGateway(gateway, options.authorize) : gateway), close, executorStats: undefined };
+  return { gateway: requireResolvedOperation(options.authorize ? authorizingGateway(gateway, options.authorize) : gateway), close, executorStats: undefined, subgraphHealth };
 }

@@ -1,32 +1,116 @@
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import { GraphQLError } from 'graphql';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Logger } from 'pino';
 import type { SubgraphTraffic } from './config.ts';
+import { BodyError, readBody } from './read-body.ts';
+import { CircuitBreaker, type BreakerState, type BreakerTicket } from './resilience/circuit-breaker.ts';
+import { InstanceSet, SubgraphInstance } from './resilience/instances.ts';
+import { operationKindOf, type OperationKind } from './resilience/operation-kind.ts';
+import { RetryBudget } from './resilience/retry-budget.ts';
 import { MAX_ERRORS_PER_SUBGRAPH_RESPONSE, maskSubgraphErrors } from './subgraph-error-masking.ts';
 import type { SubgraphRequest } from '../core/request-context.ts';
 
+/** A subgraph's answer before parsing: what deduplicated fetches share (each waiter parses its own copy). */
+interface RawResponse {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+/** One attempt's result: an answer (maybe one worth retrying) or a failure. */
+interface AttemptOutcome {
+  raw: RawResponse | undefined;
+  error: GraphQLError | undefined;
+  /** Connection error, 502/503/504, or 429 (with `retryAfterMs` when it said). */
+  retryable: boolean;
+  /** For the breaker and outlier detection: false on connection errors, timeouts and 5xx. */
+  healthy: boolean;
+  retryAfterMs: number | undefined;
+}
+
+/** Counters per subgraph since start (FederationGateway.subgraphHealth). */
+export interface SubgraphStats {
+  /** Fetches asked of the data source (deduplicated ones included). */
+  fetches: number;
+  /** Requests actually sent upstream, retries included. */
+  attempts: number;
+  retries: number;
+  /** Retries the retry budget refused. */
+  retriesDenied: number;
+  /** Fetches refused at once because the breaker was open (SUBGRAPH_CIRCUIT_OPEN). */
+  circuitOpenRejections: number;
+  /** Fetches that joined an identical one in flight instead of sending their own. */
+  deduplicated: number;
+}
+
+export interface InstanceHealth {
+  /** Position in the subgraph's URL list (URLs are not shown: /ready may be public). */
+  instance: number;
+  ejected: boolean;
+  inFlight: number;
+  consecutiveFailures: number;
+  ejections: number;
+}
+
+export interface SubgraphHealth {
+  /** `disabled` when the subgraph has no circuit breaker. */
+  breaker: BreakerState | 'disabled';
+  /** False while the breaker is open or every instance is ejected. */
+  healthy: boolean;
+  instances: InstanceHealth[];
+  stats: SubgraphStats;
+}
+
+export interface SubgraphDataSourceOptions {
+  /** The request-id header (`telemetry.request_id_header`): left out of the deduplication key. */
+  requestIdHeader?: string | undefined;
+}
+
+/** Statuses a query is retried on: the upstream said "not now", not "no". */
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+
 /**
- * Sends one query-plan fetch to one subgraph over a pooled keep-alive connection (undici Pool).
- * Replaces Apollo's RemoteGraphQLDataSource, which builds a node-fetch Request per call.
- * Network failures become GraphQL errors with stable codes and no hostnames in the message. The
- * body is read up to `traffic.maxResponseBytes` (counted per chunk; over it the fetch is cut off),
- * and the subgraph's own errors are masked here, before either executor sees them: the unmasked
- * ones go to the log with the request id.
+ * Sends one query-plan fetch to one subgraph over pooled keep-alive connections (undici Pool per
+ * instance origin). Replaces Apollo's RemoteGraphQLDataSource, which builds a node-fetch Request
+ * per call. On the way: the circuit breaker (fail fast while open), deduplication of identical
+ * query fetches in flight (opt-in), the choice of instance (least in flight, outliers ejected),
+ * retries of queries within the retry budget and the fetch's deadline, and the body read up to
+ * `maxResponseBytes` after decompression. Network failures become GraphQL errors with stable codes
+ * and no hostnames in the message, and the subgraph's own errors are masked here, before either
+ * executor sees them: the unmasked ones go to the log with the request id.
  */
 export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: SubgraphRequest }> {
-  private readonly path: string;
+  readonly stats: SubgraphStats = { fetches: 0, attempts: 0, retries: 0, retriesDenied: 0, circuitOpenRejections: 0, deduplicated: 0 };
+  private readonly instances: InstanceSet;
+  private readonly breaker: CircuitBreaker | undefined;
+  private readonly budget: RetryBudget | undefined;
+  private readonly inFlight = new Map<string, Promise<RawResponse>>();
+  private readonly baseHeaders: Readonly<Record<string, string>>;
+  private readonly requestIdHeader: string | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
-    url: string,
-    private readonly pool: Pool,
+    urls: readonly string[],
+    pools: SubgraphPools,
     private readonly traffic: SubgraphTraffic,
     private readonly logger: Logger,
+    options: SubgraphDataSourceOptions = {},
   ) {
-    const parsed = new URL(url);
-    this.path = parsed.pathname + parsed.search;
+    this.instances = new InstanceSet(
+      urls.map((url, index) => new SubgraphInstance(index, url, pools.get(url, traffic))),
+      traffic.outlier,
+    );
+    this.breaker = traffic.breaker && new CircuitBreaker(traffic.breaker);
+    this.budget = traffic.retry && new RetryBudget(traffic.retry);
+    this.baseHeaders = Object.freeze(traffic.compression ? { ...BASE_HEADERS, 'accept-encoding': 'gzip, br' } : BASE_HEADERS);
+    this.requestIdHeader = options.requestIdHeader?.toLowerCase();
+    if (traffic.healthCheck && urls.length > 1) {
+      this.healthTimer = setInterval(() => void this.checkEjected(), traffic.healthCheck.intervalMs);
+      this.healthTimer.unref();
+    }
   }
 
   async process(options: GraphQLDataSourceProcessOptions<{ subgraph?: SubgraphRequest }>): Promise<GatewayGraphQLResponse> {
@@ -36,73 +120,208 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
       variables: request.variables,
       operationName: request.operationName,
     });
-    return this.send(body, options.context.subgraph);
+    return this.send(body, options.context.subgraph, operationKindOf(request.query ?? ''));
   }
 
   /**
    * Posts an already serialized GraphQL request body: Tollgate's executor builds bodies from
-   * cached pieces, Apollo's goes through process() above. Both end here. `request` is undefined
-   * only for fetches made outside a client request (none today).
+   * cached pieces (and knows each fetch's operation kind from its plan), Apollo's goes through
+   * process() above. Both end here. `request` is undefined only for fetches made outside a client
+   * request (none today). Only a `query` is ever retried or deduplicated.
    */
-  async send(body: string, request: SubgraphRequest | undefined): Promise<GatewayGraphQLResponse> {
+  async send(body: string, request: SubgraphRequest | undefined, kind: OperationKind = 'mutation'): Promise<GatewayGraphQLResponse> {
+    this.stats.fetches++;
     const extra = request?.headersFor(this.name);
-    const headers = extra ? { ...BASE_HEADERS, ...extra } : BASE_HEADERS;
-    let status: number;
-    let contentType: string;
-    let text: string;
-    // The deadline covers the whole fetch, body included. A controller and a plain timer cost
-    // half of AbortSignal.timeout, which also registers every signal for finalization.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('subgraph deadline', 'TimeoutError')), this.traffic.timeoutMs);
-    try {
-      const response = await this.pool.request({ method: 'POST', path: this.path, headers, body, signal: controller.signal });
-      status = response.statusCode;
-      contentType = String(response.headers['content-type'] ?? '');
-      text = await this.readBody(response, controller);
-    } catch (error) {
-      throw error instanceof GraphQLError ? error : this.fetchError(error);
-    } finally {
-      clearTimeout(timer);
+    const headers = extra ? { ...this.baseHeaders, ...extra } : this.baseHeaders;
+    const query = kind === 'query';
+    let raw: RawResponse;
+    if (query && this.traffic.deduplicateQuery) {
+      const key = this.dedupKey(body, extra);
+      let shared = this.inFlight.get(key);
+      if (shared) {
+        this.stats.deduplicated++;
+        // Each waiter gets its own error object: executors attach paths and locations to errors.
+        shared = shared.catch((error: unknown) => {
+          throw error instanceof GraphQLError ? new GraphQLError(error.message, { extensions: error.extensions }) : error;
+        });
+      } else {
+        shared = this.fetch(body, headers, true);
+        this.inFlight.set(key, shared);
+        const forget = () => this.inFlight.delete(key);
+        shared.then(forget, forget);
+      }
+      raw = await shared;
+    } else {
+      raw = await this.fetch(body, headers, query);
     }
-    return this.parseResponse(status, contentType, text, request);
+    return this.parseResponse(raw.status, raw.contentType, raw.text, request);
+  }
+
+  /** Breaker state, instances and counters (FederationGateway.subgraphHealth). */
+  health(): SubgraphHealth {
+    const now = Date.now();
+    const breaker = this.breaker ? this.breaker.currentState : 'disabled';
+    const instances = this.instances.instances.map((instance) => ({
+      instance: instance.index,
+      ejected: instance.isEjected(now),
+      inFlight: instance.inFlight,
+      consecutiveFailures: instance.consecutiveFailures,
+      ejections: instance.ejectedTotal,
+    }));
+    const anyUp = this.instances.instances.length === 1 || instances.some((instance) => !instance.ejected);
+    return { breaker, healthy: breaker !== 'open' && anyUp, instances, stats: { ...this.stats } };
+  }
+
+  /** Stops the active health check (the pools are closed by SubgraphPools). */
+  close(): void {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
   }
 
   /**
-   * The body as text, refused as soon as it is over `maxResponseBytes` (a declared length over it
-   * is refused before reading): the request is aborted, which closes the connection, and the
-   * chunks read so far are dropped.
+   * The same body for the same identity: every header the gateway sets for this subgraph except
+   * the request id, which differs per client request (the shared upstream request carries the
+   * first one's).
    */
-  private readBody(response: Dispatcher.ResponseData, controller: AbortController): Promise<string> {
-    const limit = this.traffic.maxResponseBytes;
-    const { body } = response;
-    return new Promise<string>((resolve, reject) => {
-      let chunks: Buffer[] = [];
-      let size = 0;
-      const tooLarge = () => {
-        chunks = [];
-        body.off('data', onData);
-        body.on('error', ignore);
-        controller.abort(new DOMException('subgraph response too large', 'AbortError'));
-        body.destroy();
-        reject(this.error(`Subgraph "${this.name}" sent a response larger than ${limit} bytes`, 'SUBGRAPH_RESPONSE_TOO_LARGE'));
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) tooLarge();
-        else chunks.push(chunk);
-      };
-      const declared = Number(response.headers['content-length']);
-      if (declared > limit) {
-        tooLarge();
-        return;
+  private dedupKey(body: string, extra: Readonly<Record<string, string>> | undefined): string {
+    let key = body;
+    if (extra) {
+      for (const name in extra) {
+        if (name.toLowerCase() !== this.requestIdHeader) key += `\u0000${name}\u0001${extra[name]}`;
       }
-      body.on('data', onData);
-      body.once('error', reject);
-      body.once('end', () => {
-        if (size > limit) return;
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+    }
+    return key;
+  }
+
+  /**
+   * One fetch: attempts until an answer that is not worth retrying, or no retry is allowed (not a
+   * query, attempts used up, budget spent, breaker open, deadline too close). The deadline
+   * (`timeoutMs`) covers every attempt and every backoff, bodies included. A controller and a
+   * plain timer cost half of AbortSignal.timeout, which also registers every signal for
+   * finalization.
+   */
+  private async fetch(body: string, headers: Record<string, string>, retryable: boolean): Promise<RawResponse> {
+    const timeoutMs = this.traffic.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('subgraph deadline', 'TimeoutError')), timeoutMs);
+    const retry = retryable ? this.traffic.retry : undefined;
+    if (retry) this.budget?.deposit();
+    try {
+      let previous: SubgraphInstance | undefined;
+      let last: AttemptOutcome | undefined;
+      for (let attempt = 1; ; attempt++) {
+        const ticket: BreakerTicket = this.breaker ? this.breaker.acquire() : 'call';
+        if (ticket === undefined) {
+          if (last) return this.settle(last);
+          this.stats.circuitOpenRejections++;
+          throw this.error(`Subgraph "${this.name}" is unavailable: its circuit breaker is open`, 'SUBGRAPH_CIRCUIT_OPEN');
+        }
+        const instance = this.instances.pick(previous);
+        const outcome = await this.attempt(instance, body, headers, controller);
+        if (this.breaker) this.breaker.record(ticket, outcome.healthy);
+        if (outcome.healthy) this.instances.succeeded(instance);
+        else this.instances.failed(instance);
+
+        const delay = outcome.retryable && retry && ticket === 'call' && attempt < retry.maxAttempts ? this.retryDelay(outcome, attempt, deadline) : undefined;
+        if (delay === undefined || this.breaker?.currentState === 'open') return this.settle(outcome);
+        if (!this.budget!.tryWithdraw()) {
+          this.stats.retriesDenied++;
+          return this.settle(outcome);
+        }
+        this.stats.retries++;
+        if (delay > 0) await sleep(delay);
+        previous = instance;
+        last = outcome;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The wait before the next attempt, or undefined when it would not fit before the deadline. */
+  private retryDelay(outcome: AttemptOutcome, attempt: number, deadline: number): number | undefined {
+    const retry = this.traffic.retry!;
+    let delay: number;
+    if (outcome.raw?.status === 429) {
+      // Honoured up to the cap; a longer or missing Retry-After is not worth waiting for here.
+      if (outcome.retryAfterMs === undefined || outcome.retryAfterMs > retry.maxRetryAfterMs) return undefined;
+      delay = outcome.retryAfterMs;
+    } else {
+      // Full jitter (AWS's "Exponential Backoff and Jitter"): uniform in [0, base × 2^(n-1)].
+      delay = Math.random() * Math.min(retry.backoffMaxMs, retry.backoffBaseMs * 2 ** (attempt - 1));
+    }
+    // The next attempt needs some time of its own too: at least as long as the wait.
+    return Date.now() + 2 * delay + 1 < deadline ? Math.round(delay) : undefined;
+  }
+
+  private settle(outcome: AttemptOutcome): RawResponse {
+    if (outcome.raw) return outcome.raw;
+    throw outcome.error!;
+  }
+
+  private async attempt(instance: SubgraphInstance, body: string, headers: Record<string, string>, controller: AbortController): Promise<AttemptOutcome> {
+    this.stats.attempts++;
+    instance.inFlight++;
+    try {
+      const response = await instance.pool.request({ method: 'POST', path: instance.path, headers, body, signal: controller.signal });
+      const status = response.statusCode;
+      const contentType = String(response.headers['content-type'] ?? '');
+      const text = await readBody(response, this.traffic.maxResponseBytes, () =>
+        controller.abort(new DOMException('subgraph response refused', 'AbortError')),
+      );
+      return {
+        raw: { status, contentType, text },
+        error: undefined,
+        retryable: RETRY_STATUSES.has(status),
+        healthy: status < 500,
+        retryAfterMs: status === 429 ? retryAfterMs(response.headers['retry-after']) : undefined,
+      };
+    } catch (error) {
+      if (error instanceof BodyError) {
+        // The subgraph is up; what it sent is refused. Not retried: it would send the same.
+        const graphQLError =
+          error.reason === 'too_large'
+            ? this.error(`Subgraph "${this.name}" sent a response larger than ${this.traffic.maxResponseBytes} bytes`, 'SUBGRAPH_RESPONSE_TOO_LARGE')
+            : this.error(`Subgraph "${this.name}" sent a response that cannot be decoded`, 'SUBGRAPH_BAD_RESPONSE');
+        return { raw: undefined, error: graphQLError, retryable: false, healthy: true, retryAfterMs: undefined };
+      }
+      if (controller.signal.aborted) {
+        const timeout = this.error(`Subgraph "${this.name}" did not answer within ${this.traffic.timeoutMs} ms`, 'SUBGRAPH_TIMEOUT');
+        return { raw: undefined, error: timeout, retryable: false, healthy: false, retryAfterMs: undefined };
+      }
+      const unavailable = this.error(`Subgraph "${this.name}" is unavailable`, 'SUBGRAPH_UNAVAILABLE', {
+        cause: (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown',
       });
-    });
+      return { raw: undefined, error: unavailable, retryable: true, healthy: false, retryAfterMs: undefined };
+    } finally {
+      instance.inFlight--;
+    }
+  }
+
+  /** Active health check: a `{ __typename }` query to each ejected instance; an answer brings it back. */
+  private async checkEjected(): Promise<void> {
+    const check = this.traffic.healthCheck!;
+    const now = Date.now();
+    await Promise.all(
+      this.instances.instances
+        .filter((instance) => instance.isEjected(now))
+        .map(async (instance) => {
+          try {
+            const response = await instance.pool.request({
+              method: 'POST',
+              path: instance.path,
+              headers: BASE_HEADERS,
+              body: HEALTH_CHECK_BODY,
+              signal: AbortSignal.timeout(check.timeoutMs),
+            });
+            const text = await readBody(response, 64 * 1024, () => {});
+            if (response.statusCode === 200 && text.includes('"__typename"')) this.instances.healthy(instance);
+          } catch {
+            // Still down: stays ejected until its time is up.
+          }
+        }),
+    );
   }
 
   private parseResponse(status: number, contentType: string, text: string, request: SubgraphRequest | undefined): GatewayGraphQLResponse {
@@ -142,25 +361,25 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     return { ...response, errors: maskSubgraphErrors(errors, this.name, this.traffic) };
   }
 
-  private fetchError(error: unknown): GraphQLError {
-    const name = (error as Error | undefined)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      return this.error(
-        `Subgraph "${this.name}" did not answer within ${this.traffic.timeoutMs} ms`,
-        'SUBGRAPH_TIMEOUT',
-      );
-    }
-    return this.error(`Subgraph "${this.name}" is unavailable`, 'SUBGRAPH_UNAVAILABLE', {
-      cause: (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown',
-    });
-  }
-
   private error(message: string, code: string, detail: Record<string, unknown> = {}): GraphQLError {
     return new GraphQLError(message, { extensions: { code, serviceName: this.name, ...detail } });
   }
 }
 
-function ignore(): void {}
+/** `Retry-After` in ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const HEALTH_CHECK_BODY = '{"query":"{ __typename }"}';
 
 // Never mutated: undici reads request headers without changing them.
 const BASE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -172,7 +391,7 @@ function isGraphQLResponse(value: unknown): value is GatewayGraphQLResponse {
   return typeof value === 'object' && value !== null && ('data' in value || 'errors' in value);
 }
 
-/** One keep-alive pool per subgraph origin, shared by the data sources that point at it. */
+/** One keep-alive pool per subgraph origin, shared by the data sources and instances that point at it. */
 export class SubgraphPools {
   private readonly pools = new Map<string, Pool>();
 

@@ -9,7 +9,8 @@ import { UnsupportedPlanError } from './unsupported.ts';
 
 /** What the executor needs of a subgraph: post a serialized GraphQL request, get the parsed answer. */
 export interface SubgraphSender {
-  send(body: string, request: SubgraphRequest | undefined): Promise<GatewayGraphQLResponse>;
+  /** `kind` is the fetch's operation type: only queries are retried or deduplicated. */
+  send(body: string, request: SubgraphRequest | undefined, kind: 'query' | 'mutation' | 'subscription'): Promise<GatewayGraphQLResponse>;
 }
 
 /** A query plan with everything that does not depend on the request worked out once. */
@@ -44,6 +45,8 @@ export interface FetchStep {
   kind: 'Fetch';
   serviceName: string;
   sender: SubgraphSender | undefined;
+  /** The subgraph operation's type, from the plan. */
+  operationKind: 'query' | 'mutation' | 'subscription';
   /** The request body up to the variables: `{"query":…,"operationName":…,"variables":`. */
   bodyPrefix: string;
   variableUsages: readonly string[];
@@ -107,6 +110,7 @@ function compileNode(
         kind: 'Fetch',
         serviceName: node.serviceName,
         sender: senders.get(node.serviceName),
+        operationKind: node.operationKind,
         bodyPrefix: prefix,
         variableUsages: node.variableUsages ?? [],
         requires: node.requires,

@@ -189,7 +189,7 @@ async function send(
   clientErrors: (errors: readonly GraphQLFormattedError[]) => GraphQLError[],
 ): Promise<JsonObject | null | undefined> {
   const subgraphRequest = (run.requestContext.context as Partial<RequestContext>).subgraph;
-  const response: GatewayGraphQLResponse = await (step.sender as NonNullable<FetchStep['sender']>).send(body, subgraphRequest);
+  const response: GatewayGraphQLResponse = await (step.sender as NonNullable<FetchStep['sender']>).send(body, subgraphRequest, step.operationKind);
   if (response.errors) {
     // No push(...spread): an argument list has a stack-sized limit (the data source caps a
     // response's errors, but nothing here should depend on that).
