@@ -34,6 +34,14 @@ const MAX_PATH_LENGTH = 256;
 const NEVER_PASSED = new Set(['code', 'http']);
 
 /**
+ * A code passed on as is: an identifier, and not a name every JavaScript object answers to
+ * (`constructor`, `__proto__`, `toString`): the executors look codes up in plain objects.
+ */
+function isPlainCode(code: unknown): code is string {
+  return typeof code === 'string' && PLAIN_CODE.test(code) && !(code in Object.prototype) && code !== '__proto__';
+}
+
+/**
  * The client's view of a subgraph's `errors`: at most MAX_ERRORS_PER_SUBGRAPH_RESPONSE masked
  * errors (message per policy, `extensions` = `code` + allowlisted keys, `path` kept when it is a
  * path), then one summary error if some were dropped. `serviceName` is added later by the
@@ -56,7 +64,7 @@ function maskError(error: unknown, serviceName: string, policy: SubgraphErrorPol
   const source = isRecord(error) ? error : EMPTY;
   const original = isRecord(source['extensions']) ? source['extensions'] : undefined;
   const code = original?.['code'];
-  const extensions: Record<string, unknown> = { code: typeof code === 'string' && PLAIN_CODE.test(code) ? code : DEFAULT_SUBGRAPH_ERROR_CODE };
+  const extensions: Record<string, unknown> = { code: isPlainCode(code) ? code : DEFAULT_SUBGRAPH_ERROR_CODE };
   if (original) {
     for (const key of policy.allowExtensionsKeys) {
       if (!NEVER_PASSED.has(key) && Object.prototype.hasOwnProperty.call(original, key)) extensions[key] = original[key];

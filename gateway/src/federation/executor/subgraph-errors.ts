@@ -20,7 +20,9 @@ export function downstreamServiceError(
     path,
     extensions: { ...extensions, serviceName },
   };
-  const codeDef = errorCodeDef(original as unknown as GraphQLError);
+  // Only a known federation code has an `err` builder; anything else is the subgraph's own code.
+  const found = errorCodeDef(original as unknown as GraphQLError);
+  const codeDef = typeof found?.err === 'function' ? found : undefined;
   if (!codeDef && extensions?.['code']) return new GraphQLError(message, options);
   return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
 }
