@@ -1,28 +1,26 @@
-// Start-up wiring: builds every stage once from its own slice of gateway.yaml, loads the supergraph
-// (parsed once, shared by authorization, cost and the executor), and serves the pipeline.
+// Start-up wiring: builds every stage from its own slice of gateway.yaml, loads the supergraph
+// (parsed once, shared by authorization, cost and the executor), serves the pipeline, and keeps it
+// serving through change: a new supergraph (hot reload), a new config (SIGHUP) and shutdown
+// (drain, then stop) never cost a request.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
-import { createOperationAuthorizer, supergraphForExecutor } from './authorization/index.ts';
+import { supergraphForExecutor } from './authorization/index.ts';
 import { ClientStage } from './clients/stage.ts';
 import type { GatewayConfig } from './config/schema.ts';
-import { parseSupergraph, type ParsedSupergraph } from './core/supergraph.ts';
-import { costModelOptions } from './cost/config.ts';
-import { buildCostModel } from './cost/model.ts';
-import { CostStage } from './cost/stage.ts';
+import { ConfigError } from './core/config-errors.ts';
 import { PersistedQueryCache } from './document/apq-cache.ts';
-import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
-import { createApolloServer } from './federation/apollo-server.ts';
-import { createFederationGateway, type FederationGateway } from './federation/gateway.ts';
-import { loadSupergraphSdl, SupergraphLoadError } from './schema/supergraph-source.ts';
+import type { FederationGateway } from './federation/gateway.ts';
+import { closeGraph, loadGraph, type GraphLoad } from './graph.ts';
 import { closeServer, createHttpServer, listen } from './http/server.ts';
 import { HttpStage } from './http/stage.ts';
-import { Pipeline, type LoadedGraph, type Stages } from './pipeline.ts';
+import { Pipeline, type Stages } from './pipeline.ts';
 import { AuthFailureLimiter } from './quota/auth-failures.ts';
-import type { QuotaRuleConfig } from './quota/config.ts';
 import { createQuotaStore, QuotaStage, type QuotaStoreHandle } from './quota/stage.ts';
+import { restartOnlyChanges } from './reload.ts';
+import { loadSupergraphSdl } from './schema/supergraph-source.ts';
+import { watchSupergraph, type SupergraphWatcher } from './schema/supergraph-watcher.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
 
@@ -33,8 +31,18 @@ export interface RunningGateway {
   logger: Logger;
   /** The stages as running (tests read their counters). */
   stages: Stages;
-  /** The loaded supergraph's federation gateway (executor counters). */
-  federation: FederationGateway;
+  /** The serving supergraph's federation gateway (executor counters); replaced by a reload. */
+  readonly federation: FederationGateway;
+  /** Swaps to a new supergraph SDL; throws (and keeps the old one) when it does not load. */
+  reloadSupergraph(sdl: string): Promise<void>;
+  /**
+   * Applies a new config to the running gateway (SIGHUP). Throws ConfigError, changing nothing,
+   * when a key that needs a restart changed (the message names them) or a part does not build.
+   */
+  reconfigure(next: GatewayConfig): Promise<void>;
+  /** Graceful stop: `/ready` 503 at once, serve `server.shutdown_drain_ms`, then stop and wait. */
+  shutdown(): Promise<void>;
+  /** Immediate stop (tests): stops accepting and closes everything, in-flight requests get 5 s. */
   stop(): Promise<void>;
 }
 
@@ -44,64 +52,107 @@ export interface StartOptions {
   logger?: Logger;
 }
 
-/** The supergraph of one load: its SDL and the one parse and build of it everything else reads. */
-interface Supergraph extends ParsedSupergraph {
-  sdl: string;
-}
+/** A graph replaced by a reload is closed when its last request is done, or after this long. */
+const RETIRE_TIMEOUT_MS = 60_000;
 
 /**
  * Starts the listener first (so /health answers and /ready says "loading"), then loads the
  * supergraph and the stages that depend on it; a supergraph that fails to load fails start-up.
  */
-export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+export async function startGateway(initialConfig: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  let config = initialConfig;
   const logger = options.logger ?? createLogger(config.telemetry.logging);
   const baseDir = options.baseDir ?? process.cwd();
-  const authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
-  // The quota store also keeps the failed-authentication counts (authentication.failure_limit).
-  const failureLimit = config.authentication.jwt || config.authentication.api_keys ? config.authentication.failure_limit : false;
-  const quotaStore = config.quotas.rules.length > 0 || failureLimit !== false ? createQuotaStore(config.redis, config.quotas, logger) : undefined;
+  let authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
+  let quotaStore = quotaStoreFor(config, logger);
   const stages: Stages = {
-    http: new HttpStage({ limits: config.limits, csrfPrevention: !config.csrf.unsafe_disabled }),
+    http: httpStage(config),
     identify: authenticator,
     client: new ClientStage(),
     graph: undefined,
-    quotas: quotaStore && config.quotas.rules.length > 0 ? new QuotaStage(quotaStore.store, config.quotas, quotaStore.readiness) : undefined,
-    authFailures:
-      quotaStore && failureLimit !== false
-        ? new AuthFailureLimiter(quotaStore.store, { limit: failureLimit, trustedProxies: config.quotas.trusted_proxies })
-        : undefined,
+    ...quotaStages(config, quotaStore),
   };
+  const persistedQueries = new PersistedQueryCache();
+  const supergraph: SupergraphState = { current: undefined, rawSdl: '', lastError: undefined, retiring: new Set() };
+  let draining = false;
+  let watcher: SupergraphWatcher | undefined;
   const pipeline = new Pipeline(stages, {
     logger,
     requestIdHeader: config.telemetry.request_id_header,
     accessLog: config.telemetry.logging.access_log,
   });
-  const server = createHttpServer(config.server, {
-    graphql: (req, res) => pipeline.handle(req, res),
-    readiness: () => readiness(stages),
-    requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
-  }, { logger });
-  let loaded: { graph: LoadedGraph; federation: FederationGateway } | undefined;
+  const server = createHttpServer(
+    config.server,
+    {
+      graphql: (req, res) => pipeline.handle(req, res),
+      readiness: () => readiness(stages, supergraph, draining),
+      requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
+      draining: () => draining,
+    },
+    { logger },
+  );
+  const closeAll = async (listener: Server | undefined, graceMs?: number) => {
+    watcher?.close();
+    if (listener) await closeServer(listener, graceMs);
+    stages.graph = undefined;
+    await Promise.all(supergraph.retiring);
+    if (supergraph.current) await closeGraph(supergraph.current);
+    await quotaStore?.close();
+    authenticator.close();
+  };
+
   let address: AddressInfo;
   try {
     address = await listen(server, config.server.listen);
   } catch (error) {
-    await stopAll(undefined, loaded, quotaStore, authenticator);
+    await closeAll(undefined);
     throw error;
   }
+  /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
+  const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
+    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries);
+    const previous = supergraph.current;
+    supergraph.current = next;
+    supergraph.rawSdl = rawSdl;
+    stages.graph = next.graph;
+    if (previous) retire(previous, supergraph);
+    return next;
+  };
   try {
-    // The executor cannot load a supergraph whose authorization links say `for: SECURITY` (it
-    // enforces them itself); everything reads the same rewritten SDL, parsed and built once.
-    const sdl = supergraphForExecutor(await loadSupergraphSdl(config.supergraph, baseDir));
-    loaded = await loadGraph(sdl, config, logger, new PersistedQueryCache());
-    stages.graph = loaded.graph;
+    const loaded = await swapIn(await loadSupergraphSdl(config.supergraph, baseDir), config);
     // A cold start is exact too: serve once Redis is connected with its script loaded (or
     // `redis.ready_wait_ms` has passed; then `quotas.on_store_failure` decides). Never rejects.
     await stages.quotas?.whenReady();
+    logger.info({ schemaHash: loaded.graph.schemaHash }, 'supergraph loaded');
   } catch (error) {
-    await stopAll(server, loaded, quotaStore, authenticator);
+    await closeAll(server);
     throw error;
   }
+
+  const reloadSupergraph = async (rawSdl: string) => {
+    try {
+      const next = await swapIn(rawSdl, config);
+      supergraph.lastError = undefined;
+      logger.info({ schemaHash: next.graph.schemaHash }, 'supergraph reloaded');
+    } catch (error) {
+      supergraph.lastError = error instanceof Error ? error.message : String(error);
+      logger.error({ error: supergraph.lastError }, 'new supergraph refused; the last good one keeps serving');
+      throw error;
+    }
+  };
+  if (config.supergraph.watch) {
+    watcher = watchSupergraph(config.supergraph, baseDir, {
+      current: supergraph.rawSdl,
+      onChange: reloadSupergraph,
+      onError: (error) => {
+        // onChange already logged its refusals; these are sources that cannot be read or composed.
+        if (supergraph.lastError === (error instanceof Error ? error.message : String(error))) return;
+        supergraph.lastError = error instanceof Error ? error.message : String(error);
+        logger.error({ error: supergraph.lastError }, 'supergraph source unreadable; the last good one keeps serving');
+      },
+    });
+  }
+
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const displayHost = host === '0.0.0.0' || host === '[::]' ? 'localhost' : host;
   const url = `http://${displayHost}:${address.port}${config.server.graphql_path}`;
@@ -112,97 +163,115 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     port: address.port,
     logger,
     stages,
-    federation: loaded.federation,
+    get federation() {
+      return (supergraph.current as GraphLoad).federation;
+    },
+    reloadSupergraph,
+    async reconfigure(next) {
+      const restart = restartOnlyChanges(config, next);
+      if (restart.length > 0) throw new ConfigError(`not reloaded: ${restart.join(', ')} changed, which needs a restart; nothing was changed`);
+      // Build every new part first: a part that fails leaves the running gateway as it was.
+      const nextAuthenticator = await createAuthenticator(next.authentication, { logger, baseDir });
+      const nextStore = quotaStore ?? quotaStoreFor(next, logger);
+      try {
+        await swapIn(supergraph.rawSdl, next);
+      } catch (error) {
+        nextAuthenticator.close();
+        if (nextStore !== quotaStore) await nextStore?.close();
+        throw error;
+      }
+      const previousAuthenticator = authenticator;
+      authenticator = nextAuthenticator;
+      quotaStore = nextStore;
+      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, ...quotaStages(next, quotaStore) });
+      config = next;
+      previousAuthenticator.close();
+      logger.info('config reloaded');
+    },
+    async shutdown() {
+      draining = true; // /ready says 503 from now on; every answer says `connection: close`
+      watcher?.close();
+      logger.info({ drainMs: config.server.shutdown_drain_ms }, 'shutting down: draining');
+      await new Promise((resolve) => setTimeout(resolve, config.server.shutdown_drain_ms));
+      await closeAll(server, config.server.shutdown_timeout_ms);
+      logger.info('stopped');
+    },
     async stop() {
-      stages.graph = undefined;
-      await stopAll(server, loaded, quotaStore, authenticator);
+      await closeAll(server);
     },
   };
 }
 
-/** Stages 4 and 6 for one supergraph: the executor, Apollo Server over it, the document and cost stages. */
-async function loadGraph(
-  sdl: string,
-  config: GatewayConfig,
-  logger: Logger,
-  persistedQueries: PersistedQueryCache,
-): Promise<{ graph: LoadedGraph; federation: FederationGateway }> {
-  let supergraph: Supergraph;
-  try {
-    supergraph = { sdl, ...parseSupergraph(sdl) };
-  } catch (error) {
-    throw new SupergraphLoadError(`supergraph: not a valid supergraph SDL: ${firstLine(error)}`);
-  }
-  const authorize = createOperationAuthorizer(supergraph);
-  const federation = createFederationGateway({ sdl: supergraph.sdl, document: supergraph.document }, config, logger, { authorize });
-  let apiSchema: GraphQLSchema | undefined;
-  federation.gateway.onSchemaLoadOrUpdate((loaded) => {
-    apiSchema = loaded.apiSchema;
-  });
-  const documentStore = new ValidatedDocumentStore();
-  const apollo = createApolloServer(federation.gateway, { introspection: config.server.introspection, debug: config.server.debug, documentStore }, logger);
-  try {
-    await apollo.start(); // loads the supergraph into the executor: the API schema arrives above
-  } catch (error) {
-    await federation.close();
-    // E.g. a subgraph schema given as a supergraph, or a supergraph of a federation version the
-    // executor does not know: the operator's file, said in one line.
-    throw new SupergraphLoadError(`supergraph: cannot be loaded: ${firstLine(error)}`);
-  }
-  const { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field, profiles } = config.limits;
-  const document = new DocumentStage({
-    schema: apiSchema as GraphQLSchema,
-    maxTokens: config.limits.parser_max_tokens,
-    introspection: config.server.introspection,
-    suggestions: config.server.suggestions ?? config.server.introspection,
-    limits: { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field },
-    profileLimits: profiles,
-    persistedQueries,
-    documentStore,
-  });
-  return { graph: { document, cost: costStage(supergraph, config), apollo }, federation };
+interface SupergraphState {
+  current: GraphLoad | undefined;
+  /** The SDL as its source gave it (before the executor's rewrite): a config reload rebuilds from it. */
+  rawSdl: string;
+  /** Why the last new supergraph was refused; cleared by the next good one. */
+  lastError: string | undefined;
+  /** Replaced graphs still finishing their requests. */
+  retiring: Set<Promise<void>>;
 }
 
-/** Stage 4's cost half, when demand control or a cost quota needs costs. */
-function costStage(supergraph: Supergraph, config: GatewayConfig): CostStage | undefined {
-  const costQuotas = config.quotas.rules.some(chargesCost);
-  const demandControl = config.demand_control;
-  if (!demandControl.enabled && !costQuotas) return undefined;
-  return new CostStage({
-    model: buildCostModel(supergraph, costModelOptions(demandControl)),
-    demandControl,
-    costRequired: costQuotas || (demandControl.enabled && demandControl.mode === 'enforce'),
-  });
+/** Closes a replaced graph once the requests that started on it are done. */
+function retire(load: GraphLoad, state: SupergraphState): void {
+  const done = (async () => {
+    for (let waited = 0; load.graph.inFlight > 0 && waited < RETIRE_TIMEOUT_MS; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await closeGraph(load);
+  })();
+  state.retiring.add(done);
+  void done.finally(() => state.retiring.delete(done));
 }
 
-/** An error's message on one line, bounded: enough to act on, never a wall of text. */
-function firstLine(error: unknown): string {
-  const text = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim();
-  return text.length <= 300 ? text : `${text.slice(0, 300)}…`;
+function httpStage(config: GatewayConfig): HttpStage {
+  return new HttpStage({ limits: config.limits, csrfPrevention: !config.csrf.unsafe_disabled });
 }
 
-function chargesCost(rule: QuotaRuleConfig): boolean {
-  return rule.cost !== undefined || [...Object.values(rule.profiles), ...Object.values(rule.clients)].some((limits) => limits.cost !== undefined);
+/** Failed-authentication counts need a credential source; then they live in the quota store too. */
+function failureLimitOf(config: GatewayConfig) {
+  return config.authentication.jwt || config.authentication.api_keys ? config.authentication.failure_limit : false;
 }
 
-/** `/ready`: 503 until the supergraph is loaded and the quota store is connected (or its wait is over). */
-function readiness(stages: Stages): { ready: boolean; body: Record<string, unknown> } {
-  if (stages.graph === undefined) return { ready: false, body: { status: 'loading' } };
-  if (stages.quotas === undefined) return { ready: true, body: { status: 'ready' } };
+function quotaStoreFor(config: GatewayConfig, logger: Logger): QuotaStoreHandle | undefined {
+  const needed = config.quotas.rules.length > 0 || failureLimitOf(config) !== false;
+  return needed ? createQuotaStore(config.redis, config.quotas, logger) : undefined;
+}
+
+function quotaStages(config: GatewayConfig, store: QuotaStoreHandle | undefined): Pick<Stages, 'quotas' | 'authFailures'> {
+  const failureLimit = failureLimitOf(config);
+  return {
+    quotas: store && config.quotas.rules.length > 0 ? new QuotaStage(store.store, config.quotas, store.readiness) : undefined,
+    authFailures:
+      store && failureLimit !== false ? new AuthFailureLimiter(store.store, { limit: failureLimit, trustedProxies: config.quotas.trusted_proxies }) : undefined,
+  };
+}
+
+/**
+ * `/ready`: 503 until the supergraph is loaded and the quota store is connected (or its wait is
+ * over), and from the first moment of a shutdown; the serving supergraph's hash rides along.
+ */
+function readiness(stages: Stages, supergraph: SupergraphState, draining: boolean): { ready: boolean; body: Record<string, unknown> } {
+  const graph = stages.graph;
+  if (graph === undefined) return { ready: false, body: { status: draining ? 'draining' : 'loading' } };
+  const body: Record<string, unknown> = {
+    status: 'ready',
+    supergraph: {
+      hash: graph.schemaHash,
+      loaded_at: graph.loadedAt.toISOString(),
+      ...(supergraph.lastError === undefined ? {} : { last_reload_error: supergraph.lastError }),
+    },
+  };
   // The quota store's state rides along (degraded: Redis failing, `on_store_failure` in force).
-  const ready = stages.quotas.ready();
-  return { ready, body: { status: ready ? 'ready' : 'connecting', quotas: stages.quotas.status() } };
-}
-
-async function stopAll(
-  server: Server | undefined,
-  loaded: { graph: LoadedGraph; federation: FederationGateway } | undefined,
-  quotaStore: QuotaStoreHandle | undefined,
-  authenticator: Authenticator,
-): Promise<void> {
-  if (server) await closeServer(server);
-  await loaded?.graph.apollo.stop();
-  await loaded?.federation.close();
-  await quotaStore?.close();
-  authenticator.close();
+  let ready = true;
+  if (stages.quotas) {
+    ready = stages.quotas.ready();
+    body['status'] = ready ? 'ready' : 'connecting';
+    body['quotas'] = stages.quotas.status();
+  }
+  if (draining) {
+    ready = false;
+    body['status'] = 'draining';
+  }
+  return { ready, body };
 }

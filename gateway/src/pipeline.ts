@@ -34,6 +34,11 @@ import { requestIdFor } from './telemetry/request-id.ts';
 
 /** What runs stages 4 and 6 for one loaded supergraph; replaced as a whole when it changes. */
 export interface LoadedGraph {
+  /** Which supergraph: the first 16 hex digits of its SDL's SHA-256, and when it was loaded. */
+  readonly schemaHash: string;
+  readonly loadedAt: Date;
+  /** Requests running on this graph now: a graph replaced by a reload is closed once this is 0. */
+  inFlight: number;
   document: DocumentStage;
   /** Undefined when neither demand control nor a cost quota needs costs. */
   cost: CostStage | undefined;
@@ -72,13 +77,16 @@ export class Pipeline {
     const gatewayHeaders: Record<string, string> = { [requestIdHeader]: requestId };
     let settlement: CostSettlement | undefined;
     let loggedStatus: number | undefined;
+    let graph: LoadedGraph | undefined;
     try {
       const { http: httpStage, identify, client, quotas } = this.stages;
       const request = await httpStage.run(req); //                                          1 http
       const auth = await this.identify(req); //                                             2 identify
       const { profile } = client.run(auth.identity); //                                      3 client
-      const graph = this.stages.graph;
+      // The supergraph this request runs on to the end, even if a reload swaps in another meanwhile.
+      graph = this.stages.graph;
       if (graph === undefined) throw notReady();
+      graph.inFlight += 1;
       const operation = graph.document.run(request, profile); //                            4 document
       const estimatedCost = graph.cost?.estimate(operation);
       const admitted = quotas && (await quotas.admit(req, auth.identity, profile, operation.operationName, estimatedCost ?? 0)); // 5
@@ -100,6 +108,7 @@ export class Pipeline {
     } catch (error) {
       loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId);
     } finally {
+      if (graph) graph.inFlight -= 1;
       // A request that failed after stage 5 gets its whole estimate back.
       settlement?.settle(undefined);
       if (this.options.accessLog) this.logAccess(req, res, requestId, startedAt, loggedStatus);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { defaultConfig, loadConfigFile } from './config/load.ts';
 import { ConfigError } from './core/config-errors.ts';
 import type { GatewayConfig } from './config/schema.ts';
-import { startGateway } from './gateway.ts';
+import { startGateway, type RunningGateway } from './gateway.ts';
 import { SupergraphLoadError } from './schema/supergraph-source.ts';
 import { SupergraphConfigError } from './schema/supergraph-config.ts';
 
@@ -44,12 +44,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     const { config, baseDir } = await resolveConfig(values.config, values.supergraph, port);
     const gateway = await startGateway(config, { baseDir });
     console.error(`tollgate: serving ${gateway.url}`);
-    const shutdown = async () => {
-      await gateway.stop();
-      process.exit(0);
-    };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    handleSignals(gateway, () => resolveConfig(values.config, values.supergraph, port));
     return -1; // keeps running
   } catch (error) {
     if (error instanceof ConfigError || error instanceof SupergraphLoadError || error instanceof SupergraphConfigError) {
@@ -62,6 +57,40 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     else console.error('tollgate serve: set TOLLGATE_DEBUG=1 to see the stack trace');
     return 1;
   }
+}
+
+/**
+ * SIGTERM / SIGINT: a graceful shutdown (drain, then stop; exit 0); a second one exits at once.
+ * SIGHUP: the config file is read again and applied, or refused with the reason (the running
+ * config stays).
+ */
+function handleSignals(gateway: RunningGateway, rereadConfig: () => Promise<{ config: GatewayConfig }>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`tollgate: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.error(`tollgate: ${signal}: draining, then stopping (${signal} again to exit at once)`);
+    gateway.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`tollgate: shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => {
+    rereadConfig()
+      .then(({ config }) => gateway.reconfigure(config))
+      .then(
+        () => console.error('tollgate: SIGHUP: config reloaded'),
+        (error: unknown) => console.error(`tollgate: SIGHUP: config not reloaded: ${(error as Error).message}`),
+      );
+  });
 }
 
 async function resolveConfig(

@@ -22,6 +22,13 @@ export const serverConfigSchema = z.strictObject({
    * With introspection off they would leak the schema one guess at a time (`emial` → `email`).
    */
   suggestions: configBoolean().optional(),
+  /**
+   * Shutdown (SIGTERM/SIGINT): `/ready` answers 503 at once and the gateway keeps serving for this
+   * long, so a load balancer takes it out of rotation before it stops accepting; default 5000 ms.
+   */
+  shutdown_drain_ms: configNumber(z.number().int().nonnegative()).default(5_000),
+  /** Then requests still in flight get this long to finish before connections are cut; default 25000 ms. */
+  shutdown_timeout_ms: configNumber(z.number().int().nonnegative()).default(25_000),
   /** Put error stacks and subgraph error detail into responses; default false. Never in production. */
   debug: configBoolean().default(false),
 });

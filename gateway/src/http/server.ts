@@ -56,6 +56,8 @@ export interface Routes {
   readiness(): { ready: boolean; body: Record<string, unknown> };
   /** The request-id header and this request's id, for the answers the listener gives itself. */
   requestId(req: IncomingMessage): [header: string, id: string];
+  /** Shutting down: every answer says `connection: close`, so keep-alive clients move elsewhere. */
+  draining?(): boolean;
 }
 
 /** The HTTP listener: routes the GraphQL path to the pipeline, answers health, readiness and 404s itself. */
@@ -70,6 +72,7 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
       sendJson(res, 431, errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', `Too many header lines (at most ${MAX_HEADER_LINES})`));
       return;
     }
+    if (routes.draining?.()) res.setHeader('connection', 'close');
     const path = pathOf(req.url);
     if (path === graphql_path) {
       void routes.graphql(req, res);
@@ -171,12 +174,13 @@ const LISTEN_ERRORS: Record<string, string> = {
   EADDRNOTAVAIL: 'this machine has no such address',
 };
 
-// In-flight requests get this long to finish on shutdown before their connections are cut.
-const SHUTDOWN_GRACE_MS = 5_000;
-
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Stops accepting connections, closes idle keep-alive ones, and gives requests in flight `graceMs`
+ * (default 5 s) to finish before their connections are cut.
+ */
+export function closeServer(server: Server, graceMs = 5_000): Promise<void> {
   return new Promise((resolve) => {
-    const forceClose = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    const forceClose = setTimeout(() => server.closeAllConnections(), graceMs);
     forceClose.unref();
     server.close(() => {
       clearTimeout(forceClose);

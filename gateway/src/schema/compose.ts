@@ -74,5 +74,16 @@ function syntaxIssue(error: GraphQLError, subgraph: SubgraphDefinition): Composi
 /** supergraph.yaml → supergraph SDL. Config and I/O problems throw SupergraphConfigError. */
 export async function composeFromConfigFile(path: string, options: ResolveOptions = {}): Promise<CompositionOutcome> {
   const config = await loadSupergraphConfig(path);
-  return composeSubgraphs(await resolveSubgraphs(config, options));
+  const subgraphs = await resolveSubgraphs(config, options);
+  // Hot reload re-reads the sources every poll: compose (hundreds of ms of CPU) only when the
+  // subgraphs' names, URLs or schemas changed since the last composition of this file.
+  const inputs = JSON.stringify(subgraphs.map(({ name, routingUrl, sdl }) => [name, routingUrl, sdl]));
+  const last = lastComposition.get(path);
+  if (last?.inputs === inputs) return last.outcome;
+  const outcome = composeSubgraphs(subgraphs);
+  lastComposition.set(path, { inputs, outcome });
+  return outcome;
 }
+
+/** The last composition per supergraph.yaml path (a handful of paths per process). */
+const lastComposition = new Map<string, { inputs: string; outcome: CompositionOutcome }>();

@@ -273,7 +273,10 @@ describe('gateway over HTTP', () => {
     assert.equal((await fetch(`${base}/health`)).status, 200);
     const ready = await fetch(`${base}/ready`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ready' });
+    const readyBody = (await ready.json()) as { status: string; supergraph: { hash: string; loaded_at: string } };
+    assert.equal(readyBody.status, 'ready');
+    assert.match(readyBody.supergraph.hash, /^[0-9a-f]{16}$/);
+    assert.ok(!Number.isNaN(Date.parse(readyBody.supergraph.loaded_at)));
     const missing = await fetch(`${base}/nope`, { headers: { 'x-request-id': 'probe-1' } });
     assert.equal(missing.status, 404);
     assert.equal(missing.headers.get('x-request-id'), 'probe-1');

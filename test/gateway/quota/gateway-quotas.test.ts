@@ -62,12 +62,11 @@ for (const storeKind of ['memory', 'redis'] as const) {
     const hello = (headers: Record<string, string> = {}) => postGraphQL(gateway.url, { query: '{ hello }' }, headers);
 
     test('/ready names the store', async () => {
-      const ready = await (await fetch(gateway.url.replace('/graphql', '/ready'))).json();
+      const ready = (await (await fetch(gateway.url.replace('/graphql', '/ready'))).json()) as { status: string; quotas: unknown };
+      assert.equal(ready.status, 'ready');
       assert.deepEqual(
-        ready,
-        storeKind === 'memory'
-          ? { status: 'ready', quotas: { store: 'memory' } }
-          : { status: 'ready', quotas: { store: 'redis', on_store_failure: 'fail_open', degraded: false } },
+        ready.quotas,
+        storeKind === 'memory' ? { store: 'memory' } : { store: 'redis', on_store_failure: 'fail_open', degraded: false },
       );
     });
 

@@ -1,0 +1,112 @@
+// One supergraph's stages (wiring): the executor over it, Apollo Server hosting it, the document
+// and cost stages for it. Built at start-up and again on every hot reload or config reload; the
+// pipeline runs each request on the graph it started with.
+import { createHash } from 'node:crypto';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import { createOperationAuthorizer } from './authorization/index.ts';
+import type { GatewayConfig } from './config/schema.ts';
+import { parseSupergraph, type ParsedSupergraph } from './core/supergraph.ts';
+import { costModelOptions } from './cost/config.ts';
+import { buildCostModel } from './cost/model.ts';
+import { CostStage } from './cost/stage.ts';
+import type { PersistedQueryCache } from './document/apq-cache.ts';
+import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
+import { createApolloServer } from './federation/apollo-server.ts';
+import { createFederationGateway, type FederationGateway } from './federation/gateway.ts';
+import type { LoadedGraph } from './pipeline.ts';
+import type { QuotaRuleConfig } from './quota/config.ts';
+import { SupergraphLoadError } from './schema/supergraph-source.ts';
+
+/** A loaded graph and the federation gateway under it (closed together). */
+export interface GraphLoad {
+  graph: LoadedGraph;
+  federation: FederationGateway;
+}
+
+/** The supergraph of one load: its SDL and the one parse and build of it everything else reads. */
+interface Supergraph extends ParsedSupergraph {
+  sdl: string;
+}
+
+/**
+ * Stages 4 and 6 for one supergraph (an SDL already rewritten by `supergraphForExecutor`). Throws
+ * SupergraphLoadError, naming the problem in one line, for an SDL that is no loadable supergraph.
+ */
+export async function loadGraph(
+  sdl: string,
+  config: GatewayConfig,
+  logger: Logger,
+  persistedQueries: PersistedQueryCache,
+): Promise<GraphLoad> {
+  let supergraph: Supergraph;
+  try {
+    supergraph = { sdl, ...parseSupergraph(sdl) };
+  } catch (error) {
+    throw new SupergraphLoadError(`supergraph: not a valid supergraph SDL: ${firstLine(error)}`);
+  }
+  const authorize = createOperationAuthorizer(supergraph);
+  const federation = createFederationGateway({ sdl: supergraph.sdl, document: supergraph.document }, config, logger, { authorize });
+  let apiSchema: GraphQLSchema | undefined;
+  federation.gateway.onSchemaLoadOrUpdate((loaded) => {
+    apiSchema = loaded.apiSchema;
+  });
+  const documentStore = new ValidatedDocumentStore();
+  const apollo = createApolloServer(federation.gateway, { introspection: config.server.introspection, debug: config.server.debug, documentStore }, logger);
+  try {
+    await apollo.start(); // loads the supergraph into the executor: the API schema arrives above
+  } catch (error) {
+    await federation.close();
+    // E.g. a subgraph schema given as a supergraph, or a supergraph of a federation version the
+    // executor does not know: the operator's file, said in one line.
+    throw new SupergraphLoadError(`supergraph: cannot be loaded: ${firstLine(error)}`);
+  }
+  const { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field, profiles } = config.limits;
+  const document = new DocumentStage({
+    schema: apiSchema as GraphQLSchema,
+    maxTokens: config.limits.parser_max_tokens,
+    introspection: config.server.introspection,
+    suggestions: config.server.suggestions ?? config.server.introspection,
+    limits: { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field },
+    profileLimits: profiles,
+    persistedQueries,
+    documentStore,
+  });
+  const graph: LoadedGraph = {
+    schemaHash: createHash('sha256').update(sdl).digest('hex').slice(0, 16),
+    loadedAt: new Date(),
+    inFlight: 0,
+    document,
+    cost: costStage(supergraph, config),
+    apollo,
+  };
+  return { graph, federation };
+}
+
+/** Stage 4's cost half, when demand control or a cost quota needs costs. */
+function costStage(supergraph: Supergraph, config: GatewayConfig): CostStage | undefined {
+  const costQuotas = config.quotas.rules.some(chargesCost);
+  const demandControl = config.demand_control;
+  if (!demandControl.enabled && !costQuotas) return undefined;
+  return new CostStage({
+    model: buildCostModel(supergraph, costModelOptions(demandControl)),
+    demandControl,
+    costRequired: costQuotas || (demandControl.enabled && demandControl.mode === 'enforce'),
+  });
+}
+
+/** An error's message on one line, bounded: enough to act on, never a wall of text. */
+function firstLine(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim();
+  return text.length <= 300 ? text : `${text.slice(0, 300)}…`;
+}
+
+function chargesCost(rule: QuotaRuleConfig): boolean {
+  return rule.cost !== undefined || [...Object.values(rule.profiles), ...Object.values(rule.clients)].some((limits) => limits.cost !== undefined);
+}
+
+/** Stops a graph's Apollo Server and closes its subgraph pools. */
+export async function closeGraph(load: GraphLoad): Promise<void> {
+  await load.graph.apollo.stop();
+  await load.federation.close();
+}

@@ -1,0 +1,25 @@
+// Config reload (SIGHUP): which keys a running gateway can take on, and which need a restart.
+// Live: limits, quotas (rules, trusted proxies), authentication (keys, JWKS), demand control,
+// traffic shaping, executor, CSRF, introspection. A restart: where it listens and answers, where
+// the supergraph and Redis are, how it logs — the things built once around the listener.
+import type { GatewayConfig } from './config/schema.ts';
+
+const RESTART_ONLY: ReadonlyArray<(config: GatewayConfig) => [key: string, value: unknown]> = [
+  (c) => ['server.listen', c.server.listen],
+  (c) => ['server.graphql_path', c.server.graphql_path],
+  (c) => ['server.health_path', c.server.health_path],
+  (c) => ['server.ready_path', c.server.ready_path],
+  (c) => ['supergraph', c.supergraph],
+  (c) => ['redis', c.redis],
+  (c) => ['quotas.on_store_failure', c.quotas.on_store_failure],
+  (c) => ['telemetry', c.telemetry],
+];
+
+/** The restart-only keys whose values differ between the running config and `next`. */
+export function restartOnlyChanges(running: GatewayConfig, next: GatewayConfig): string[] {
+  return RESTART_ONLY.flatMap((read) => {
+    const [key, before] = read(running);
+    const [, after] = read(next);
+    return JSON.stringify(before) === JSON.stringify(after) ? [] : [key];
+  });
+}
