@@ -30,6 +30,12 @@ describe('maskSubgraphErrors', () => {
     assert.equal(maskSubgraphErrors([{ message: 'x', extensions: { code: 'A'.repeat(65) } }], 's', masked)[0]?.extensions?.['code'], 'DOWNSTREAM_SERVICE_ERROR');
   });
 
+  test('codes every JavaScript object answers to (constructor, __proto__, toString) are not passed', () => {
+    for (const code of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      assert.equal(maskSubgraphErrors([{ message: 'x', extensions: { code } }], 's', masked)[0]?.extensions?.['code'], 'DOWNSTREAM_SERVICE_ERROR', code);
+    }
+  });
+
   test('paths that are not response paths are dropped', () => {
     const out = maskSubgraphErrors([{ path: 'a.b' }, { path: ['a', { x: 1 }] }, { path: new Array(1000).fill('a') }], 's', masked);
     assert.ok(out.every((error) => !('path' in error)));
