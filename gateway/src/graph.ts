@@ -52,7 +52,11 @@ export async function loadGraph(
     apiSchema = loaded.apiSchema;
   });
   const documentStore = new ValidatedDocumentStore();
-  const apollo = createApolloServer(federation.gateway, { introspection: config.server.introspection, debug: config.server.debug, documentStore }, logger);
+  const apollo = createApolloServer(
+    federation.gateway,
+    { introspection: config.server.introspection, debug: config.server.debug, documentStore, suggestions: config.server.suggestions ?? config.server.introspection },
+    logger,
+  );
   try {
     await apollo.start(); // loads the supergraph into the executor: the API schema arrives above
   } catch (error) {

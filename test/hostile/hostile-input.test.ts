@@ -11,7 +11,9 @@ import { startFixtureSubgraph, type FixtureSubgraph } from '../support/fixture-s
 import { composeForTest, postGraphQL, startTestGateway } from '../support/gateway.ts';
 
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-  type Query { node: Node hello: String }
+  enum Color { RED GREEN }
+  input Filter { alpha: Int secretField: String }
+  type Query { node: Node hello: String paint(color: Color, filter: Filter): String }
   type Mutation { touch: String }
   type Node { id: ID! name: String child: Node }`;
 
@@ -119,6 +121,8 @@ describe('hostile input against default settings', () => {
     { name: '300 aliased __schema', send: () => post(gateway.url, query(`{ ${Array.from({ length: 300 }, (_, i) => `s${i}: __schema { queryType { name } }`).join(' ')} }`)), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
     { name: 'variables nested 100k deep', send: () => post(gateway.url, `{"query":"{ hello }","variables":{"v":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`), status: 400, code: 'BAD_REQUEST' },
     { name: 'no suggestions with introspection off', send: () => post(gateway.url, query('{ helo }')), status: 400, code: 'GRAPHQL_VALIDATION_FAILED', check: (a) => assert.doesNotMatch(a.body, /Did you mean/) },
+    { name: 'no suggestions in variable errors with introspection off (enum)', send: () => post(gateway.url, query('query ($c: Color) { paint(color: $c) }', { variables: { c: 'REDD' } })), status: 400, code: 'BAD_USER_INPUT', check: (a) => assert.doesNotMatch(a.body, /Did you mean|RED"/) },
+    { name: 'no suggestions in variable errors with introspection off (input field)', send: () => post(gateway.url, query('query ($f: Filter) { paint(filter: $f) }', { variables: { f: { secretFiel: 'x' } } })), status: 400, code: 'BAD_USER_INPUT', check: (a) => assert.doesNotMatch(a.body, /Did you mean|secretField/) },
     { name: 'a mutation on a schema without that root (subscription)', send: () => post(gateway.url, query('subscription { hello }')), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
     { name: 'too many header lines', send: () => raw(gateway.port, `POST /graphql HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `x-h${i}: 1\r\n`).join('')}Content-Type: application/json\r\nContent-Length: 19\r\nConnection: close\r\n\r\n{"query":"{hello}"}`), status: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE' },
     { name: 'headers over Node\'s size limit', send: () => raw(gateway.port, `GET /graphql HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`), status: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE' },

@@ -18,7 +18,12 @@ export interface ApolloHostOptions {
   debug: boolean;
   /** Validated documents by query hash, filled by stage 4: Apollo's pipeline does not parse again. */
   documentStore: DocumentStore;
+  /** `server.suggestions`: off, "Did you mean …?" hints are cut from execution errors too (variables). */
+  suggestions: boolean;
 }
+
+/** graphql-js's hint at the end of a message: names schema types, fields and enum values. */
+const SUGGESTION = / ?Did you mean(.+?)\?$/;
 
 /**
  * Apollo Server as the GraphQL execution host of stage 6: its request pipeline (plugins, error
@@ -33,6 +38,8 @@ export function createApolloServer(gateway: GatewayInterface, options: ApolloHos
     introspection: options.introspection,
     includeStacktraceInErrorResponses: options.debug,
     documentStore: options.documentStore,
+    // Variable-coercion errors come from execution, after stage 4's validation hints were cut.
+    ...(options.suggestions ? {} : { formatError: (formatted) => (SUGGESTION.test(formatted.message) ? { ...formatted, message: formatted.message.replace(SUGGESTION, '') } : formatted) }),
     persistedQueries: false,
     csrfPrevention: false,
     allowBatchedHttpRequests: false,

@@ -95,7 +95,7 @@ describe('Tollgate executor', () => {
       const config = defaultConfig({ supergraph: { file: 'unused.graphql' }, executor, telemetry: { logging: { level: 'silent' } } });
       const logger = pino({ level: 'silent' });
       const federation = createFederationGateway(supergraph, config, logger, { authorize });
-      const server = createApolloServer(federation.gateway, { introspection: true, debug: false, documentStore: new ValidatedDocumentStore() }, logger);
+      const server = createApolloServer(federation.gateway, { introspection: true, debug: false, documentStore: new ValidatedDocumentStore(), suggestions: true }, logger);
       await server.start();
       try {
         const contextValue: RequestContext = { requestId: 'r', identity: undefined, profile: 'anonymous', subgraph: { requestId: 'r', headersFor: () => ({}) } };
