@@ -262,6 +262,9 @@ function readiness(stages: Stages, supergraph: SupergraphState, draining: boolea
       ...(supergraph.lastError === undefined ? {} : { last_reload_error: supergraph.lastError }),
     },
   };
+  // Breakers, instances and retry counters per subgraph: an open breaker does not make the gateway
+  // unready (the other subgraphs still answer; affected fields come back null with an error).
+  if (supergraph.current) body['subgraphs'] = supergraph.current.federation.subgraphHealth();
   // The quota store's state rides along (degraded: Redis failing, `on_store_failure` in force).
   let ready = true;
   if (stages.quotas) {
