@@ -189,31 +189,49 @@ export class JwtVerifier {
     return iat === undefined ? Infinity : (iat + maxAge + tolerance) * 1000;
   }
 
+  /**
+   * The identity a verified token states. `sub`, the client id and the scopes are identity values
+   * subgraphs and policies rely on: when present they must be what they claim to be (a non-empty
+   * string; scopes a string or an array of strings), or the token is refused naming the claim,
+   * never read with the value dropped (`{"sub":{"a":1}}` is not an anonymous caller).
+   */
   private identityOf(payload: JWTPayload): Identity {
-    const clientId = payload[this.config.client_id_claim] ?? payload.azp;
+    const subject = identityString(payload, 'sub');
+    const clientIdClaim = payload[this.config.client_id_claim] !== undefined ? this.config.client_id_claim : 'azp';
+    const clientId = identityString(payload, clientIdClaim);
     const claims: Record<string, unknown> = {};
     for (const name of this.config.forward_claims) {
       if (payload[name] !== undefined) claims[name] = payload[name];
     }
     return Object.freeze({
       method: 'jwt',
-      subject: typeof payload.sub === 'string' ? payload.sub : undefined,
-      clientId: typeof clientId === 'string' ? clientId : undefined,
-      scopes: scopesOf(payload[this.config.scope_claim]),
+      subject,
+      clientId,
+      scopes: scopesOf(payload[this.config.scope_claim], this.config.scope_claim),
       profile: undefined,
       claims: Object.freeze(claims),
     });
   }
 }
 
+/** A claim that must be a non-empty string when present (`null` counts as present). */
+function identityString(payload: JWTPayload, claim: string): string | undefined {
+  const value = payload[claim];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw new InvalidTokenError('invalid_claim', `(${claim})`);
+  return value;
+}
+
 /**
- * OAuth `scope` (space-separated string) or `scp`-style array of strings. An array element holding
- * whitespace is kept whole here, and refused by identityProblem (it would split at a subgraph).
+ * OAuth `scope` (space-separated string) or `scp`-style array of strings; anything else (a number,
+ * an object, an array holding a non-string) is refused, not read as "no scopes". An array element
+ * holding whitespace is kept whole here, and refused by identityProblem (it would split at a subgraph).
  */
-function scopesOf(value: unknown): ReadonlySet<string> {
+function scopesOf(value: unknown, claim: string): ReadonlySet<string> {
+  if (value === undefined) return new Set();
   if (typeof value === 'string') return new Set(value.split(' ').filter((scope) => scope !== ''));
-  if (Array.isArray(value)) return new Set(value.filter((scope): scope is string => typeof scope === 'string' && scope !== ''));
-  return new Set();
+  if (Array.isArray(value) && value.every((scope) => typeof scope === 'string')) return new Set(value.filter((scope) => scope !== ''));
+  throw new InvalidTokenError('invalid_claim', `(${claim})`);
 }
 
 function mapJoseError(error: unknown): Error {

@@ -1,6 +1,7 @@
 // Hostile credentials through a real gateway, judged from the subgraph's side (the fixture
 // subgraph records every header it receives): identity values that would be ambiguous in a header
-// are refused, the rest arrive in one encoding a subgraph undoes with decodeURIComponent; a token
+// are refused, the rest arrive in one encoding a subgraph undoes with decodeURIComponent (forwarded
+// claims as JSON, so their type survives); a token
 // with an API key is ambiguous whether the token came in a header or a cookie; `iat` in the future
 // and absurd lifetimes are refused.
 import { after, before, describe, test } from 'node:test';
@@ -55,6 +56,8 @@ describe('hostile identities through a real gateway, seen from the subgraph', ()
   const ask = (headers: Record<string, string>) => postGraphQL(gateway.url, { query: '{ whoami }' }, headers);
   const bearer = async (extra: Record<string, unknown>) => ({ authorization: `Bearer ${await signToken(key, { ...claims, ...extra })}` });
   const lastHeaders = () => subgraph.received.at(-1)!;
+  /** A forwarded claim as the subgraph reads it back: JSON.parse(decodeURIComponent(header)). */
+  const forwarded = (claim: string) => JSON.parse(decodeURIComponent(lastHeaders()[`x-tollgate-claim-${claim}`] as string));
 
   function assertRefused(result: GraphQLHttpResult, reason: string, message?: RegExp): void {
     assert.equal(result.status, 401, JSON.stringify(result.body));
@@ -77,20 +80,92 @@ describe('hostile identities through a real gateway, seen from the subgraph', ()
     assert.equal(subgraph.received.length, calls);
   });
 
-  test('a list element holding whitespace → 401: "orders:read admin" never arrives as two scopes', async () => {
+  test('a scope holding whitespace → 401: "orders:read admin" never arrives as two scopes', async () => {
     const calls = subgraph.received.length;
     assertRefused(await ask(await bearer({ scope: ['orders:read admin'] })), 'invalid_claim', /\(scope\)/);
     assertRefused(await ask(await bearer({ scope: 'orders:read\tadmin' })), 'invalid_claim', /\(scope\)/);
-    assertRefused(await ask(await bearer({ groups: ['staff', 'Domain Admins'] })), 'invalid_claim', /\(groups\)/);
     assert.equal(subgraph.received.length, calls);
     // The space-separated string form is the list it spells.
-    const ok = await ask(await bearer({ scope: 'orders:read admin', groups: ['staff', 'ops'] }));
+    const ok = await ask(await bearer({ scope: 'orders:read admin', groups: ['staff', 'Domain Admins'] }));
     assert.equal(ok.status, 200);
     assert.equal(lastHeaders()['x-tollgate-scopes'], 'orders:read admin');
-    assert.equal(lastHeaders()['x-tollgate-claim-groups'], 'staff ops');
+    // A forwarded claim travels as JSON: an element holding a space stays one element.
+    assert.deepEqual(forwarded('groups'), ['staff', 'Domain Admins']);
   });
 
-  test('one encoding: "%" and non-ASCII percent-encoded, the rest as is; decodeURIComponent gives the claim back', async () => {
+  test('sub or client id that is not a non-empty string → 401 invalid_claim naming it; no subgraph call', async () => {
+    const calls = subgraph.received.length;
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ sub: { a: 1 } }, /\(sub\)/],
+      [{ sub: 1 }, /\(sub\)/],
+      [{ sub: '' }, /\(sub\)/],
+      [{ sub: null }, /\(sub\)/],
+      [{ sub: ['u1'] }, /\(sub\)/],
+      [{ client_id: ['c1'] }, /\(client_id\)/],
+      [{ client_id: 7 }, /\(client_id\)/],
+      [{ client_id: '' }, /\(client_id\)/],
+      [{ client_id: undefined, azp: { id: 'c1' } }, /\(azp\)/],
+      [{ scope: 5 }, /\(scope\)/],
+      [{ scope: ['orders:read', 1] }, /\(scope\)/],
+    ];
+    for (const [extra, message] of cases) assertRefused(await ask(await bearer(extra)), 'invalid_claim', message);
+    assert.equal(subgraph.received.length, calls);
+    // Without sub and client id at all: accepted, and no such headers.
+    const result = await ask(await bearer({ sub: undefined, client_id: undefined }));
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    assert.equal(lastHeaders()['x-tollgate-sub'], undefined);
+    assert.equal(lastHeaders()['x-tollgate-client'], undefined);
+    assert.equal(result.body.data.whoami, 'anonymous');
+  });
+
+  test('forwarded claims arrive as JSON: value and type survive, distinct claims arrive distinct', async () => {
+    const values: unknown[] = [
+      123,
+      '123',
+      { a: 1 },
+      '{"a":1}',
+      'a b',
+      ['a', 'b'],
+      true,
+      'true',
+      null,
+      'null',
+      1.5e300,
+      'zoë 100% "quoted" \\ back',
+      { nested: ['x', { 'clé': 'ü' }], n: -0.25 },
+      [],
+      '',
+    ];
+    const arrived: string[] = [];
+    for (const tenant of values) {
+      const result = await ask(await bearer({ tenant }));
+      assert.equal(result.status, 200, JSON.stringify(result.body));
+      const raw = lastHeaders()['x-tollgate-claim-tenant'] as string;
+      assert.match(raw, /^[\x20-\x7e]*$/, 'printable ASCII on the wire');
+      assert.deepEqual(JSON.parse(decodeURIComponent(raw)), tenant, `${JSON.stringify(tenant)} arrives as itself`);
+      arrived.push(raw);
+    }
+    assert.equal(new Set(arrived).size, values.length, 'every claim arrives distinct');
+    assert.equal(arrived[0], '123');
+    assert.equal(arrived[1], '"123"');
+    assert.equal(arrived[4], '"a b"');
+    assert.equal(arrived[5], '["a","b"]');
+    // sub, client id and scopes are validated strings and stay as they are (no JSON quotes).
+    await ask(await bearer({ tenant: 'x' }));
+    assert.equal(lastHeaders()['x-tollgate-sub'], 'u1');
+    assert.equal(lastHeaders()['x-tollgate-client'], 'web-app');
+    assert.equal(lastHeaders()['x-tollgate-scopes'], 'profile');
+  });
+
+  test('control characters nested in a forwarded claim (values or keys) → 401 invalid_claim', async () => {
+    const calls = subgraph.received.length;
+    for (const tenant of [['ok', 'a\u0001b'], { deep: { deeper: ['x\ny'] } }, { 'k\r\n': 1 }, 'a\u0085']) {
+      assertRefused(await ask(await bearer({ tenant })), 'invalid_claim', /\(tenant\)/);
+    }
+    assert.equal(subgraph.received.length, calls);
+  });
+
+  test('one encoding: "%" and non-ASCII percent-encoded, the rest as is; decodeURIComponent gives the claim back (JSON.parse too for a forwarded one)', async () => {
     const values = ['u1', 'u1%0D%0Ax-injected%3A%201', 'zoë', 'a b:c/d?e', '100%', 'ü%C3%BC'];
     const arrived: string[] = [];
     for (const sub of values) {
@@ -98,7 +173,7 @@ describe('hostile identities through a real gateway, seen from the subgraph', ()
       assert.equal(result.status, 200, JSON.stringify(result.body));
       const headers = lastHeaders();
       assert.equal(decodeURIComponent(headers['x-tollgate-sub'] as string), sub);
-      assert.equal(decodeURIComponent(headers['x-tollgate-claim-tenant'] as string), sub);
+      assert.equal(JSON.parse(decodeURIComponent(headers['x-tollgate-claim-tenant'] as string)), sub);
       assert.match(headers['x-tollgate-sub'] as string, /^[\x20-\x7e]*$/, 'printable ASCII on the wire');
       arrived.push(headers['x-tollgate-sub'] as string);
     }
