@@ -75,6 +75,17 @@ export class Pipeline {
     const { requestIdHeader } = this.options;
     const requestId = requestIdFor(req.headers, requestIdHeader);
     const gatewayHeaders: Record<string, string> = { [requestIdHeader]: requestId };
+    // On the response from the start: an answer the listener writes itself (a malformed chunked
+    // body, a body timeout: http/server.ts) carries the id this request is logged with.
+    res.setHeader(requestIdHeader, requestId);
+    // Aborted when the client closes its connection before its answer is written: the subgraph
+    // fetches made for it are cancelled (their pooled connections freed at once, not after
+    // timeout_ms) and no further ones are sent.
+    const clientGone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) clientGone.abort(new DOMException('the client closed its connection', 'AbortError'));
+    };
+    res.once('close', onClose);
     let settlement: CostSettlement | undefined;
     let loggedStatus: number | undefined;
     let graph: LoadedGraph | undefined;
@@ -94,7 +105,7 @@ export class Pipeline {
       if (graph.cost && estimatedCost !== undefined) {
         settlement = graph.cost.settlement(operation, estimatedCost, admitted && quotas ? costChargeOf(quotas.admission, admitted) : undefined);
       }
-      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, requestIdHeader, requestId) };
+      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, requestIdHeader, requestId, clientGone.signal) };
       const outcome = await executeOperation(graph.apollo, { //                            6 execute
         query: operation.query,
         operationName: operation.requestedOperationName,
@@ -102,12 +113,18 @@ export class Pipeline {
         extensions: operation.extensions,
       }, context);
       const costExtension = settlement?.settle(outcome.result.data ?? undefined);
+      if (clientGone.signal.aborted && listenerAnswered(req.socket) === undefined) {
+        // Nobody to answer: the fetches were cancelled when it went away (499 = client closed request).
+        loggedStatus = this.clientAborted(requestId);
+        return;
+      }
       const { errors, data, extensions } = outcome.result;
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: graphqlStatus(outcome.status ?? 200, errors, request.responseType), headers: outcome.headers, body }, request.responseType, gatewayHeaders); // 7
     } catch (error) {
-      loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId);
+      loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId, clientGone.signal.aborted);
     } finally {
+      res.off('close', onClose);
       if (graph) graph.inFlight -= 1;
       // A request that failed after stage 5 gets its whole estimate back.
       settlement?.settle(undefined);
@@ -135,7 +152,14 @@ export class Pipeline {
   }
 
   /** Writes the refusal; returns the status to access-log when it is not the one on `res`. */
-  private renderFailure(res: ServerResponse, req: IncomingMessage, error: unknown, gatewayHeaders: Record<string, string>, requestId: string): number | undefined {
+  private renderFailure(
+    res: ServerResponse,
+    req: IncomingMessage,
+    error: unknown,
+    gatewayHeaders: Record<string, string>,
+    requestId: string,
+    clientGone: boolean,
+  ): number | undefined {
     let gatewayError: GatewayError;
     // The listener already answered (a malformed chunked body: 400) or the client went away while
     // its request was read: not a gateway fault, nothing more to write (499 = client closed request).
@@ -144,10 +168,8 @@ export class Pipeline {
       this.options.logger.info({ requestId, status: listenerAnswer.status, code: listenerAnswer.code }, listenerAnswer.message);
       return listenerAnswer.status;
     }
-    if (!(error instanceof GatewayError) && clientWentAway(req, res)) {
-      this.options.logger.info({ requestId }, 'client aborted');
-      return CLIENT_CLOSED_REQUEST;
-    }
+    // (A refusal of a stage that ran after the client had gone is not worth writing either.)
+    if ((clientGone || !(error instanceof GatewayError)) && clientWentAway(req, res)) return this.clientAborted(requestId);
     if (error instanceof GatewayError) {
       gatewayError = error;
     } else {
@@ -160,6 +182,12 @@ export class Pipeline {
     }
     writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders); //            7 respond (refused)
     return undefined;
+  }
+
+  /** The client went away before its answer was written: info, not an error; access-logged 499. */
+  private clientAborted(requestId: string): number {
+    this.options.logger.info({ requestId }, 'client aborted');
+    return CLIENT_CLOSED_REQUEST;
   }
 
   private logAccess(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number, loggedStatus?: number): void {
@@ -177,14 +205,18 @@ export class Pipeline {
   }
 }
 
-/** The headers this request's subgraph fetches send: identity headers and the request id. */
+/**
+ * The headers this request's subgraph fetches send (identity headers and the request id), and the
+ * signal that cancels them when the client goes away.
+ */
 function subgraphRequest(
   auth: Awaited<ReturnType<Authenticator['identify']>>,
   requestIdHeader: string,
   requestId: string,
+  signal: AbortSignal,
 ): SubgraphRequest {
   const common = { ...auth.subgraphHeaders, [requestIdHeader]: requestId };
   const perSubgraph = auth.subgraphHeadersFor;
-  if (perSubgraph === undefined) return { requestId, headersFor: () => common };
-  return { requestId, headersFor: (name) => ({ ...perSubgraph(name), [requestIdHeader]: requestId }) };
+  if (perSubgraph === undefined) return { requestId, signal, headersFor: () => common };
+  return { requestId, signal, headersFor: (name) => ({ ...perSubgraph(name), [requestIdHeader]: requestId }) };
 }

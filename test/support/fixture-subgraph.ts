@@ -9,6 +9,10 @@ export interface FixtureSubgraph {
   url: string;
   /** Headers of every request received, oldest first. */
   received: IncomingHttpHeaders[];
+  /** Requests whose connection the caller closed before they were answered (e.g. a cancelled hang). */
+  readonly closedUnanswered: number;
+  /** Connections open now. */
+  readonly openConnections: number;
   /** Changes how the next requests are answered. */
   behave(behaviour: Behaviour): void;
   /** The next requests get these, one each in order, before the standing behaviour applies again. */
@@ -45,8 +49,13 @@ export async function startFixtureSubgraph(
   const queued: Behaviour[] = [];
   let held: Array<() => void> = [];
   let released = false;
+  let closedUnanswered = 0;
+  let openConnections = 0;
   const server: Server = createServer(async (req, res) => {
     received.push(req.headers);
+    res.once('close', () => {
+      if (!res.writableFinished) closedUnanswered++;
+    });
     const behaviour = queued.shift() ?? standing;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -75,11 +84,21 @@ export async function startFixtureSubgraph(
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(json);
   });
+  server.on('connection', (socket) => {
+    openConnections++;
+    socket.once('close', () => openConnections--);
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     received,
+    get closedUnanswered() {
+      return closedUnanswered;
+    },
+    get openConnections() {
+      return openConnections;
+    },
     behave(next) {
       standing = next;
       released = false;

@@ -20,6 +20,12 @@ export interface SubgraphRequest {
   /** The client request's id: subgraph problems are logged with it. */
   readonly requestId: string;
   /**
+   * Aborted when the client closes its connection before its answer is written: the subgraph
+   * fetches made for it are cancelled (their pooled connections freed) and no more are sent.
+   * Undefined for fetches made outside a client request.
+   */
+  readonly signal?: AbortSignal;
+  /**
    * The headers every fetch to `subgraph` sends: the verified identity, the request id, and the
    * raw token only for subgraphs in `authentication.forward_authorization`.
    */

@@ -5,6 +5,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Logger } from 'pino';
 import type { SubgraphTraffic } from './config.ts';
 import { BodyError, readBody } from './read-body.ts';
+import { FetchCancellation, SharedCancellation, sleepUnlessAborted, untilAborted } from './resilience/cancellation.ts';
 import { CircuitBreaker, type BreakerState, type BreakerTicket } from './resilience/circuit-breaker.ts';
 import { InstanceSet, SubgraphInstance } from './resilience/instances.ts';
 import { operationKindOf, type OperationKind } from './resilience/operation-kind.ts';
@@ -28,6 +29,14 @@ interface AttemptOutcome {
   /** For the breaker and outlier detection: false on connection errors, timeouts and 5xx. */
   healthy: boolean;
   retryAfterMs: number | undefined;
+  /** Cancelled because the client went away: says nothing about the subgraph, never retried. */
+  clientAborted?: true;
+}
+
+/** An identical query fetch in flight (deduplicate_query) and who still waits for it. */
+interface SharedFetch {
+  readonly promise: Promise<RawResponse>;
+  readonly cancellation: SharedCancellation;
 }
 
 /** Counters per subgraph since start (FederationGateway.subgraphHealth). */
@@ -43,6 +52,8 @@ export interface SubgraphStats {
   circuitOpenRejections: number;
   /** Fetches that joined an identical one in flight instead of sending their own. */
   deduplicated: number;
+  /** Fetches given up because the client closed its connection (the upstream request cancelled). */
+  clientAborts: number;
 }
 
 export interface InstanceHealth {
@@ -82,11 +93,11 @@ const RETRY_STATUSES = new Set([429, 502, 503, 504]);
  * executor sees them: the unmasked ones go to the log with the request id.
  */
 export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: SubgraphRequest }> {
-  readonly stats: SubgraphStats = { fetches: 0, attempts: 0, retries: 0, retriesDenied: 0, circuitOpenRejections: 0, deduplicated: 0 };
+  readonly stats: SubgraphStats = { fetches: 0, attempts: 0, retries: 0, retriesDenied: 0, circuitOpenRejections: 0, deduplicated: 0, clientAborts: 0 };
   private readonly instances: InstanceSet;
   private readonly breaker: CircuitBreaker | undefined;
   private readonly budget: RetryBudget | undefined;
-  private readonly inFlight = new Map<string, Promise<RawResponse>>();
+  private readonly inFlight = new Map<string, SharedFetch>();
   private readonly baseHeaders: Readonly<Record<string, string>>;
   private readonly requestIdHeader: string | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -131,30 +142,65 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
    */
   async send(body: string, request: SubgraphRequest | undefined, kind: OperationKind = 'mutation'): Promise<GatewayGraphQLResponse> {
     this.stats.fetches++;
+    const signal = request?.signal;
+    if (signal?.aborted) {
+      // The client is gone (a later stage of its plan): nothing is sent.
+      this.stats.clientAborts++;
+      throw this.clientAborted();
+    }
     const extra = request?.headersFor(this.name);
     const headers = extra ? { ...this.baseHeaders, ...extra } : this.baseHeaders;
     const query = kind === 'query';
     let raw: RawResponse;
-    if (query && this.traffic.deduplicateQuery) {
-      const key = this.dedupKey(body, extra);
-      let shared = this.inFlight.get(key);
-      if (shared) {
-        this.stats.deduplicated++;
-        // Each waiter gets its own error object: executors attach paths and locations to errors.
-        shared = shared.catch((error: unknown) => {
-          throw error instanceof GraphQLError ? new GraphQLError(error.message, { extensions: error.extensions }) : error;
-        });
-      } else {
-        shared = this.fetch(body, headers, true);
-        this.inFlight.set(key, shared);
-        const forget = () => this.inFlight.delete(key);
-        shared.then(forget, forget);
-      }
-      raw = await shared;
-    } else {
-      raw = await this.fetch(body, headers, query);
+    try {
+      raw = query && this.traffic.deduplicateQuery ? await this.fetchShared(body, headers, extra, signal) : await this.fetch(body, headers, query, signal);
+    } catch (error) {
+      if (signal?.aborted && isClientAborted(error)) this.stats.clientAborts++;
+      throw error;
     }
     return this.parseResponse(raw.status, raw.contentType, raw.text, request);
+  }
+
+  /**
+   * A query fetch shared with identical ones in flight (deduplicate_query). A waiter whose client
+   * goes away stops waiting at once; the upstream request is cancelled only when every waiter's
+   * client has gone (and a new identical fetch then sends its own).
+   */
+  private async fetchShared(
+    body: string,
+    headers: Record<string, string>,
+    extra: Readonly<Record<string, string>> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RawResponse> {
+    const key = this.dedupKey(body, extra);
+    let shared = this.inFlight.get(key);
+    let waiting: Promise<RawResponse>;
+    if (shared) {
+      this.stats.deduplicated++;
+      // Each waiter gets its own error object: executors attach paths and locations to errors.
+      waiting = shared.promise.catch((error: unknown) => {
+        throw error instanceof GraphQLError ? new GraphQLError(error.message, { extensions: error.extensions }) : error;
+      });
+    } else {
+      const cancellation = new SharedCancellation();
+      const entry: SharedFetch = { promise: this.fetch(body, headers, true, cancellation.controller.signal), cancellation };
+      shared = entry;
+      this.inFlight.set(key, entry);
+      const forget = () => {
+        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      };
+      entry.promise.then(forget, forget);
+      waiting = entry.promise;
+    }
+    const entry = shared;
+    const leave = entry.cancellation.join(signal, () => {
+      if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+    });
+    try {
+      return await untilAborted(waiting, signal, () => this.clientAborted());
+    } finally {
+      leave();
+    }
   }
 
   /** Breaker state, instances and counters (FederationGateway.subgraphHealth). */
@@ -195,22 +241,22 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
 
   /**
    * One fetch: attempts until an answer that is not worth retrying, or no retry is allowed (not a
-   * query, attempts used up, budget spent, breaker open, deadline too close). The deadline
-   * (`timeoutMs`) covers every attempt and every backoff, bodies included. A controller and a
-   * plain timer cost half of AbortSignal.timeout, which also registers every signal for
-   * finalization.
+   * query, attempts used up, budget spent, breaker open, deadline too close, client gone). The
+   * deadline (`timeoutMs`) covers every attempt and every backoff, bodies included; `signal` (the
+   * client request's) cancels the upstream request as soon as the client goes away, and a
+   * cancelled attempt is neither retried nor counted against the subgraph.
    */
-  private async fetch(body: string, headers: Record<string, string>, retryable: boolean): Promise<RawResponse> {
+  private async fetch(body: string, headers: Record<string, string>, retryable: boolean, signal: AbortSignal | undefined): Promise<RawResponse> {
     const timeoutMs = this.traffic.timeoutMs;
     const deadline = Date.now() + timeoutMs;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('subgraph deadline', 'TimeoutError')), timeoutMs);
+    const cancellation = new FetchCancellation(timeoutMs, signal);
     const retry = retryable ? this.traffic.retry : undefined;
     if (retry) this.budget?.deposit();
     try {
       let previous: SubgraphInstance | undefined;
       let last: AttemptOutcome | undefined;
       for (let attempt = 1; ; attempt++) {
+        if (cancellation.clientGone) throw this.clientAborted();
         const ticket: BreakerTicket = this.breaker ? this.breaker.acquire() : 'call';
         if (ticket === undefined) {
           if (last) return this.settle(last);
@@ -218,24 +264,30 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
           throw this.error(`Subgraph "${this.name}" is unavailable: its circuit breaker is open`, 'SUBGRAPH_CIRCUIT_OPEN');
         }
         const instance = this.instances.pick(previous);
-        const outcome = await this.attempt(instance, body, headers, controller);
+        const outcome = await this.attempt(instance, body, headers, cancellation);
+        if (outcome.clientAborted) {
+          // Nobody's failure: the breaker and outlier detection do not count it.
+          this.breaker?.release(ticket);
+          return this.settle(outcome);
+        }
         if (this.breaker) this.breaker.record(ticket, outcome.healthy);
         if (outcome.healthy) this.instances.succeeded(instance);
         else this.instances.failed(instance);
 
         const delay = outcome.retryable && retry && ticket === 'call' && attempt < retry.maxAttempts ? this.retryDelay(outcome, attempt, deadline) : undefined;
         if (delay === undefined || this.breaker?.currentState === 'open') return this.settle(outcome);
+        if (cancellation.clientGone) throw this.clientAborted();
         if (!this.budget!.tryWithdraw()) {
           this.stats.retriesDenied++;
           return this.settle(outcome);
         }
         this.stats.retries++;
-        if (delay > 0) await sleep(delay);
+        if (delay > 0) await sleepUnlessAborted(delay, cancellation.signal);
         previous = instance;
         last = outcome;
       }
     } finally {
-      clearTimeout(timer);
+      cancellation.dispose();
     }
   }
 
@@ -260,16 +312,14 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     throw outcome.error!;
   }
 
-  private async attempt(instance: SubgraphInstance, body: string, headers: Record<string, string>, controller: AbortController): Promise<AttemptOutcome> {
+  private async attempt(instance: SubgraphInstance, body: string, headers: Record<string, string>, cancellation: FetchCancellation): Promise<AttemptOutcome> {
     this.stats.attempts++;
     instance.inFlight++;
     try {
-      const response = await instance.pool.request({ method: 'POST', path: instance.path, headers, body, signal: controller.signal });
+      const response = await instance.pool.request({ method: 'POST', path: instance.path, headers, body, signal: cancellation.signal });
       const status = response.statusCode;
       const contentType = String(response.headers['content-type'] ?? '');
-      const text = await readBody(response, this.traffic.maxResponseBytes, () =>
-        controller.abort(new DOMException('subgraph response refused', 'AbortError')),
-      );
+      const text = await readBody(response, this.traffic.maxResponseBytes, () => cancellation.refuse());
       return {
         raw: { status, contentType, text },
         error: undefined,
@@ -286,7 +336,10 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
             : this.error(`Subgraph "${this.name}" sent a response that cannot be decoded`, 'SUBGRAPH_BAD_RESPONSE');
         return { raw: undefined, error: graphQLError, retryable: false, healthy: true, retryAfterMs: undefined };
       }
-      if (controller.signal.aborted) {
+      if (cancellation.clientGone) {
+        return { raw: undefined, error: this.clientAborted(), retryable: false, healthy: true, retryAfterMs: undefined, clientAborted: true };
+      }
+      if (cancellation.signal.aborted) {
         const timeout = this.error(`Subgraph "${this.name}" did not answer within ${this.traffic.timeoutMs} ms`, 'SUBGRAPH_TIMEOUT');
         return { raw: undefined, error: timeout, retryable: false, healthy: false, retryAfterMs: undefined };
       }
@@ -361,6 +414,11 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     return { ...response, errors: maskSubgraphErrors(errors, this.name, this.traffic) };
   }
 
+  /** The client closed its connection: the fetch was not made, or cancelled. Nobody reads this answer. */
+  private clientAborted(): GraphQLError {
+    return this.error(`The request to subgraph "${this.name}" was cancelled: the client closed its connection`, CLIENT_CLOSED_REQUEST);
+  }
+
   private error(message: string, code: string, detail: Record<string, unknown> = {}): GraphQLError {
     return new GraphQLError(message, { extensions: { code, serviceName: this.name, ...detail } });
   }
@@ -375,8 +433,10 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+const CLIENT_CLOSED_REQUEST = 'CLIENT_CLOSED_REQUEST';
+
+function isClientAborted(error: unknown): boolean {
+  return error instanceof GraphQLError && error.extensions['code'] === CLIENT_CLOSED_REQUEST;
 }
 
 const HEALTH_CHECK_BODY = '{"query":"{ __typename }"}';

@@ -114,8 +114,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, routes:
     socket.destroy();
     return;
   }
-  // Node could not read the request: its own request id (if any) is unknown, so a fresh one.
-  const [header, requestId] = routes.requestId(UNREADABLE_REQUEST);
+  const [header, requestId] = requestIdOfAnswer(inFlight, routes);
   listenerAnswers.set(socket, answer);
   // A request the pipeline is handling logs this itself, with its access log line.
   if (inFlight === undefined) logger?.info({ requestId, status: answer.status, code: answer.code, reason: error.code }, answer.message);
@@ -131,6 +130,20 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, routes:
 }
 
 const UNREADABLE_REQUEST = { headers: {} } as IncomingMessage;
+
+/**
+ * The request id the listener's own answer carries: with a request in flight (its body broke or
+ * timed out) the id its handler logs it with — the pipeline puts that on the response as soon as
+ * it starts (a client-sent `x-request-id` it accepted, or the one it generated), else the one the
+ * request's headers give; without one Node could not read the request, so its id (if any) is
+ * unknown: a fresh one.
+ */
+function requestIdOfAnswer(inFlight: ServerResponse | undefined, routes: Routes): [header: string, id: string] {
+  if (inFlight === undefined) return routes.requestId(UNREADABLE_REQUEST);
+  const [header, id] = routes.requestId(inFlight.req);
+  const assigned = inFlight.getHeader(header);
+  return [header, typeof assigned === 'string' ? assigned : id];
+}
 
 const DEFAULT_CLIENT_ERROR: ListenerAnswer = { status: 400, code: 'BAD_REQUEST', message: 'bad request' };
 const CLIENT_ERRORS: Record<string, ListenerAnswer> = {

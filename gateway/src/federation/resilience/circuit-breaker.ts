@@ -81,6 +81,14 @@ export class CircuitBreaker {
     if (total >= this.settings.minimumRequests && failed / total >= this.settings.failureRatio) this.open();
   }
 
+  /**
+   * An attempt made with `ticket` that says nothing about the subgraph (the client went away and
+   * it was cancelled): not counted; a probe's slot is given back.
+   */
+  release(ticket: 'call' | 'probe'): void {
+    if (ticket === 'probe' && this.state === 'half_open' && this.probesInFlight > 0) this.probesInFlight--;
+  }
+
   private open(): void {
     this.state = 'open';
     this.openedAt = this.now();
