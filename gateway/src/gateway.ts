@@ -11,7 +11,7 @@ import { ClientStage } from './clients/stage.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
 import { PersistedQueryCache } from './document/apq-cache.ts';
-import type { FederationGateway } from './federation/gateway.ts';
+import { SubgraphSources, type FederationGateway } from './federation/gateway.ts';
 import { closeGraph, loadGraph, type GraphLoad } from './graph.ts';
 import { closeServer, createHttpServer, listen } from './http/server.ts';
 import { HttpStage } from './http/stage.ts';
@@ -31,6 +31,8 @@ export interface RunningGateway {
   logger: Logger;
   /** The stages as running (tests read their counters). */
   stages: Stages;
+  /** The config in force (replaced by `reconfigure`). */
+  readonly config: GatewayConfig;
   /** The serving supergraph's federation gateway (executor counters); replaced by a reload. */
   readonly federation: FederationGateway;
   /** Swaps to a new supergraph SDL; throws (and keeps the old one) when it does not load. */
@@ -73,6 +75,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     ...quotaStages(config, quotaStore),
   };
   const persistedQueries = new PersistedQueryCache();
+  // Breakers, ejections and retry budgets belong to the subgraphs: kept across every reload.
+  const subgraphSources = new SubgraphSources(logger.child({ component: 'subgraph' }), config.telemetry.request_id_header);
   const supergraph: SupergraphState = { current: undefined, rawSdl: '', lastError: undefined, retiring: new Set() };
   let draining = false;
   let watcher: SupergraphWatcher | undefined;
@@ -97,6 +101,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     stages.graph = undefined;
     await Promise.all(supergraph.retiring);
     if (supergraph.current) await closeGraph(supergraph.current);
+    await subgraphSources.close();
     await quotaStore?.close();
     authenticator.close();
   };
@@ -110,7 +115,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   }
   /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
   const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
-    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries);
+    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, subgraphSources);
     const previous = supergraph.current;
     supergraph.current = next;
     supergraph.rawSdl = rawSdl;
@@ -130,6 +135,10 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   }
 
   const reloadSupergraph = async (rawSdl: string) => {
+    if (rawSdl === supergraph.rawSdl) {
+      supergraph.lastError = undefined; // the source reads again, and says what is serving
+      return;
+    }
     try {
       const next = await swapIn(rawSdl, config);
       supergraph.lastError = undefined;
@@ -144,6 +153,9 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     watcher = watchSupergraph(config.supergraph, baseDir, {
       current: supergraph.rawSdl,
       onChange: reloadSupergraph,
+      onUnchanged: (sdl) => {
+        if (sdl === supergraph.rawSdl) supergraph.lastError = undefined;
+      },
       onError: (error) => {
         // onChange already logged its refusals; these are sources that cannot be read or composed.
         if (supergraph.lastError === (error instanceof Error ? error.message : String(error))) return;
@@ -163,6 +175,9 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     port: address.port,
     logger,
     stages,
+    get config() {
+      return config;
+    },
     get federation() {
       return (supergraph.current as GraphLoad).federation;
     },

@@ -13,7 +13,7 @@ import { CostStage } from './cost/stage.ts';
 import type { PersistedQueryCache } from './document/apq-cache.ts';
 import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
 import { createApolloServer } from './federation/apollo-server.ts';
-import { createFederationGateway, type FederationGateway } from './federation/gateway.ts';
+import { createFederationGateway, type FederationGateway, type SubgraphSources } from './federation/gateway.ts';
 import type { LoadedGraph } from './pipeline.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
 import { SupergraphLoadError } from './schema/supergraph-source.ts';
@@ -38,6 +38,7 @@ export async function loadGraph(
   config: GatewayConfig,
   logger: Logger,
   persistedQueries: PersistedQueryCache,
+  sources: SubgraphSources,
 ): Promise<GraphLoad> {
   let supergraph: Supergraph;
   try {
@@ -46,7 +47,7 @@ export async function loadGraph(
     throw new SupergraphLoadError(`supergraph: not a valid supergraph SDL: ${firstLine(error)}`);
   }
   const authorize = createOperationAuthorizer(supergraph);
-  const federation = createFederationGateway({ sdl: supergraph.sdl, document: supergraph.document }, config, logger, { authorize });
+  const federation = createFederationGateway({ sdl: supergraph.sdl, document: supergraph.document }, config, logger, { authorize, sources });
   let apiSchema: GraphQLSchema | undefined;
   federation.gateway.onSchemaLoadOrUpdate((loaded) => {
     apiSchema = loaded.apiSchema;

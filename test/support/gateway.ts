@@ -37,13 +37,13 @@ export async function startTestGateway(
     supergraph: source,
   });
   const gateway = await startGateway(config);
-  return {
-    ...gateway,
-    async stop() {
-      await gateway.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+  // Keep the gateway object itself (its `config` and `federation` are live getters): only wrap stop.
+  const stop = gateway.stop;
+  gateway.stop = async () => {
+    await stop();
+    await rm(dir, { recursive: true, force: true });
   };
+  return gateway;
 }
 
 export interface GraphQLHttpResult {

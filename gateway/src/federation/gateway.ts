@@ -9,7 +9,10 @@ import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { ExecutorStats } from './executor/executor-stats.ts';
 import { TollgateGateway } from './executor/tollgate-gateway.ts';
 import { requireResolvedOperation } from './executor/wrap-executor.ts';
-import { SubgraphDataSource, SubgraphPools, type SubgraphHealth } from './subgraph-data-source.ts';
+import type { SubgraphDataSource, SubgraphHealth } from './subgraph-data-source.ts';
+import { SubgraphSources } from './subgraph-sources.ts';
+
+export { SubgraphSources } from './subgraph-sources.ts';
 
 export type { SubgraphHealth, SubgraphStats, InstanceHealth } from './subgraph-data-source.ts';
 
@@ -18,7 +21,7 @@ export type { AuthorizedOperation, OperationAuthorizer } from '../core/authoriza
 export interface FederationGateway {
   /** What Apollo Server runs: Tollgate's executor or @apollo/gateway's, per `executor`. */
   gateway: GatewayInterface;
-  /** Closes the subgraph connection pools. */
+  /** Closes the subgraph connection pools (unless they are shared: `options.sources`). */
   close(): Promise<void>;
   /** Operations run by Tollgate's executor and by its @apollo/gateway fallback; undefined for `executor: apollo`. */
   executorStats: ExecutorStats | undefined;
@@ -48,6 +51,11 @@ export interface FederationConfig {
 export interface FederationGatewayOptions {
   /** Field-level authorization: may swap the document before it is planned (both executors). */
   authorize?: OperationAuthorizer;
+  /**
+   * Data sources shared with the gateway's earlier and later loads (breakers and ejections survive
+   * a reload); the caller closes them. Without it the gateway has its own, closed by close().
+   */
+  sources?: SubgraphSources;
 }
 
 /** A federation gateway over a fixed supergraph, fetching through Tollgate's pooled data source. */
@@ -57,27 +65,21 @@ export function createFederationGateway(
   logger: Logger,
   options: FederationGatewayOptions = {},
 ): FederationGateway {
-  const pools = new SubgraphPools();
-  const subgraphLogger = logger.child({ component: 'subgraph' });
   const maxFetches = config.limits.max_subgraph_fetches;
+  const shared = options.sources;
+  const registry = shared ?? new SubgraphSources(logger.child({ component: 'subgraph' }), config.telemetry?.request_id_header);
   const sources = new Map<string, SubgraphDataSource>();
-  const requestIdHeader = config.telemetry?.request_id_header;
   // Called per schema load by either executor: one data source (breaker, instances) per subgraph.
   const buildService = ({ name, url }: ServiceEndpointDefinition) => {
-    const existing = sources.get(name);
-    if (existing) return existing;
     const override = config.override_subgraph_url[name];
     const targets = override === undefined ? (url ? [url] : []) : typeof override === 'string' ? [override] : [...override];
     if (targets.length === 0) throw new Error(`subgraph "${name}" has no routing URL; set override_subgraph_url.${name}`);
-    const traffic = trafficFor(config.traffic_shaping, name);
-    const source = new SubgraphDataSource(name, targets, pools, traffic, subgraphLogger, { requestIdHeader });
+    const source = registry.get(name, targets, trafficFor(config.traffic_shaping, name));
     sources.set(name, source);
     return source;
   };
-  const close = () => {
-    for (const source of sources.values()) source.close();
-    return pools.close();
-  };
+  // Shared sources outlive this load: their owner closes them.
+  const close = () => (shared ? Promise.resolve() : registry.close());
   const subgraphHealth = () => {
     const health: Record<string, SubgraphHealth> = {};
     for (const [name, source] of sources) health[name] = source.health();

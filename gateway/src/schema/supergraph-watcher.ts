@@ -14,6 +14,8 @@ export interface SupergraphWatcherOptions {
   onChange(sdl: string): Promise<void>;
   /** A new supergraph that cannot be read or composed, or that onChange refused. */
   onError(error: unknown): void;
+  /** The source read fine and holds what was last handed on (clears a read error). */
+  onUnchanged?(sdl: string): void;
 }
 
 export interface SupergraphWatcher {
@@ -38,7 +40,11 @@ export function watchSupergraph(config: SupergraphConfig, baseDir: string, optio
         options.onError(error);
         return;
       }
-      if (sdl === last || closed) return;
+      if (closed) return;
+      if (sdl === last) {
+        options.onUnchanged?.(sdl);
+        return;
+      }
       last = sdl; // a refused SDL is not retried until the source changes again
       try {
         await options.onChange(sdl);
