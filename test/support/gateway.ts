@@ -1,6 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { defaultConfig } from '../../gateway/src/config/load.ts';
 import type { GatewayConfigInput } from '../../gateway/src/config/schema.ts';
 import { startGateway, type RunningGateway } from '../../gateway/src/gateway.ts';
@@ -77,4 +79,43 @@ export async function startBothExecutors(supergraph: string): Promise<{ apollo: 
     await apollo.stop();
     throw error;
   }
+}
+
+/** A gateway whose pino lines are kept, parsed, for tests that read the logs. */
+export interface LoggedGateway {
+  gateway: RunningGateway;
+  /** Every log line so far, parsed (access log, warnings, errors). */
+  logs: Array<Record<string, any>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real gateway on 127.0.0.1:0 over a supergraph SDL (written to a temp file, which a test
+ * may replace: `file`) with its log at info level captured in `logs`.
+ */
+export async function startLoggedGateway(
+  supergraphSdl: string,
+  overrides: Omit<GatewayConfigInput, 'supergraph'> = {},
+): Promise<LoggedGateway & { file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-logged-'));
+  const file = join(dir, 'supergraph.graphql');
+  await writeFile(file, supergraphSdl);
+  const logs: Array<Record<string, any>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = defaultConfig({ ...overrides, server: { listen: '127.0.0.1:0', ...overrides.server }, supergraph: { file } });
+  const gateway = await startGateway(config, { logger: pino({ level: 'info' }, sink) });
+  return {
+    gateway,
+    logs,
+    file,
+    async stop() {
+      await gateway.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -4,16 +4,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
-import { defaultConfig } from '../../../gateway/src/config/load.ts';
-import { startGateway, type RunningGateway } from '../../../gateway/src/gateway.ts';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
-import { composeForTest } from '../../support/gateway.ts';
+import { composeForTest, startLoggedGateway, type LoggedGateway } from '../../support/gateway.ts';
 
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query { hello: String }`;
@@ -66,28 +60,18 @@ function assertGatewayError(answer: RawAnswer, status: number, code: string, req
 describe('the listener\'s own answers and the logs of broken requests', () => {
   let subgraph: FixtureSubgraph;
   let gateway: RunningGateway;
-  let dir: string;
-  const logs: Array<Record<string, any>> = [];
+  let logged: LoggedGateway;
+  let logs: Array<Record<string, any>>;
 
   before(async () => {
     subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world' } });
-    dir = await mkdtemp(join(tmpdir(), 'tollgate-client-errors-'));
-    const file = join(dir, 'supergraph.graphql');
-    await writeFile(file, composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: SDL }]));
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
-        done();
-      },
-    });
-    const config = defaultConfig({ server: { listen: '127.0.0.1:0' }, supergraph: { file } });
-    gateway = await startGateway(config, { logger: pino({ level: 'info' }, sink) });
+    logged = await startLoggedGateway(composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: SDL }]));
+    ({ gateway, logs } = logged);
   });
 
   after(async () => {
-    await gateway.stop();
+    await logged.stop();
     await subgraph.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const post = (body: string, extraHeaders = '') =>

@@ -3,15 +3,10 @@
 // supergraph keeps serving; /ready names the serving supergraph and the refusal.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
-import { defaultConfig } from '../../../gateway/src/config/load.ts';
-import { startGateway, type RunningGateway } from '../../../gateway/src/gateway.ts';
+import { rename, writeFile } from 'node:fs/promises';
+import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
-import { composeForTest, postGraphQL } from '../../support/gateway.ts';
+import { composeForTest, postGraphQL, startLoggedGateway, type LoggedGateway } from '../../support/gateway.ts';
 
 const FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
 const V1 = `${FED} type Query { hello: String }`;
@@ -28,16 +23,14 @@ async function eventually(what: string, check: () => Promise<boolean>): Promise<
 
 describe('supergraph hot reload', () => {
   let subgraph: FixtureSubgraph;
+  let logged: LoggedGateway & { file: string };
   let gateway: RunningGateway;
-  let dir: string;
-  let file: string;
-  const logLines: string[] = [];
 
   /** Replaces the file as editors and deploy tools do: write aside, then rename over it. */
   async function replaceSupergraph(sdl: string): Promise<void> {
-    const aside = join(dir, `next-${Date.now()}.tmp`);
+    const aside = `${logged.file}.${Date.now()}.tmp`;
     await writeFile(aside, sdl);
-    await rename(aside, file);
+    await rename(aside, logged.file);
   }
 
   const ready = async () => (await (await fetch(gateway.url.replace(/\/graphql$/, '/ready'))).json()) as { supergraph: { hash: string; last_reload_error?: string } };
@@ -53,25 +46,15 @@ describe('supergraph hot reload', () => {
         added: () => 'new',
       },
     });
-    dir = await mkdtemp(join(tmpdir(), 'tollgate-reload-'));
-    file = join(dir, 'supergraph.graphql');
-    await writeFile(file, composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: V1 }]));
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write(chunk, _encoding, done) {
-          logLines.push(String(chunk));
-          done();
-        },
-      }),
-    );
-    gateway = await startGateway(defaultConfig({ supergraph: { file }, server: { listen: '127.0.0.1:0' }, telemetry: { logging: { access_log: false } } }), { logger });
+    logged = await startLoggedGateway(composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: V1 }]), {
+      telemetry: { logging: { access_log: false } },
+    });
+    gateway = logged.gateway;
   });
 
   after(async () => {
-    await gateway?.stop();
+    await logged?.stop();
     await subgraph?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test('a new supergraph swaps in while 200 requests are in flight: none fails, the new field is served after', async () => {
@@ -87,7 +70,7 @@ describe('supergraph hot reload', () => {
     );
     await eventually('the new field is served', async () => (await postGraphQL(gateway.url, { query: '{ added }' })).body.data?.added === 'new');
     assert.notEqual((await ready()).supergraph.hash, before);
-    assert.ok(logLines.some((line) => line.includes('supergraph reloaded')));
+    assert.ok(logged.logs.some((line) => line['msg'] === 'supergraph reloaded'));
   });
 
   test('a broken supergraph is refused and logged; the last good one keeps serving', async () => {
@@ -97,6 +80,6 @@ describe('supergraph hot reload', () => {
     assert.match((await ready()).supergraph.last_reload_error!, /not a valid supergraph SDL/);
     assert.equal((await ready()).supergraph.hash, serving);
     assert.deepEqual((await postGraphQL(gateway.url, { query: '{ hello added }' })).body, { data: { hello: 'world', added: 'new' } });
-    assert.ok(logLines.some((line) => line.includes('new supergraph refused')));
+    assert.ok(logged.logs.some((line) => String(line['msg']).startsWith('new supergraph refused')));
   });
 });

@@ -1,11 +1,10 @@
 import type { BreakerSettings } from '../config.ts';
+import { RollingCounts } from './rolling-counts.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 /** What `acquire` hands out: a normal call, a half-open probe, or nothing (open: fail fast). */
 export type BreakerTicket = 'call' | 'probe' | undefined;
-
-const BUCKETS = 10;
 
 /**
  * A subgraph's circuit breaker. Closed: every attempt goes through and its outcome is counted over
@@ -15,10 +14,8 @@ const BUCKETS = 10;
  * `halfOpenProbes` successes close it with a fresh window. Times come from `now`.
  */
 export class CircuitBreaker {
-  private readonly successes = new Float64Array(BUCKETS);
-  private readonly failures = new Float64Array(BUCKETS);
-  private readonly bucketMs: number;
-  private current: number;
+  /** a: successes, b: failures, over the rolling window. */
+  private readonly outcomes: RollingCounts;
   private state: BreakerState = 'closed';
   private openedAt = 0;
   private probesInFlight = 0;
@@ -30,8 +27,7 @@ export class CircuitBreaker {
     private readonly settings: BreakerSettings,
     private readonly now: () => number = Date.now,
   ) {
-    this.bucketMs = Math.max(1, settings.windowMs / BUCKETS);
-    this.current = Math.floor(now() / this.bucketMs);
+    this.outcomes = new RollingCounts(settings.windowMs, now);
   }
 
   /** The state now (an open breaker past its cool-down reads half-open). */
@@ -65,18 +61,12 @@ export class CircuitBreaker {
     }
     // A call that started while closed and ends after the breaker opened is not counted again.
     if (this.state !== 'closed') return;
-    const slot = this.advance();
     if (success) {
-      this.successes[slot]! += 1;
+      this.outcomes.addA();
       return;
     }
-    this.failures[slot]! += 1;
-    let ok = 0;
-    let failed = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      ok += this.successes[i]!;
-      failed += this.failures[i]!;
-    }
+    this.outcomes.addB();
+    const { a: ok, b: failed } = this.outcomes.totals();
     const total = ok + failed;
     if (total >= this.settings.minimumRequests && failed / total >= this.settings.failureRatio) this.open();
   }
@@ -97,22 +87,6 @@ export class CircuitBreaker {
 
   private close(): void {
     this.state = 'closed';
-    this.successes.fill(0);
-    this.failures.fill(0);
-    this.current = Math.floor(this.now() / this.bucketMs);
-  }
-
-  private advance(): number {
-    const index = Math.floor(this.now() / this.bucketMs);
-    if (index !== this.current) {
-      const steps = Math.min(BUCKETS, index - this.current);
-      for (let i = 1; i <= steps; i++) {
-        const slot = (this.current + i) % BUCKETS;
-        this.successes[slot] = 0;
-        this.failures[slot] = 0;
-      }
-      if (index > this.current) this.current = index;
-    }
-    return this.current % BUCKETS;
+    this.outcomes.clear();
   }
 }

@@ -1,6 +1,5 @@
 import type { RetrySettings } from '../config.ts';
-
-const BUCKETS = 10;
+import { RollingCounts } from './rolling-counts.ts';
 
 /**
  * How many retries a subgraph may get: over a rolling window of `ttlMs`, retries stay below
@@ -10,53 +9,28 @@ const BUCKETS = 10;
  * Counted in ten buckets of a tenth of the window each: two counters per bucket, no timers.
  */
 export class RetryBudget {
-  private readonly deposits = new Float64Array(BUCKETS);
-  private readonly withdrawals = new Float64Array(BUCKETS);
-  private readonly bucketMs: number;
+  /** a: fetches (deposits), b: retries (withdrawals). */
+  private readonly counts: RollingCounts;
   private readonly floor: number;
-  /** Index (time / bucketMs) of the newest bucket written. */
-  private current = 0;
 
   constructor(
     private readonly settings: Pick<RetrySettings, 'ttlMs' | 'minPerSec' | 'retryPercent'>,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
-    this.bucketMs = Math.max(1, settings.ttlMs / BUCKETS);
+    this.counts = new RollingCounts(settings.ttlMs, now);
     this.floor = (settings.minPerSec * settings.ttlMs) / 1000;
-    this.current = Math.floor(now() / this.bucketMs);
   }
 
   /** One fetch (first attempt) was made. */
   deposit(): void {
-    this.deposits[this.advance()]! += 1;
+    this.counts.addA();
   }
 
   /** Takes one retry from the budget if there is one. */
   tryWithdraw(): boolean {
-    const slot = this.advance();
-    let deposits = 0;
-    let withdrawals = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      deposits += this.deposits[i]!;
-      withdrawals += this.withdrawals[i]!;
-    }
+    const { a: deposits, b: withdrawals } = this.counts.totals();
     if (withdrawals + 1 > deposits * this.settings.retryPercent + this.floor) return false;
-    this.withdrawals[slot]! += 1;
+    this.counts.addB();
     return true;
-  }
-
-  /** Moves to the bucket of now, clearing the buckets skipped since the last call. */
-  private advance(): number {
-    const index = Math.floor(this.now() / this.bucketMs);
-    if (index !== this.current) {
-      const steps = Math.min(BUCKETS, index - this.current);
-      for (let i = 1; i <= steps; i++) {
-        const slot = (this.current + i) % BUCKETS;
-        this.deposits[slot] = 0;
-        this.withdrawals[slot] = 0;
-      }
-      if (index > this.current) this.current = index;
-    }
-    return this.current % BUCKETS;
   }
 }
