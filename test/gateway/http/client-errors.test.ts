@@ -3,51 +3,15 @@
 // (GraphQL error body, request id), and how client aborts are logged: raw sockets, real gateway.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
+import { rawExchange, type RawAnswer } from '../../support/raw-http.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, startLoggedGateway, type LoggedGateway } from '../../support/gateway.ts';
 
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query { hello: String }`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: any;
-  /** ms from the first byte sent to the server closing the connection. */
-  closedAfterMs: number;
-}
-
-/** Opens a socket, lets `send` write to it, and reads until the server closes it. */
-function rawExchange(port: number, send: (socket: Socket) => void | Promise<void>, timeoutMs = 40_000): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const started = performance.now();
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`the server did not close the connection within ${timeoutMs} ms`)));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
-    });
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head = '', ...rest] = text.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      let body: unknown;
-      try {
-        body = JSON.parse(rest.join('\r\n\r\n'));
-      } catch {
-        body = rest.join('\r\n\r\n');
-      }
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body, closedAfterMs: performance.now() - started });
-    });
-    socket.on('connect', () => void Promise.resolve(send(socket)).catch(() => undefined));
-  });
-}
 
 function assertGatewayError(answer: RawAnswer, status: number, code: string, requestId: RegExp = UUID): void {
   assert.equal(answer.status, status, JSON.stringify(answer));
