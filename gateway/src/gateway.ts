@@ -22,6 +22,7 @@ import { restartOnlyChanges } from './reload.ts';
 import { loadSupergraphSdl } from './schema/supergraph-source.ts';
 import { watchSupergraph, type SupergraphWatcher } from './schema/supergraph-watcher.ts';
 import { createLogger } from './telemetry/logger.ts';
+import { GatewayMetrics } from './telemetry/metrics.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
 
 export interface RunningGateway {
@@ -33,6 +34,8 @@ export interface RunningGateway {
   stages: Stages;
   /** The config in force (replaced by `reconfigure`). */
   readonly config: GatewayConfig;
+  /** Prometheus metrics (its own registry); undefined when `telemetry.metrics.enabled` is false. */
+  metrics: GatewayMetrics | undefined;
   /** The serving supergraph's federation gateway (executor counters); replaced by a reload. */
   readonly federation: FederationGateway;
   /** Swaps to a new supergraph SDL; throws (and keeps the old one) when it does not load. */
@@ -80,10 +83,20 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const supergraph: SupergraphState = { current: undefined, rawSdl: '', lastError: undefined, retiring: new Set() };
   let draining = false;
   let watcher: SupergraphWatcher | undefined;
+  // One registry per running gateway; the counters the parts keep are read at scrape time.
+  const metrics = config.telemetry.metrics.enabled
+    ? new GatewayMetrics(config.telemetry.metrics, {
+        executor: () => supergraph.current?.federation.executorStats,
+        subgraphs: () => supergraph.current?.federation.subgraphHealth() ?? {},
+        documents: () => supergraph.current?.graph.document.stats(),
+        supergraphHash: () => supergraph.current?.graph.schemaHash,
+      })
+    : undefined;
   const pipeline = new Pipeline(stages, {
     logger,
     requestIdHeader: config.telemetry.request_id_header,
     accessLog: config.telemetry.logging.access_log,
+    metrics,
   });
   const server = createHttpServer(
     config.server,
@@ -92,8 +105,9 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       readiness: () => readiness(stages, supergraph, draining),
       requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
       draining: () => draining,
+      ...(metrics ? { metrics: () => metrics.scrape() } : {}),
     },
-    { logger },
+    { logger, metricsPath: config.telemetry.metrics.path },
   );
   const closeAll = async (listener: Server | undefined, graceMs?: number) => {
     watcher?.close();
@@ -175,6 +189,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     port: address.port,
     logger,
     stages,
+    metrics,
     get config() {
       return config;
     },

@@ -30,6 +30,7 @@ import { CLIENT_CLOSED_REQUEST, clientWentAway, listenerAnswered } from './http/
 import type { HttpStage } from './http/stage.ts';
 import type { AuthFailureLimiter } from './quota/auth-failures.ts';
 import type { QuotaStage } from './quota/stage.ts';
+import { UNKNOWN_LABEL, type GatewayMetrics, type QuotaDecision } from './telemetry/metrics.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
 
 /** What runs stages 4 and 6 for one loaded supergraph; replaced as a whole when it changes. */
@@ -62,6 +63,8 @@ export interface PipelineOptions {
   logger: Logger;
   requestIdHeader: string;
   accessLog: boolean;
+  /** Prometheus metrics (telemetry/metrics.ts); undefined when `telemetry.metrics.enabled` is false. */
+  metrics?: GatewayMetrics | undefined;
 }
 
 export class Pipeline {
@@ -89,18 +92,25 @@ export class Pipeline {
     let settlement: CostSettlement | undefined;
     let loggedStatus: number | undefined;
     let graph: LoadedGraph | undefined;
+    // Metrics labels: the operation once stage 4 resolved it, the identity's client id once stage 2 ran.
+    const metrics = this.options.metrics;
+    let operationLabel = UNKNOWN_LABEL;
+    let clientId: string | undefined;
+    let outcomeCode = 'ok';
     try {
       const { http: httpStage, identify, client, quotas } = this.stages;
       const request = await httpStage.run(req); //                                          1 http
       const auth = await this.identify(req); //                                             2 identify
+      clientId = auth.identity?.clientId;
       const { profile } = client.run(auth.identity); //                                      3 client
       // The supergraph this request runs on to the end, even if a reload swaps in another meanwhile.
       graph = this.stages.graph;
       if (graph === undefined) throw notReady();
       graph.inFlight += 1;
       const operation = graph.document.run(request, profile); //                            4 document
+      if (metrics) operationLabel = metrics.operationLabel(operation.operationName);
       const estimatedCost = graph.cost?.estimate(operation);
-      const admitted = quotas && (await quotas.admit(req, auth.identity, profile, operation.operationName, estimatedCost ?? 0)); // 5
+      const admitted = quotas && (await admit(quotas, req, auth.identity, profile, operation.operationName, estimatedCost ?? 0, metrics)); // 5
       if (admitted) Object.assign(gatewayHeaders, admitted.headers);
       if (graph.cost && estimatedCost !== undefined) {
         settlement = graph.cost.settlement(operation, estimatedCost, admitted && quotas ? costChargeOf(quotas.admission, admitted) : undefined);
@@ -116,19 +126,33 @@ export class Pipeline {
       if (clientGone.signal.aborted && listenerAnswered(req.socket) === undefined) {
         // Nobody to answer: the fetches were cancelled when it went away (499 = client closed request).
         loggedStatus = this.clientAborted(requestId);
+        outcomeCode = CLIENT_ABORTED_CODE;
         return;
       }
       const { errors, data, extensions } = outcome.result;
+      if (metrics && errors !== undefined && errors.length > 0) {
+        // No data: Apollo refused the request (e.g. variables); data, even null: it was executed.
+        outcomeCode = data === undefined ? errorCodeOf(errors[0]!) : 'ok_with_errors';
+        for (const error of errors) metrics.error(errorCodeOf(error));
+      }
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: graphqlStatus(outcome.status ?? 200, errors, request.responseType), headers: outcome.headers, body }, request.responseType, gatewayHeaders); // 7
     } catch (error) {
       loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId, clientGone.signal.aborted);
+      if (metrics) {
+        outcomeCode = refusalCode(req, error, loggedStatus);
+        if (outcomeCode !== CLIENT_ABORTED_CODE) metrics.error(outcomeCode);
+      }
     } finally {
       res.off('close', onClose);
       if (graph) graph.inFlight -= 1;
       // A request that failed after stage 5 gets its whole estimate back.
       settlement?.settle(undefined);
       if (this.options.accessLog) this.logAccess(req, res, requestId, startedAt, loggedStatus);
+      if (metrics) {
+        const clientName = req.headers['apollographql-client-name'];
+        metrics.request(operationLabel, metrics.clientLabel(typeof clientName === 'string' && clientName !== '' ? clientName : clientId), outcomeCode, (performance.now() - startedAt) / 1000);
+      }
     }
   }
 
@@ -203,6 +227,46 @@ export class Pipeline {
       'request',
     );
   }
+}
+
+/** The metrics code of a request whose client went away before its answer was written. */
+const CLIENT_ABORTED_CODE = 'client_aborted';
+
+/** Stage 5, with its decision counted: admitted, limited (429, or a cost no budget fits), store_error (503). */
+async function admit(
+  quotas: QuotaStage,
+  req: IncomingMessage,
+  identity: Authentication['identity'],
+  profile: string,
+  operationName: string | undefined,
+  estimatedCost: number,
+  metrics: GatewayMetrics | undefined,
+) {
+  if (metrics === undefined) return quotas.admit(req, identity, profile, operationName, estimatedCost);
+  try {
+    const admitted = await quotas.admit(req, identity, profile, operationName, estimatedCost);
+    metrics.quota('admitted', profile);
+    return admitted;
+  } catch (error) {
+    const code = error instanceof GatewayError ? error.code : undefined;
+    const decision: QuotaDecision = code === 'RATE_LIMITED' || code === 'COST_EXCEEDS_QUOTA' ? 'limited' : 'store_error';
+    metrics.quota(decision, profile);
+    throw error;
+  }
+}
+
+/** A GraphQL error's `extensions.code`, or `unknown`. */
+function errorCodeOf(error: { extensions?: Record<string, unknown> | undefined }): string {
+  const code = error.extensions?.['code'];
+  return typeof code === 'string' ? code : UNKNOWN_LABEL;
+}
+
+/** The metrics code of a refused request: its error's code, the listener's answer, or client_aborted. */
+function refusalCode(req: IncomingMessage, error: unknown, loggedStatus: number | undefined): string {
+  const listenerAnswer = listenerAnswered(req.socket);
+  if (listenerAnswer !== undefined) return listenerAnswer.code;
+  if (loggedStatus === CLIENT_CLOSED_REQUEST) return CLIENT_ABORTED_CODE;
+  return error instanceof GatewayError ? error.code : 'INTERNAL_SERVER_ERROR';
 }
 
 /**

@@ -47,6 +47,8 @@ export function clientWentAway(req: IncomingMessage, res: ServerResponse): boole
 export interface HttpServerOptions {
   /** Logs the connections the listener answers itself (malformed requests, timeouts); info level. */
   logger?: Logger;
+  /** Where `routes.metrics` answers (e.g. /metrics); unused without it. */
+  metricsPath?: string;
 }
 
 export interface Routes {
@@ -58,6 +60,8 @@ export interface Routes {
   requestId(req: IncomingMessage): [header: string, id: string];
   /** Shutting down: every answer says `connection: close`, so keep-alive clients move elsewhere. */
   draining?(): boolean;
+  /** Metrics in a scraper's format (text and its content type), served at `metricsPath`; absent: 404. */
+  metrics?(): Promise<{ contentType: string; text: string }>;
 }
 
 /** The HTTP listener: routes the GraphQL path to the pipeline, answers health, readiness and 404s itself. */
@@ -85,6 +89,8 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
     } else if (path === ready_path) {
       const { ready, body } = routes.readiness();
       sendJson(res, ready ? 200 : 503, body);
+    } else if (routes.metrics && path === options.metricsPath) {
+      sendMetrics(res, routes.metrics);
     } else {
       sendJson(res, 404, { errors: [{ message: `No route for ${path.slice(0, 100)}`, extensions: { code: 'NOT_FOUND' } }] });
     }
@@ -207,6 +213,16 @@ function pathOf(url: string | undefined): string {
   if (!url) return '/';
   const queryStart = url.indexOf('?');
   return queryStart === -1 ? url : url.slice(0, queryStart);
+}
+
+function sendMetrics(res: ServerResponse, metrics: NonNullable<Routes['metrics']>): void {
+  metrics().then(
+    ({ contentType, text }) => {
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    },
+    () => sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Metrics could not be collected')),
+  );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

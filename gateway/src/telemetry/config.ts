@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { configBoolean } from '../core/config-values.ts';
+import { configBoolean, configNumber } from '../core/config-values.ts';
 
-/** `telemetry`: logs and request IDs. */
+/** `telemetry`: logs, request IDs and Prometheus metrics. */
 export const telemetryConfigSchema = z.strictObject({
   logging: z
     .strictObject({
@@ -9,6 +9,16 @@ export const telemetryConfigSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** One structured line per request; default true. */
       access_log: configBoolean().default(true),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Serve Prometheus metrics on the main listener; default true. */
+      enabled: configBoolean().default(true),
+      /** Where; default /metrics. */
+      path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, 'expected a path such as /metrics').default('/metrics'),
+      /** Distinct operation names (and client names) kept as label values; later ones count as `other`. Default 100. */
+      max_label_values: configNumber(z.number().int().min(1).max(10_000)).default(100),
     })
     .prefault({}),
   /** Header carrying the request ID, taken from the client when well-formed, else generated; default x-request-id. */

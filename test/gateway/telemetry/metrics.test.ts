@@ -1,0 +1,160 @@
+// Prometheus metrics (issue 12): a real gateway over a fixture subgraph, known traffic, then GET
+// /metrics and the exact counters and label sets in the text format; the cardinality cap on
+// operation names; quota decisions; /metrics absent when disabled; two gateways in one process
+// keep their own counts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { GatewayConfigInput } from '../../../gateway/src/config/schema.ts';
+import type { RunningGateway } from '../../../gateway/src/gateway.ts';
+import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
+import { composeForTest, postGraphQL, startTestGateway } from '../../support/gateway.ts';
+
+const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  type Query { hello: String }`;
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of a text-format exposition (comment lines skipped). */
+function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    assert.ok(match, `not a sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The samples of one metric, as `{labels} value` lines sorted (exact label sets). */
+function series(samples: Sample[], name: string): string[] {
+  return samples
+    .filter((s) => s.name === name)
+    .map((s) => `${JSON.stringify(Object.fromEntries(Object.entries(s.labels).sort()))} ${s.value}`)
+    .sort();
+}
+
+function value(samples: Sample[], name: string, labels: Record<string, string>): number | undefined {
+  return samples.find((s) => s.name === name && Object.keys(labels).length === Object.keys(s.labels).length && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+async function scrape(gateway: RunningGateway): Promise<Sample[]> {
+  const response = await fetch(`http://127.0.0.1:${gateway.port}/metrics`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  return parseMetrics(await response.text());
+}
+
+describe('Prometheus metrics', () => {
+  let subgraph: FixtureSubgraph;
+  let supergraph: string;
+  const gateways: RunningGateway[] = [];
+  const start = async (overrides: Omit<GatewayConfigInput, 'supergraph'> = {}) => {
+    const gateway = await startTestGateway(supergraph, overrides);
+    gateways.push(gateway);
+    return gateway;
+  };
+
+  before(async () => {
+    subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world' } });
+    supergraph = composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: SDL }]);
+  });
+  after(async () => {
+    for (const gateway of gateways) await gateway.stop();
+    await subgraph.stop();
+  });
+
+  test('known traffic gives exact counters and label sets', async () => {
+    const gateway = await start();
+    // A second gateway in the same process, with traffic of its own: its own registry.
+    const other = await start();
+    await postGraphQL(other.url, { query: '{ hello }' });
+    const web = { 'apollographql-client-name': 'web' };
+    for (let i = 0; i < 3; i++) assert.equal((await postGraphQL(gateway.url, { query: 'query A { hello }' }, web)).status, 200);
+    const invalid = await postGraphQL(gateway.url, { query: 'query B { nope }' }, web);
+    assert.equal(invalid.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.equal((await postGraphQL(gateway.url, { query: '{ hello }' }, web)).status, 200);
+
+    const samples = await scrape(gateway);
+    assert.deepEqual(series(samples, 'tollgate_requests_total'), [
+      '{"client":"web","code":"GRAPHQL_VALIDATION_FAILED","operation":"unknown"} 1',
+      '{"client":"web","code":"ok","operation":"A"} 3',
+      '{"client":"web","code":"ok","operation":"anonymous"} 1',
+    ]);
+    assert.deepEqual(series(samples, 'tollgate_request_duration_seconds_count'), [
+      '{"client":"web","operation":"A"} 3',
+      '{"client":"web","operation":"anonymous"} 1',
+      '{"client":"web","operation":"unknown"} 1',
+    ]);
+    assert.equal(value(samples, 'tollgate_request_duration_seconds_bucket', { operation: 'A', client: 'web', le: '+Inf' }), 3);
+    assert.ok(value(samples, 'tollgate_request_duration_seconds_sum', { operation: 'A', client: 'web' })! > 0);
+    assert.deepEqual(series(samples, 'tollgate_errors_total'), ['{"code":"GRAPHQL_VALIDATION_FAILED"} 1']);
+    assert.deepEqual(series(samples, 'tollgate_quota_decisions_total'), []);
+    assert.deepEqual(series(samples, 'tollgate_executor_operations_total'), ['{"executor":"apollo"} 0', '{"executor":"tollgate"} 4']);
+    assert.deepEqual(series(samples, 'tollgate_subgraph_fetches_total'), ['{"subgraph":"hello"} 4']);
+    assert.deepEqual(series(samples, 'tollgate_subgraph_attempts_total'), ['{"subgraph":"hello"} 4']);
+    assert.deepEqual(series(samples, 'tollgate_subgraph_retries_total'), ['{"subgraph":"hello"} 0']);
+    assert.deepEqual(series(samples, 'tollgate_subgraph_circuit_open_rejections_total'), ['{"subgraph":"hello"} 0']);
+    assert.deepEqual(series(samples, 'tollgate_subgraph_deduplicated_total'), ['{"subgraph":"hello"} 0']);
+    assert.deepEqual(series(samples, 'tollgate_subgraph_breaker_open'), ['{"subgraph":"hello"} 0']);
+    // A: one miss then two hits; B and the anonymous query: a miss each.
+    assert.deepEqual(series(samples, 'tollgate_document_cache_total'), ['{"result":"hit"} 2', '{"result":"miss"} 3']);
+    assert.deepEqual(series(samples, 'tollgate_supergraph_info'), [`{"hash":"${gateway.stages.graph!.schemaHash}"} 1`]);
+    // Node process metrics and event-loop lag, prefixed.
+    assert.ok(value(samples, 'tollgate_process_cpu_user_seconds_total', {})! > 0);
+    assert.ok(samples.some((s) => s.name === 'tollgate_nodejs_eventloop_lag_seconds'));
+    assert.ok(value(samples, 'tollgate_nodejs_heap_size_used_bytes', {})! > 0);
+    // Left out: its PerformanceObserver on every GC cost a quarter of the one-hop throughput.
+    assert.ok(!samples.some((s) => s.name.startsWith('tollgate_nodejs_gc_duration_seconds')));
+    // The scrape is not a GraphQL request: nothing counted for it.
+    const again = await scrape(gateway);
+    assert.deepEqual(series(again, 'tollgate_requests_total'), series(samples, 'tollgate_requests_total'));
+
+    assert.deepEqual(series(await scrape(other), 'tollgate_requests_total'), ['{"client":"unknown","code":"ok","operation":"anonymous"} 1']);
+  });
+
+  test('operation names beyond max_label_values, or too long, count as `other`', async () => {
+    const gateway = await start({ telemetry: { logging: { level: 'silent' }, metrics: { max_label_values: 2 } } });
+    for (const name of ['Q1', 'Q2', 'Q3', 'Q4', 'Q1', 'L'.repeat(101)]) {
+      assert.equal((await postGraphQL(gateway.url, { query: `query ${name} { hello }` })).status, 200);
+    }
+    const samples = await scrape(gateway);
+    assert.deepEqual(series(samples, 'tollgate_requests_total'), [
+      '{"client":"unknown","code":"ok","operation":"Q1"} 2',
+      '{"client":"unknown","code":"ok","operation":"Q2"} 1',
+      '{"client":"unknown","code":"ok","operation":"other"} 3',
+    ]);
+  });
+
+  test('quota decisions by profile', async () => {
+    const gateway = await start({ redis: { url: '' }, quotas: { rules: [{ key: ['ip'], requests: { limit: 2, window_s: 60 } }] } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await postGraphQL(gateway.url, { query: 'query Q { hello }' })).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+    const samples = await scrape(gateway);
+    assert.deepEqual(series(samples, 'tollgate_quota_decisions_total'), ['{"decision":"admitted","profile":"anonymous"} 2', '{"decision":"limited","profile":"anonymous"} 1']);
+    assert.deepEqual(series(samples, 'tollgate_requests_total'), [
+      '{"client":"unknown","code":"RATE_LIMITED","operation":"Q"} 1',
+      '{"client":"unknown","code":"ok","operation":"Q"} 2',
+    ]);
+    assert.deepEqual(series(samples, 'tollgate_errors_total'), ['{"code":"RATE_LIMITED"} 1']);
+  });
+
+  test('a custom path; /metrics is absent (404) when disabled', async () => {
+    const custom = await start({ telemetry: { logging: { level: 'silent' }, metrics: { path: '/internal/metrics' } } });
+    assert.equal((await fetch(`http://127.0.0.1:${custom.port}/internal/metrics`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${custom.port}/metrics`)).status, 404);
+
+    const disabled = await start({ telemetry: { logging: { level: 'silent' }, metrics: { enabled: false } } });
+    assert.equal(disabled.metrics, undefined);
+    const response = await fetch(`http://127.0.0.1:${disabled.port}/metrics`);
+    assert.equal(response.status, 404);
+    assert.equal(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code, 'NOT_FOUND');
+  });
+});
