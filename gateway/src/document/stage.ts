@@ -19,6 +19,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { LruCache } from '../core/cache.ts';
+import { withoutSuggestions } from '../core/suggestions.ts';
 import { badRequest, GatewayError, type ErrorCode } from '../core/errors.ts';
 import { PersistedQueryCache } from './apq-cache.ts';
 import { NoIntrospection } from './introspection-rule.ts';
@@ -250,16 +251,6 @@ function graphqlErrors(code: ErrorCode, errors: readonly GraphQLError[], suggest
     return { ...json, message, extensions: { ...json.extensions, code } };
   });
   return new GatewayError(code, formatted[0]?.message ?? code, { errors: formatted });
-}
-
-/**
- * graphql-js ends some validation messages with " Did you mean …?" naming schema elements close to
- * what was sent (`emial` → `email`): with introspection off that enumerates the schema one guess at
- * a time, so `server.suggestions: false` cuts the hint (always the message's last sentence).
- */
-export function withoutSuggestions(message: string): string {
-  const hint = message.lastIndexOf(' Did you mean ');
-  return hint === -1 ? message : message.slice(0, hint);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 import type { FormattedExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import { internalError } from '../core/errors.ts';
+import { withoutSuggestions } from '../core/suggestions.ts';
 import type { RequestContext } from '../core/request-context.ts';
 
 export interface ApolloHostOptions {
@@ -21,9 +22,6 @@ export interface ApolloHostOptions {
   /** `server.suggestions`: off, "Did you mean …?" hints are cut from execution errors too (variables). */
   suggestions: boolean;
 }
-
-/** graphql-js's hint at the end of a message: names schema types, fields and enum values. */
-const SUGGESTION = / ?Did you mean(.+?)\?$/;
 
 /**
  * Apollo Server as the GraphQL execution host of stage 6: its request pipeline (plugins, error
@@ -39,7 +37,7 @@ export function createApolloServer(gateway: GatewayInterface, options: ApolloHos
     includeStacktraceInErrorResponses: options.debug,
     documentStore: options.documentStore,
     // Variable-coercion errors come from execution, after stage 4's validation hints were cut.
-    ...(options.suggestions ? {} : { formatError: (formatted) => (SUGGESTION.test(formatted.message) ? { ...formatted, message: formatted.message.replace(SUGGESTION, '') } : formatted) }),
+    ...(options.suggestions ? {} : { formatError: (formatted) => ({ ...formatted, message: withoutSuggestions(formatted.message) }) }),
     persistedQueries: false,
     csrfPrevention: false,
     allowBatchedHttpRequests: false,
