@@ -8,7 +8,6 @@ import type { OperationAuthorizer } from '../core/authorization-hook.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { ExecutorStats } from './executor/executor-stats.ts';
 import { TollgateGateway } from './executor/tollgate-gateway.ts';
-import { requireResolvedOperation } from './executor/wrap-executor.ts';
 import type { SubgraphDataSource, SubgraphHealth } from './subgraph-data-source.ts';
 import { SubgraphSources } from './subgraph-sources.ts';
 
@@ -96,7 +95,7 @@ export function createFederationGateway(
       authorize: options.authorize,
       maxSubgraphFetches: maxFetches,
     });
-    return { gateway: requireResolvedOperation(gateway), close, executorStats, subgraphHealth };
+    return { gateway, close, executorStats, subgraphHealth };
   }
   // ApolloGateway parses the SDL string itself.
   // The fetch budget is checked on the plan between planning and executing, as Tollgate's executor does.
@@ -107,5 +106,6 @@ export function createFederationGateway(
     experimental_didResolveQueryPlan: ({ queryPlan }) => checkFetchBudget(queryPlan, maxFetches),
   });
   const gateway: GatewayInterface = apollo;
-  return { gateway: requireResolvedOperation(options.authorize ? authorizingGateway(gateway, options.authorize) : gateway), close, executorStats: undefined, subgraphHealth };
+  // Operations reach the executor resolved: stage 4 refuses an unknown or ambiguous operationName.
+  return { gateway: options.authorize ? authorizingGateway(gateway, options.authorize) : gateway, close, executorStats: undefined, subgraphHealth };
 }
