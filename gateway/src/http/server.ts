@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse, S
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { GraphQLFormattedError } from 'graphql';
 import { ConfigError } from '../core/config-errors.ts';
-import type { ErrorCode } from '../core/errors.ts';
+import { GatewayError, type ErrorCode } from '../core/errors.ts';
 import type { ServerConfig } from './config.ts';
 
 // Slow-loris bounds: a client gets this long to send its headers and its whole request. Node
@@ -92,7 +93,7 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
     } else if (routes.metrics && path === options.metricsPath) {
       sendMetrics(res, routes.metrics);
     } else {
-      sendJson(res, 404, { errors: [{ message: `No route for ${path.slice(0, 100)}`, extensions: { code: 'NOT_FOUND' } }] });
+      sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${path.slice(0, 100)}`));
     }
   });
   server.headersTimeout = HEADERS_TIMEOUT_MS;
@@ -167,8 +168,9 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'Malformed HTTP request',
 };
 
-function errorBody(code: ErrorCode, message: string): { errors: Array<{ message: string; extensions: { code: string } }> } {
-  return { errors: [{ message, extensions: { code } }] };
+/** The GraphQL error body of an answer the listener gives itself: as stage 7 renders a GatewayError. */
+function errorBody(code: ErrorCode, message: string): { errors: readonly GraphQLFormattedError[] } {
+  return { errors: new GatewayError(code, message).toFormattedErrors() };
 }
 
 export function listen(server: Server, listenAddress: string): Promise<AddressInfo> {
