@@ -77,10 +77,10 @@ export class Pipeline {
     const startedAt = performance.now();
     const { requestIdHeader } = this.options;
     const requestId = requestIdFor(req.headers, requestIdHeader);
-    const gatewayHeaders: Record<string, string> = { [requestIdHeader]: requestId };
-    // On the response from the start: an answer the listener writes itself (a malformed chunked
-    // body, a body timeout: http/server.ts) carries the id this request is logged with.
+    // On the response from the start (every answer carries it, also one the listener writes itself
+    // for a malformed chunked body or a body timeout: http/server.ts); the stages add their own.
     res.setHeader(requestIdHeader, requestId);
+    const gatewayHeaders: Record<string, string> = {};
     // Aborted when the client closes its connection before its answer is written: the subgraph
     // fetches made for it are cancelled (their pooled connections freed at once, not after
     // timeout_ms) and no further ones are sent.
