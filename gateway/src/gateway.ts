@@ -69,7 +69,21 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const logger = options.logger ?? createLogger(config.telemetry.logging);
   const baseDir = options.baseDir ?? process.cwd();
   let authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
-  let quotaStore = quotaStoreFor(config, logger);
+  // One registry per running gateway; the counters the parts keep are read at scrape time.
+  const metrics = config.telemetry.metrics.enabled
+    ? new GatewayMetrics(config.telemetry.metrics, {
+        executor: () => supergraph.current?.federation.executorStats,
+        subgraphs: () => supergraph.current?.federation.subgraphHealth() ?? {},
+        documents: () => supergraph.current?.graph.document.stats(),
+        supergraphHash: () => supergraph.current?.graph.schemaHash,
+        jwks: () => stages.identify.jwksStats(),
+        quotaStore: () => {
+          const status = stages.quotas?.status();
+          return status?.store === 'redis' ? { degraded: status.degraded } : undefined;
+        },
+      })
+    : undefined;
+  let quotaStore = quotaStoreFor(config, logger, metrics);
   const stages: Stages = {
     http: httpStage(config),
     identify: authenticator,
@@ -83,19 +97,11 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const supergraph: SupergraphState = { current: undefined, rawSdl: '', lastError: undefined, retiring: new Set() };
   let draining = false;
   let watcher: SupergraphWatcher | undefined;
-  // One registry per running gateway; the counters the parts keep are read at scrape time.
-  const metrics = config.telemetry.metrics.enabled
-    ? new GatewayMetrics(config.telemetry.metrics, {
-        executor: () => supergraph.current?.federation.executorStats,
-        subgraphs: () => supergraph.current?.federation.subgraphHealth() ?? {},
-        documents: () => supergraph.current?.graph.document.stats(),
-        supergraphHash: () => supergraph.current?.graph.schemaHash,
-      })
-    : undefined;
   const pipeline = new Pipeline(stages, {
     logger,
     requestIdHeader: config.telemetry.request_id_header,
     accessLog: config.telemetry.logging.access_log,
+    logVariables: config.telemetry.logging.variables,
     metrics,
   });
   const server = createHttpServer(
@@ -202,7 +208,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       if (restart.length > 0) throw new ConfigError(`not reloaded: ${restart.join(', ')} changed, which needs a restart; nothing was changed`);
       // Build every new part first: a part that fails leaves the running gateway as it was.
       const nextAuthenticator = await createAuthenticator(next.authentication, { logger, baseDir });
-      const nextStore = quotaStore ?? quotaStoreFor(next, logger);
+      const nextStore = quotaStore ?? quotaStoreFor(next, logger, metrics);
       try {
         await swapIn(supergraph.rawSdl, next);
       } catch (error) {
@@ -263,9 +269,9 @@ function failureLimitOf(config: GatewayConfig) {
   return config.authentication.jwt || config.authentication.api_keys ? config.authentication.failure_limit : false;
 }
 
-function quotaStoreFor(config: GatewayConfig, logger: Logger): QuotaStoreHandle | undefined {
+function quotaStoreFor(config: GatewayConfig, logger: Logger, metrics: GatewayMetrics | undefined): QuotaStoreHandle | undefined {
   const needed = config.quotas.rules.length > 0 || failureLimitOf(config) !== false;
-  return needed ? createQuotaStore(config.redis, config.quotas, logger) : undefined;
+  return needed ? createQuotaStore(config.redis, config.quotas, logger, metrics && ((command, seconds, failed) => metrics.redisCommand(command, seconds, failed))) : undefined;
 }
 
 function quotaStages(config: GatewayConfig, store: QuotaStoreHandle | undefined): Pick<Stages, 'quotas' | 'authFailures'> {

@@ -15,22 +15,25 @@
 //   7 respond    status, headers, body, access log                        http/respond.ts
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Authentication, Authenticator } from './auth/authenticator.ts';
 import type { ClientStage } from './clients/stage.ts';
 import { GatewayError, internalError, notReady } from './core/errors.ts';
-import type { RequestContext, SubgraphRequest } from './core/request-context.ts';
+import type { FetchObserver, RequestContext, SubgraphRequest } from './core/request-context.ts';
 import { costChargeOf } from './cost-charge.ts';
 import type { CostSettlement } from './cost/settlement.ts';
 import type { CostStage } from './cost/stage.ts';
-import type { DocumentStage } from './document/stage.ts';
+import type { DocumentStage, ValidatedOperation } from './document/stage.ts';
 import { executeOperation } from './federation/apollo-server.ts';
 import { graphqlStatus, writeGatewayError, writeGraphQLResponse } from './http/respond.ts';
 import { CLIENT_CLOSED_REQUEST, clientWentAway, listenerAnswered } from './http/server.ts';
 import type { HttpStage } from './http/stage.ts';
 import type { AuthFailureLimiter } from './quota/auth-failures.ts';
+import type { PolicyOutcome } from './quota/headers.ts';
 import type { QuotaStage } from './quota/stage.ts';
-import { UNKNOWN_LABEL, type GatewayMetrics, type QuotaDecision } from './telemetry/metrics.ts';
+import { UNKNOWN_LABEL, type GatewayMetrics } from './telemetry/metrics.ts';
+import { RequestRecord } from './telemetry/request-record.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
 
 /** What runs stages 4 and 6 for one loaded supergraph; replaced as a whole when it changes. */
@@ -65,6 +68,8 @@ export interface PipelineOptions {
   accessLog: boolean;
   /** Prometheus metrics (telemetry/metrics.ts); undefined when `telemetry.metrics.enabled` is false. */
   metrics?: GatewayMetrics | undefined;
+  /** Variables whose values the access log shows (`telemetry.logging.variables`); none by default. */
+  logVariables: readonly string[];
 }
 
 export class Pipeline {
@@ -75,7 +80,7 @@ export class Pipeline {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = performance.now();
-    const { requestIdHeader } = this.options;
+    const { requestIdHeader, metrics } = this.options;
     const requestId = requestIdFor(req.headers, requestIdHeader);
     // On the response from the start (every answer carries it, also one the listener writes itself
     // for a malformed chunked body or a body timeout: http/server.ts); the stages add their own.
@@ -89,33 +94,33 @@ export class Pipeline {
       if (!res.writableFinished) clientGone.abort(new DOMException('the client closed its connection', 'AbortError'));
     };
     res.once('close', onClose);
+    // What the access log and the metrics say of this request; none of it is kept when both are off.
+    const record = this.options.accessLog || metrics ? new RequestRecord(metrics) : undefined;
     let settlement: CostSettlement | undefined;
     let loggedStatus: number | undefined;
     let graph: LoadedGraph | undefined;
-    // Metrics labels: the operation once stage 4 resolved it, the identity's client id once stage 2 ran.
-    const metrics = this.options.metrics;
-    let operationLabel = UNKNOWN_LABEL;
-    let clientId: string | undefined;
-    let outcomeCode = 'ok';
     try {
       const { http: httpStage, identify, client, quotas } = this.stages;
       const request = await httpStage.run(req); //                                          1 http
       const auth = await this.identify(req); //                                             2 identify
-      clientId = auth.identity?.clientId;
       const { profile } = client.run(auth.identity); //                                      3 client
+      if (record) {
+        record.clientId = auth.identity?.clientId;
+        record.profile = profile;
+      }
       // The supergraph this request runs on to the end, even if a reload swaps in another meanwhile.
       graph = this.stages.graph;
       if (graph === undefined) throw notReady();
       graph.inFlight += 1;
       const operation = graph.document.run(request, profile); //                            4 document
-      if (metrics) operationLabel = metrics.operationLabel(operation.operationName);
       const estimatedCost = graph.cost?.estimate(operation);
-      const admitted = quotas && (await admit(quotas, req, auth.identity, profile, operation.operationName, estimatedCost ?? 0, metrics)); // 5
+      if (record) recordOperation(record, operation, estimatedCost, this.options.logVariables);
+      const admitted = quotas && (await admit(quotas, req, auth.identity, profile, operation.operationName, estimatedCost ?? 0, record)); // 5
       if (admitted) Object.assign(gatewayHeaders, admitted.headers);
       if (graph.cost && estimatedCost !== undefined) {
         settlement = graph.cost.settlement(operation, estimatedCost, admitted && quotas ? costChargeOf(quotas.admission, admitted) : undefined);
       }
-      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, requestIdHeader, requestId, clientGone.signal) };
+      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, requestIdHeader, requestId, clientGone.signal, record) };
       const outcome = await executeOperation(graph.apollo, { //                            6 execute
         query: operation.query,
         operationName: operation.requestedOperationName,
@@ -126,32 +131,36 @@ export class Pipeline {
       if (clientGone.signal.aborted && listenerAnswered(req.socket) === undefined) {
         // Nobody to answer: the fetches were cancelled when it went away (499 = client closed request).
         loggedStatus = this.clientAborted(requestId);
-        outcomeCode = CLIENT_ABORTED_CODE;
+        if (record) record.outcome = CLIENT_ABORTED_CODE;
         return;
       }
-      const { errors, data, extensions } = outcome.result;
-      if (metrics && errors !== undefined && errors.length > 0) {
-        // No data: Apollo refused the request (e.g. variables); data, even null: it was executed.
-        outcomeCode = data === undefined ? errorCodeOf(errors[0]!) : 'ok_with_errors';
-        for (const error of errors) metrics.error(errorCodeOf(error));
+      const { data, extensions } = outcome.result;
+      let errors = outcome.result.errors;
+      if (errors !== undefined && errors.length > 0) {
+        if (record) recordErrors(record, errors, data === undefined);
+        errors = withRequestId(errors, requestId);
       }
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: graphqlStatus(outcome.status ?? 200, errors, request.responseType), headers: outcome.headers, body }, request.responseType, gatewayHeaders); // 7
     } catch (error) {
       loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId, clientGone.signal.aborted);
-      if (metrics) {
-        outcomeCode = refusalCode(req, error, loggedStatus);
-        if (outcomeCode !== CLIENT_ABORTED_CODE) metrics.error(outcomeCode);
+      if (record) {
+        record.outcome = refusalCode(req, error, loggedStatus);
+        if (record.outcome !== CLIENT_ABORTED_CODE) record.addErrorCode(record.outcome);
       }
     } finally {
       res.off('close', onClose);
       if (graph) graph.inFlight -= 1;
       // A request that failed after stage 5 gets its whole estimate back.
       settlement?.settle(undefined);
-      if (this.options.accessLog) this.logAccess(req, res, requestId, startedAt, loggedStatus);
-      if (metrics) {
+      if (record) {
+        record.actualCost = settlement?.actualCost;
+        const status = loggedStatus ?? (res.destroyed && !res.writableFinished ? CLIENT_CLOSED_REQUEST : res.statusCode);
+        const seconds = (performance.now() - startedAt) / 1000;
         const clientName = req.headers['apollographql-client-name'];
-        metrics.request(operationLabel, metrics.clientLabel(typeof clientName === 'string' && clientName !== '' ? clientName : clientId), outcomeCode, (performance.now() - startedAt) / 1000);
+        if (typeof clientName === 'string' && clientName !== '') record.clientName = clientName;
+        if (this.options.accessLog) this.logAccess(req, record, requestId, status, seconds);
+        if (metrics) metrics.requestDone(record, seconds);
       }
     }
   }
@@ -204,7 +213,7 @@ export class Pipeline {
       res.destroy();
       return res.statusCode;
     }
-    writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders); //            7 respond (refused)
+    writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders, requestId);//            7 respond (refused)
     return undefined;
   }
 
@@ -214,15 +223,29 @@ export class Pipeline {
     return CLIENT_CLOSED_REQUEST;
   }
 
-  private logAccess(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number, loggedStatus?: number): void {
+  /** The access log: one line per request, what the gateway decided and measured (never a credential). */
+  private logAccess(req: IncomingMessage, record: RequestRecord, requestId: string, status: number, seconds: number): void {
     this.options.logger.info(
       {
         requestId,
+        traceId: record.traceId,
         method: req.method,
         path: req.url?.split('?', 1)[0],
         // The status the client got: 499 when it went away before the answer was written.
-        status: loggedStatus ?? (res.destroyed && !res.writableFinished ? CLIENT_CLOSED_REQUEST : res.statusCode),
-        durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
+        status,
+        durationMs: Math.round(seconds * 100_000) / 100,
+        clientId: record.clientId,
+        clientName: record.clientName,
+        profile: record.profile,
+        operationName: record.resolved ? (record.operationName ?? null) : undefined,
+        operationType: record.operationType,
+        outcome: record.outcome,
+        errorCodes: record.errorCodes.size > 0 ? [...record.errorCodes.keys()] : undefined,
+        cost: record.estimatedCost === undefined ? undefined : { estimated: record.estimatedCost, actual: record.actualCost },
+        quota: record.quota,
+        subgraphFetches: record.subgraphFetches,
+        subgraphs: record.subgraphs,
+        variables: record.variables,
       },
       'request',
     );
@@ -232,7 +255,7 @@ export class Pipeline {
 /** The metrics code of a request whose client went away before its answer was written. */
 const CLIENT_ABORTED_CODE = 'client_aborted';
 
-/** Stage 5, with its decision counted: admitted, limited (429, or a cost no budget fits), store_error (503). */
+/** Stage 5, with its decision recorded: admitted, limited (429, or a cost no budget fits), store_error (503). */
 async function admit(
   quotas: QuotaStage,
   req: IncomingMessage,
@@ -240,19 +263,55 @@ async function admit(
   profile: string,
   operationName: string | undefined,
   estimatedCost: number,
-  metrics: GatewayMetrics | undefined,
+  record: RequestRecord | undefined,
 ) {
-  if (metrics === undefined) return quotas.admit(req, identity, profile, operationName, estimatedCost);
+  if (record === undefined) return quotas.admit(req, identity, profile, operationName, estimatedCost);
   try {
     const admitted = await quotas.admit(req, identity, profile, operationName, estimatedCost);
-    metrics.quota('admitted', profile);
+    const tightest = tightestPolicy(admitted.outcomes);
+    record.quota = { decision: 'admitted', policy: tightest?.policy, remaining: tightest?.state.remaining };
     return admitted;
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : undefined;
-    const decision: QuotaDecision = code === 'RATE_LIMITED' || code === 'COST_EXCEEDS_QUOTA' ? 'limited' : 'store_error';
-    metrics.quota(decision, profile);
+    const limited = code === 'RATE_LIMITED' || code === 'COST_EXCEEDS_QUOTA';
+    const policy = limited ? (error as GatewayError).extensions['policy'] : undefined;
+    record.quota = limited ? { decision: 'limited', policy: typeof policy === 'string' ? policy : undefined, remaining: 0 } : { decision: 'store_error' };
     throw error;
   }
+}
+
+/** The policy with the smallest share of its bucket left. */
+function tightestPolicy(outcomes: readonly PolicyOutcome[]): PolicyOutcome | undefined {
+  let tightest: PolicyOutcome | undefined;
+  for (const outcome of outcomes) {
+    if (tightest === undefined || outcome.state.remaining / outcome.state.capacity < tightest.state.remaining / tightest.state.capacity) tightest = outcome;
+  }
+  return tightest;
+}
+
+/** Stage 4's facts: the operation, its estimate, and the variables `telemetry.logging.variables` names. */
+function recordOperation(record: RequestRecord, operation: ValidatedOperation, estimatedCost: number | undefined, logVariables: readonly string[]): void {
+  record.resolved = true;
+  record.operationName = operation.operationName;
+  record.operationType = operation.operation.operation;
+  record.estimatedCost = estimatedCost;
+  if (logVariables.length === 0 || operation.variables === undefined) return;
+  for (const name of logVariables) {
+    if (!Object.hasOwn(operation.variables, name)) continue;
+    record.variables ??= {};
+    record.variables[name] = operation.variables[name];
+  }
+}
+
+/** The result's error codes. No data at all: Apollo refused the request (e.g. variables); data, even null: it ran. */
+function recordErrors(record: RequestRecord, errors: readonly GraphQLFormattedError[], refused: boolean): void {
+  for (const error of errors) record.addErrorCode(errorCodeOf(error));
+  record.outcome = refused ? errorCodeOf(errors[0]!) : 'ok_with_errors';
+}
+
+/** Every error names the request id, so a client's bug report leads to the gateway's log lines. */
+function withRequestId(errors: readonly GraphQLFormattedError[], requestId: string): GraphQLFormattedError[] {
+  return errors.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } }));
 }
 
 /** A GraphQL error's `extensions.code`, or `unknown`. */
@@ -278,9 +337,10 @@ function subgraphRequest(
   requestIdHeader: string,
   requestId: string,
   signal: AbortSignal,
+  observer: FetchObserver | undefined,
 ): SubgraphRequest {
   const common = { ...auth.subgraphHeaders, [requestIdHeader]: requestId };
   const perSubgraph = auth.subgraphHeadersFor;
-  if (perSubgraph === undefined) return { requestId, signal, headersFor: () => common };
-  return { requestId, signal, headersFor: (name) => ({ ...perSubgraph(name), [requestIdHeader]: requestId }) };
+  if (perSubgraph === undefined) return { requestId, signal, observer, headersFor: () => common };
+  return { requestId, signal, observer, headersFor: (name) => ({ ...perSubgraph(name), [requestIdHeader]: requestId }) };
 }

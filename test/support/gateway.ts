@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,24 @@ export async function postGraphQL(
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  const body = text ? JSON.parse(text) : undefined;
+  if (Array.isArray(body?.errors)) stripRequestIds(body.errors, response.headers);
+  return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * The gateway names the request in every error (`extensions.requestId`): each one must be the id
+ * the response's request-id header carries. Checked here, then removed, so that a test's expected
+ * errors stay about the error itself.
+ */
+function stripRequestIds(errors: Array<{ extensions?: Record<string, unknown> }>, headers: Headers): void {
+  const headerValues = new Set(headers.values());
+  for (const error of errors) {
+    const requestId = error.extensions?.['requestId'];
+    if (requestId === undefined) continue;
+    assert.ok(typeof requestId === 'string' && headerValues.has(requestId), `extensions.requestId ${String(requestId)} is not the response's request id`);
+    delete error.extensions!['requestId'];
+  }
 }
 
 /** Two gateways over one supergraph, one per executor: the stock reference and Tollgate's. */

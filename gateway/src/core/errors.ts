@@ -92,9 +92,10 @@ export class GatewayError extends Error {
     this.errors = options.errors;
   }
 
-  /** The `errors` of the response body. */
-  toFormattedErrors(): readonly GraphQLFormattedError[] {
-    return this.errors ?? [{ message: this.message, extensions: { code: this.code, ...this.extensions } }];
+  /** The `errors` of the response body, each naming the request (`extensions.requestId`) when given. */
+  toFormattedErrors(requestId?: string): readonly GraphQLFormattedError[] {
+    const errors = this.errors ?? [{ message: this.message, extensions: { code: this.code, ...this.extensions } }];
+    return requestId === undefined ? errors : errors.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } }));
   }
 }
 

@@ -30,4 +30,29 @@ export interface SubgraphRequest {
    * raw token only for subgraphs in `authentication.forward_authorization`.
    */
   headersFor(subgraph: string): Readonly<Record<string, string>>;
+  /** Told of every fetch made for this request (telemetry); undefined when nothing watches. */
+  readonly observer?: FetchObserver | undefined;
+}
+
+/**
+ * Watches one request's subgraph fetches: the access log counts them, the metrics time them, the
+ * tracer gives each a span. Structural, so the data source needs no telemetry import.
+ */
+export interface FetchObserver {
+  /** A fetch to `subgraph` starts (one per plan fetch, retries included). */
+  fetchStarted(subgraph: string): FetchWatch;
+}
+
+export interface FetchWatch {
+  /** Headers every attempt of this fetch also sends (W3C `traceparent`), or undefined. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** The fetch is over: the subgraph's HTTP status when it answered, the error code when it failed. */
+  ended(outcome: FetchOutcome): void;
+}
+
+export interface FetchOutcome {
+  /** The last attempt's HTTP status; undefined when no answer came (timeout, refused, breaker). */
+  readonly status: number | undefined;
+  /** The failure's `extensions.code` (SUBGRAPH_TIMEOUT, ...); undefined when an answer came. */
+  readonly errorCode: string | undefined;
 }

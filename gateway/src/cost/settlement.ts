@@ -49,6 +49,7 @@ export interface CostCharge {
 /** One request's cost, settled exactly once by stage 6 (or by the pipeline when it never ran). */
 export class CostSettlement {
   #settled = false;
+  #actual: number | undefined;
 
   constructor(
     private readonly model: CostModel,
@@ -58,6 +59,11 @@ export class CostSettlement {
     /** `demand_control.cost_extensions`. */
     private readonly report: boolean,
   ) {}
+
+  /** The actual cost once settled (0 when the operation did not execute); undefined before. */
+  get actualCost(): number | undefined {
+    return this.#actual;
+  }
 
   /**
    * Called once with the response's data, or `undefined` when the operation did not execute
@@ -69,8 +75,7 @@ export class CostSettlement {
     this.#settled = true;
     const executed = data !== undefined;
     const charged = this.charge !== undefined && this.estimated > 0 && this.charge.chargedCost;
-    if (!charged && !(this.report && executed)) return undefined;
-
+    // Priced even when neither charged nor reported: the access log and the metrics show it.
     let actual = 0;
     if (executed) {
       try {
@@ -79,6 +84,7 @@ export class CostSettlement {
         actual = this.estimated; // cannot be priced from the response: nothing is refunded
       }
     }
+    this.#actual = actual;
     const refunded = Math.max(0, this.estimated - actual);
     if (charged) this.charge!.refund(actual);
     if (!this.report || !executed) return undefined;

@@ -149,16 +149,27 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
       throw this.clientAborted();
     }
     const extra = request?.headersFor(this.name);
-    const headers = extra ? { ...this.baseHeaders, ...extra } : this.baseHeaders;
+    const watch = request?.observer?.fetchStarted(this.name);
+    // The watcher's headers (traceparent) are sent but not part of the deduplication key: extra is.
+    const headers = extra || watch?.headers ? { ...this.baseHeaders, ...extra, ...watch?.headers } : this.baseHeaders;
     const query = kind === 'query';
     let raw: RawResponse;
     try {
       raw = query && this.traffic.deduplicateQuery ? await this.fetchShared(body, headers, extra, signal) : await this.fetch(body, headers, query, signal);
     } catch (error) {
       if (signal?.aborted && isClientAborted(error)) this.stats.clientAborts++;
+      watch?.ended({ status: undefined, errorCode: errorCodeOf(error) });
       throw error;
     }
-    return this.parseResponse(raw.status, raw.contentType, raw.text, request);
+    if (watch === undefined) return this.parseResponse(raw.status, raw.contentType, raw.text, request);
+    try {
+      const response = this.parseResponse(raw.status, raw.contentType, raw.text, request);
+      watch.ended({ status: raw.status, errorCode: undefined });
+      return response;
+    } catch (error) {
+      watch.ended({ status: raw.status, errorCode: errorCodeOf(error) });
+      throw error;
+    }
   }
 
   /**
@@ -469,4 +480,10 @@ export class SubgraphPools {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
   }
+}
+
+/** A fetch failure's `extensions.code` (the data source's errors all have one). */
+function errorCodeOf(error: unknown): string {
+  const code = error instanceof GraphQLError ? error.extensions['code'] : undefined;
+  return typeof code === 'string' ? code : 'SUBGRAPH_UNAVAILABLE';
 }

@@ -52,6 +52,7 @@ export function writeGatewayError(
   error: GatewayError,
   accept: string | undefined,
   gatewayHeaders: Record<string, string>,
+  requestId?: string,
 ): void {
   const mediaType = responseMediaType(accept) ?? APPLICATION_JSON;
   res.statusCode = mediaType === APPLICATION_JSON && OK_FOR_APPLICATION_JSON.has(error.code) ? 200 : error.status;
@@ -59,5 +60,5 @@ export function writeGatewayError(
   for (const [name, value] of Object.entries({ ...error.headers, ...gatewayHeaders })) res.setHeader(name, value);
   // A body we did not read (too large) must not be left half-sent on a keep-alive connection.
   if (error.status === 413) res.setHeader('connection', 'close');
-  res.end(JSON.stringify({ errors: error.toFormattedErrors() }));
+  res.end(JSON.stringify({ errors: error.toFormattedErrors(requestId) }));
 }

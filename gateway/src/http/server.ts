@@ -74,7 +74,7 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
       const [header, id] = routes.requestId(req);
       res.setHeader(header, id);
       res.setHeader('connection', 'close');
-      sendJson(res, 431, errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', `Too many header lines (at most ${MAX_HEADER_LINES})`));
+      sendJson(res, 431, errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', `Too many header lines (at most ${MAX_HEADER_LINES})`, id));
       return;
     }
     if (routes.draining?.()) res.setHeader('connection', 'close');
@@ -93,7 +93,7 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
     } else if (routes.metrics && path === options.metricsPath) {
       sendMetrics(res, routes.metrics);
     } else {
-      sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${path.slice(0, 100)}`));
+      sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${path.slice(0, 100)}`, id));
     }
   });
   server.headersTimeout = HEADERS_TIMEOUT_MS;
@@ -125,7 +125,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, routes:
   listenerAnswers.set(socket, answer);
   // A request the pipeline is handling logs this itself, with its access log line.
   if (inFlight === undefined) logger?.info({ requestId, status: answer.status, code: answer.code, reason: error.code }, answer.message);
-  const body = JSON.stringify(errorBody(answer.code, MESSAGES[answer.code] ?? answer.message));
+  const body = JSON.stringify(errorBody(answer.code, MESSAGES[answer.code] ?? answer.message, requestId));
   socket.end(
     `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
       `content-type: application/json; charset=utf-8\r\n` +
@@ -169,8 +169,8 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
 };
 
 /** The GraphQL error body of an answer the listener gives itself: as stage 7 renders a GatewayError. */
-function errorBody(code: ErrorCode, message: string): { errors: readonly GraphQLFormattedError[] } {
-  return { errors: new GatewayError(code, message).toFormattedErrors() };
+function errorBody(code: ErrorCode, message: string, requestId?: string): { errors: readonly GraphQLFormattedError[] } {
+  return { errors: new GatewayError(code, message).toFormattedErrors(requestId) };
 }
 
 export function listen(server: Server, listenAddress: string): Promise<AddressInfo> {

@@ -25,6 +25,8 @@ export interface RedisQuotaStoreOptions {
   keyPrefix: string;
   /** How often refunds not yet carried by a consume are flushed; default 1000 ms. */
   refundFlushMs?: number;
+  /** Told of every command's round trip (`gcra`: one script call; `pipeline`: a batch), for metrics. */
+  onCommand?: ((command: 'gcra' | 'pipeline', seconds: number, failed: boolean) => void) | undefined;
 }
 
 /**
@@ -180,6 +182,25 @@ export class RedisQuotaStore implements QuotaStore {
    * also caches the script on the server (one round trip, where SCRIPT LOAD + EVALSHA would be two).
    */
   private async gcra(numKeys: number, args: Array<string | number>): Promise<number[]> {
+    return this.timed('gcra', () => this.gcraOnce(numKeys, args));
+  }
+
+  /** Runs one round trip and tells `onCommand` how long it took and whether it failed. */
+  private async timed<T>(command: 'gcra' | 'pipeline', run: () => Promise<T>): Promise<T> {
+    const onCommand = this.options.onCommand;
+    if (onCommand === undefined) return run();
+    const startedAt = performance.now();
+    try {
+      const result = await run();
+      onCommand(command, (performance.now() - startedAt) / 1000, false);
+      return result;
+    } catch (error) {
+      onCommand(command, (performance.now() - startedAt) / 1000, true);
+      throw error;
+    }
+  }
+
+  private async gcraOnce(numKeys: number, args: Array<string | number>): Promise<number[]> {
     try {
       return (await this.redis.evalsha(GCRA_SHA, numKeys, ...args)) as number[];
     } catch (error) {
@@ -200,7 +221,7 @@ export class RedisQuotaStore implements QuotaStore {
         if (withScript) pipeline.eval(GCRA_SCRIPT, numKeys!, ...args);
         else pipeline.evalsha(GCRA_SHA, numKeys!, ...args);
       }
-      const results = await pipeline.exec();
+      const results = await this.timed('pipeline', () => pipeline.exec());
       if (!results) throw new Error('Redis pipeline was not executed');
       return results.map(([error]) => error ?? null);
     };

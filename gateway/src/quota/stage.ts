@@ -12,7 +12,7 @@ import type { QuotasConfig, RedisConfig } from './config.ts';
 import { FailoverQuotaStore } from './failover-store.ts';
 import { MemoryQuotaStore } from './memory-store.ts';
 import { connectRedis } from './redis-connection.ts';
-import { RedisQuotaStore } from './redis-store.ts';
+import { RedisQuotaStore, type RedisQuotaStoreOptions } from './redis-store.ts';
 import type { QuotaSubject } from './rules.ts';
 import type { QuotaStore } from './types.ts';
 
@@ -100,14 +100,19 @@ export interface QuotaStoreHandle {
  * request, reconnecting in the background) behind FailoverQuotaStore, whose local memory store
  * takes over under `fail_open`.
  */
-export function createQuotaStore(redisConfig: RedisConfig, quotas: QuotasConfig, logger: Logger): QuotaStoreHandle {
+export function createQuotaStore(
+  redisConfig: RedisConfig,
+  quotas: QuotasConfig,
+  logger: Logger,
+  onCommand?: RedisQuotaStoreOptions['onCommand'],
+): QuotaStoreHandle {
   if (redisConfig.url === '') {
     const store = new MemoryQuotaStore();
     return { store, readiness: ALWAYS_READY, close: () => store.close() };
   }
   const log = logger.child({ component: 'quota-store' });
   const redis: Redis = connectRedis({ url: redisConfig.url, connectTimeoutMs: Math.max(redisConfig.timeout_ms, 1000) }, log);
-  const shared = new RedisQuotaStore(redis, { keyPrefix: redisConfig.key_prefix });
+  const shared = new RedisQuotaStore(redis, { keyPrefix: redisConfig.key_prefix, onCommand });
   const store = new FailoverQuotaStore(
     shared,
     new MemoryQuotaStore(),

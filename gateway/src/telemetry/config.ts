@@ -9,6 +9,8 @@ export const telemetryConfigSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** One structured line per request; default true. */
       access_log: configBoolean().default(true),
+      /** Variables whose values the access log shows (none by default: variables may hold personal data). */
+      variables: z.array(z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/, 'expected a GraphQL variable name')).max(100).default([]),
     })
     .prefault({}),
   metrics: z

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TelemetryConfig } from './config.ts';
+import type { RequestRecord } from './request-record.ts';
 
 /** Label value for operation/client names past the cap or longer than MAX_LABEL_LENGTH. */
 export const OTHER_LABEL = 'other';
@@ -18,16 +19,18 @@ const MAX_LABEL_LENGTH = 100;
 /** What the scrape reads from the running gateway (structural: telemetry imports no other concern). */
 export interface MetricsSources {
   /** The serving graph's executor counters; undefined under `executor: apollo`, or before a graph loaded. */
-  executor(): { tollgate: number; apollo: number } | undefined;
+  executor(): { tollgate: number; apollo: number; planCacheHits: number; planCacheMisses: number } | undefined;
   /** Per subgraph: breaker state and fetch counters since start (FederationGateway.subgraphHealth). */
   subgraphs(): Record<string, { breaker: string; stats: { fetches: number; attempts: number; retries: number; circuitOpenRejections: number; deduplicated: number } }>;
   /** The serving graph's document cache: hits, and parses (= misses). */
   documents(): { cacheHits: number; parses: number } | undefined;
   /** The serving supergraph's hash. */
   supergraphHash(): string | undefined;
+  /** Per JWKS source: fetches and failed fetches since start. */
+  jwks(): Record<string, { fetches: number; failures: number }>;
+  /** The quota store when it is Redis: whether it is failed over to the local limiter; else undefined. */
+  quotaStore(): { degraded: boolean } | undefined;
 }
-
-export type QuotaDecision = 'admitted' | 'limited' | 'store_error';
 
 /**
  * Keeps a label's distinct values bounded: the first `max` values seen are kept, later new ones
@@ -99,7 +102,14 @@ export class GatewayMetrics {
   readonly #requests: Counter<'operation' | 'client' | 'code'>;
   readonly #duration: Histogram<'operation' | 'client'>;
   readonly #errors: Counter<'code'>;
-  readonly #quota: Counter<'decision' | 'profile'>;
+  readonly #quota: Counter<'decision' | 'rule' | 'profile'>;
+  readonly #rules: LabelCap;
+  readonly #subgraphDuration: Histogram<'subgraph'>;
+  readonly #subgraphErrors: Counter<'subgraph' | 'code'>;
+  readonly #estimatedCost: Histogram;
+  readonly #actualCost: Histogram;
+  readonly #redisDuration: Histogram<'command'>;
+  readonly #redisErrors: Counter<'command'>;
 
   constructor(config: TelemetryConfig['metrics'], sources: MetricsSources) {
     const registers = [this.registry];
@@ -121,7 +131,62 @@ export class GatewayMetrics {
       registers,
     });
     this.#errors = new Counter({ name: 'tollgate_errors_total', help: 'Errors returned, by code (a refusal counts once; a result counts each of its errors)', labelNames: ['code'], registers });
-    this.#quota = new Counter({ name: 'tollgate_quota_decisions_total', help: 'Quota decisions (stage 5) by profile', labelNames: ['decision', 'profile'], registers });
+    this.#rules = new LabelCap(config.max_label_values);
+    this.#quota = new Counter({
+      name: 'tollgate_quota_decisions_total',
+      help: 'Quota decisions (stage 5): admitted, limited (by the refusing rule) or store_error, by client profile',
+      labelNames: ['decision', 'rule', 'profile'],
+      registers,
+    });
+    this.#subgraphDuration = new Histogram({
+      name: 'tollgate_subgraph_fetch_duration_seconds',
+      help: 'Subgraph fetch duration, retries included, by subgraph',
+      labelNames: ['subgraph'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#subgraphErrors = new Counter({
+      name: 'tollgate_subgraph_errors_total',
+      help: 'Subgraph fetches that failed (timeout, unavailable, breaker open, bad response), by subgraph and code',
+      labelNames: ['subgraph', 'code'],
+      registers,
+    });
+    const costBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
+    this.#estimatedCost = new Histogram({ name: 'tollgate_cost_estimated', help: 'Estimated operation cost (stage 4), when costs are configured', buckets: costBuckets, registers });
+    this.#actualCost = new Histogram({ name: 'tollgate_cost_actual', help: 'Actual operation cost, priced from the response', buckets: costBuckets, registers });
+    this.#redisDuration = new Histogram({
+      name: 'tollgate_redis_command_duration_seconds',
+      help: 'Quota store round trips to Redis (gcra: one admission; pipeline: a batch of refunds)',
+      labelNames: ['command'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.#redisErrors = new Counter({ name: 'tollgate_redis_command_errors_total', help: 'Redis round trips that failed', labelNames: ['command'], registers });
+    new Counter({
+      name: 'tollgate_jwks_fetches_total',
+      help: 'JWKS fetches by source and result (ok, error)',
+      labelNames: ['jwks', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [jwks, stats] of Object.entries(sources.jwks())) {
+          this.inc({ jwks, result: 'ok' }, stats.fetches - stats.failures);
+          this.inc({ jwks, result: 'error' }, stats.failures);
+        }
+      },
+    });
+    new Gauge({
+      name: 'tollgate_quota_store_up',
+      help: '1 while the shared (Redis) quota store answers, 0 while failed over; absent with the memory store',
+      // A label, so that the series is absent (not 0) when there is no Redis store.
+      labelNames: ['store'],
+      registers,
+      collect() {
+        this.reset();
+        const store = sources.quotaStore();
+        if (store !== undefined) this.set({ store: 'redis' }, store.degraded ? 0 : 1);
+      },
+    });
 
     const carried = new Carried();
     new Counter({
@@ -134,6 +199,18 @@ export class GatewayMetrics {
         this.reset();
         this.inc({ executor: 'tollgate' }, carried.total('executor:tollgate', stats?.tollgate ?? 0));
         this.inc({ executor: 'apollo' }, carried.total('executor:apollo', stats?.apollo ?? 0));
+      },
+    });
+    new Counter({
+      name: 'tollgate_plan_cache_total',
+      help: "Query plan cache lookups of Tollgate's executor",
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const stats = sources.executor();
+        this.reset();
+        this.inc({ result: 'hit' }, carried.total('plans:hit', stats?.planCacheHits ?? 0));
+        this.inc({ result: 'miss' }, carried.total('plans:miss', stats?.planCacheMisses ?? 0));
       },
     });
     const subgraphCounter = (name: string, help: string, read: (stats: ReturnType<MetricsSources['subgraphs']>[string]['stats']) => number) =>
@@ -188,27 +265,33 @@ export class GatewayMetrics {
     processMetrics();
   }
 
-  /** The label value for an operation: its name, `anonymous`, or `unknown` (not resolved). */
-  operationLabel(name: string | undefined): string {
-    return name === undefined ? ANONYMOUS_LABEL : this.#operations.value(name);
-  }
-
-  clientLabel(name: string | undefined): string {
-    return name === undefined || name === '' ? UNKNOWN_LABEL : this.#clients.value(name);
-  }
-
-  /** One request done: `code` is ok, ok_with_errors, or the refusal's code. */
-  request(operation: string, client: string, code: string, seconds: number): void {
-    this.#requests.labels(operation, client, code === 'ok' || code === 'ok_with_errors' ? code : this.#codes.value(code)).inc();
+  /** One request done: counted by operation, client and outcome, with its errors, quota decision and cost. */
+  requestDone(record: RequestRecord, seconds: number): void {
+    const operation = !record.resolved ? UNKNOWN_LABEL : record.operationName === undefined ? ANONYMOUS_LABEL : this.#operations.value(record.operationName);
+    const clientName = record.clientName ?? record.clientId;
+    const client = clientName === undefined || clientName === '' ? UNKNOWN_LABEL : this.#clients.value(clientName);
+    const outcome = record.outcome === 'ok' || record.outcome === 'ok_with_errors' ? record.outcome : this.#codes.value(record.outcome);
+    this.#requests.labels(operation, client, outcome).inc();
     this.#duration.labels(operation, client).observe(seconds);
+    for (const [code, count] of record.errorCodes) this.#errors.labels(this.#codes.value(code)).inc(count);
+    if (record.quota) {
+      const rule = record.quota.decision === 'limited' && record.quota.policy !== undefined ? this.#rules.value(record.quota.policy) : 'none';
+      this.#quota.labels(record.quota.decision, rule, record.profile ?? UNKNOWN_LABEL).inc();
+    }
+    if (record.estimatedCost !== undefined) this.#estimatedCost.observe(record.estimatedCost);
+    if (record.actualCost !== undefined) this.#actualCost.observe(record.actualCost);
   }
 
-  error(code: string): void {
-    this.#errors.labels(this.#codes.value(code)).inc();
+  /** One subgraph fetch done (RequestRecord.fetchStarted), failed when `errorCode` is set. */
+  subgraphFetch(subgraph: string, seconds: number, errorCode: string | undefined): void {
+    this.#subgraphDuration.labels(subgraph).observe(seconds);
+    if (errorCode !== undefined) this.#subgraphErrors.labels(subgraph, this.#codes.value(errorCode)).inc();
   }
 
-  quota(decision: QuotaDecision, profile: string): void {
-    this.#quota.labels(decision, profile).inc();
+  /** One Redis round trip of the quota store. */
+  redisCommand(command: string, seconds: number, failed: boolean): void {
+    this.#redisDuration.labels(command).observe(seconds);
+    if (failed) this.#redisErrors.labels(command).inc();
   }
 
   /** The text exposition format: this gateway's metrics, then the process's. */

@@ -8,6 +8,8 @@ import type { GatewayConfigInput } from '../../../gateway/src/config/schema.ts';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, postGraphQL, startTestGateway } from '../../support/gateway.ts';
+import { REDIS_URL, uniquePrefix } from '../../support/redis.ts';
+import { deadUrl, startJwksServer, type JwksServer } from '../auth/helpers.ts';
 
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query { hello: String }`;
@@ -106,6 +108,14 @@ describe('Prometheus metrics', () => {
     // A: one miss then two hits; B and the anonymous query: a miss each.
     assert.deepEqual(series(samples, 'tollgate_document_cache_total'), ['{"result":"hit"} 2', '{"result":"miss"} 3']);
     assert.deepEqual(series(samples, 'tollgate_supergraph_info'), [`{"hash":"${gateway.stages.graph!.schemaHash}"} 1`]);
+    // A planned once, then twice from the cache; the anonymous query planned once.
+    assert.deepEqual(series(samples, 'tollgate_plan_cache_total'), ['{"result":"hit"} 2', '{"result":"miss"} 2']);
+    assert.deepEqual(series(samples, 'tollgate_subgraph_fetch_duration_seconds_count'), ['{"subgraph":"hello"} 4']);
+    assert.deepEqual(series(samples, 'tollgate_subgraph_errors_total'), []);
+    // No costs configured, no Redis, no JWKS: nothing observed.
+    assert.deepEqual(series(samples, 'tollgate_cost_estimated_count'), ['{} 0']);
+    assert.deepEqual(series(samples, 'tollgate_quota_store_up'), []);
+    assert.deepEqual(series(samples, 'tollgate_jwks_fetches_total'), []);
     // Node process metrics and event-loop lag, prefixed.
     assert.ok(value(samples, 'tollgate_process_cpu_user_seconds_total', {})! > 0);
     assert.ok(samples.some((s) => s.name === 'tollgate_nodejs_eventloop_lag_seconds'));
@@ -138,12 +148,62 @@ describe('Prometheus metrics', () => {
     for (let i = 0; i < 3; i++) statuses.push((await postGraphQL(gateway.url, { query: 'query Q { hello }' })).status);
     assert.deepEqual(statuses, [200, 200, 429]);
     const samples = await scrape(gateway);
-    assert.deepEqual(series(samples, 'tollgate_quota_decisions_total'), ['{"decision":"admitted","profile":"anonymous"} 2', '{"decision":"limited","profile":"anonymous"} 1']);
+    assert.deepEqual(series(samples, 'tollgate_quota_decisions_total'), ['{"decision":"admitted","profile":"anonymous","rule":"none"} 2', '{"decision":"limited","profile":"anonymous","rule":"requests"} 1']);
     assert.deepEqual(series(samples, 'tollgate_requests_total'), [
       '{"client":"unknown","code":"RATE_LIMITED","operation":"Q"} 1',
       '{"client":"unknown","code":"ok","operation":"Q"} 2',
     ]);
     assert.deepEqual(series(samples, 'tollgate_errors_total'), ['{"code":"RATE_LIMITED"} 1']);
+  });
+
+  test('subgraph failures, costs, Redis round trips and JWKS fetches', async () => {
+    const DOWN_SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+      type Query { down: String }`;
+    const twoSubgraphs = composeForTest([
+      { name: 'hello', routingUrl: subgraph.url, sdl: SDL },
+      { name: 'down', routingUrl: await deadUrl(), sdl: DOWN_SDL },
+    ]);
+    const jwks: JwksServer = await startJwksServer([]);
+    const jwksSource = (url: string) => ({ url, issuers: ['urn:test'], audiences: ['test'], algorithms: ['RS256' as const], poll_interval_s: 600, cooldown_s: 600 });
+    try {
+      const gateway = await startTestGateway(twoSubgraphs, {
+        redis: { url: REDIS_URL, key_prefix: uniquePrefix('metrics') },
+        quotas: { rules: [{ key: ['ip'], requests: { limit: 100, window_s: 60 } }] },
+        demand_control: { enabled: true, mode: 'measure' },
+        authentication: { jwt: { jwks: [jwksSource(jwks.url), jwksSource(await deadUrl())] } },
+      });
+      gateways.push(gateway);
+      assert.equal((await postGraphQL(gateway.url, { query: 'query Ok { hello }' })).status, 200);
+      const failed = await postGraphQL(gateway.url, { query: 'query Down { down }' });
+      assert.equal(failed.body.errors[0].extensions.code, 'SUBGRAPH_UNAVAILABLE');
+      // The wait for the first JWKS fetches (both started at start-up) to finish.
+      for (let i = 0; i < 100 && Object.values(gateway.stages.identify.jwksStats()).some((s) => s.fetches === 0); i++) await new Promise((r) => setTimeout(r, 20));
+
+      const samples = await scrape(gateway);
+      assert.deepEqual(series(samples, 'tollgate_subgraph_fetch_duration_seconds_count'), ['{"subgraph":"down"} 1', '{"subgraph":"hello"} 1']);
+      assert.deepEqual(series(samples, 'tollgate_subgraph_errors_total'), ['{"code":"SUBGRAPH_UNAVAILABLE","subgraph":"down"} 1']);
+      assert.deepEqual(series(samples, 'tollgate_requests_total'), [
+        '{"client":"unknown","code":"ok","operation":"Ok"} 1',
+        '{"client":"unknown","code":"ok_with_errors","operation":"Down"} 1',
+      ]);
+      assert.deepEqual(series(samples, 'tollgate_errors_total'), ['{"code":"SUBGRAPH_UNAVAILABLE"} 1']);
+      // Each operation costs 1 (one scalar field of Query); both were priced from their responses.
+      assert.deepEqual(series(samples, 'tollgate_cost_estimated_count'), ['{} 2']);
+      assert.deepEqual(series(samples, 'tollgate_cost_actual_count'), ['{} 2']);
+      // One GCRA script call per admitted request, against the real Redis.
+      assert.deepEqual(series(samples, 'tollgate_redis_command_duration_seconds_count'), ['{"command":"gcra"} 2']);
+      assert.deepEqual(series(samples, 'tollgate_redis_command_errors_total'), []);
+      assert.deepEqual(series(samples, 'tollgate_quota_store_up'), ['{"store":"redis"} 1']);
+      assert.deepEqual(series(samples, 'tollgate_quota_decisions_total'), ['{"decision":"admitted","profile":"anonymous","rule":"none"} 2']);
+      assert.deepEqual(series(samples, 'tollgate_jwks_fetches_total'), [
+        '{"jwks":"authentication.jwt.jwks.0","result":"error"} 0',
+        '{"jwks":"authentication.jwt.jwks.0","result":"ok"} 1',
+        '{"jwks":"authentication.jwt.jwks.1","result":"error"} 1',
+        '{"jwks":"authentication.jwt.jwks.1","result":"ok"} 0',
+      ]);
+    } finally {
+      await jwks.stop();
+    }
   });
 
   test('a custom path; /metrics is absent (404) when disabled', async () => {

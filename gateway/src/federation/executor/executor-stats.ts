@@ -10,6 +10,10 @@ export class ExecutorStats {
   tollgate = 0;
   /** Operations run by @apollo/gateway's executeQueryPlan (the fallback). */
   apollo = 0;
+  /** Requests whose plan (and compiled program) came from the plan cache. */
+  planCacheHits = 0;
+  /** Requests that planned their operation (and cached the plan). */
+  planCacheMisses = 0;
   /**
    * Fallback operations by reason. Reasons are few (@defer, subscriptions, @fromContext, ...), but
    * some embed an error message, so at most MAX_FALLBACK_REASONS keys are kept (a metric label

@@ -92,7 +92,10 @@ export class TollgateGateway implements GatewayInterface {
       const { errors } = getVariableValues(loaded.schema, definitions, request.variables ?? {});
       if (errors) return authorized ? authorized.complete({ errors }) : { errors };
     }
-    if (!prepared) {
+    if (prepared) {
+      this.stats.planCacheHits++;
+    } else {
+      this.stats.planCacheMisses++;
       prepared = prepareOperation(loaded, operationContext, document, request.operationName);
       if (prepared.fallbackReason) {
         this.options.logger.debug({ reason: prepared.fallbackReason, operationName: request.operationName }, 'operation runs on the Apollo executor');
