@@ -13,7 +13,7 @@ import { ConfigError } from './core/config-errors.ts';
 import { PersistedQueryCache } from './document/apq-cache.ts';
 import { SubgraphSources, type FederationGateway } from './federation/gateway.ts';
 import { closeGraph, loadGraph, type GraphLoad } from './graph.ts';
-import { closeServer, createHttpServer, listen } from './http/server.ts';
+import { closeServer, createHttpServer, createMetricsServer, listen } from './http/server.ts';
 import { HttpStage } from './http/stage.ts';
 import { Pipeline, type Stages } from './pipeline.ts';
 import { AuthFailureLimiter } from './quota/auth-failures.ts';
@@ -29,6 +29,8 @@ export interface RunningGateway {
   /** e.g. http://127.0.0.1:4000/graphql */
   url: string;
   port: number;
+  /** The port of `telemetry.metrics.listen`, when metrics have a listener of their own. */
+  metricsPort: number | undefined;
   logger: Logger;
   /** The stages as running (tests read their counters). */
   stages: Stages;
@@ -111,13 +113,17 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       readiness: () => readiness(stages, supergraph, draining),
       requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
       draining: () => draining,
-      ...(metrics ? { metrics: () => metrics.scrape() } : {}),
+      // Served here unless they have a listener of their own.
+      ...(metrics && config.telemetry.metrics.listen === undefined ? { metrics: () => metrics.scrape() } : {}),
     },
     { logger, metricsPath: config.telemetry.metrics.path },
   );
+  const metricsServer =
+    metrics && config.telemetry.metrics.listen !== undefined ? createMetricsServer(config.telemetry.metrics.path, () => metrics.scrape()) : undefined;
   const closeAll = async (listener: Server | undefined, graceMs?: number) => {
     watcher?.close();
     if (listener) await closeServer(listener, graceMs);
+    if (metricsServer?.listening) await closeServer(metricsServer, 0);
     stages.graph = undefined;
     await Promise.all(supergraph.retiring);
     if (supergraph.current) await closeGraph(supergraph.current);
@@ -127,9 +133,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   };
 
   let address: AddressInfo;
+  let metricsAddress: AddressInfo | undefined;
   try {
     address = await listen(server, config.server.listen);
+    if (metricsServer) metricsAddress = await listen(metricsServer, config.telemetry.metrics.listen!, 'telemetry.metrics.listen');
   } catch (error) {
+    if (server.listening) await closeServer(server, 0);
     await closeAll(undefined);
     throw error;
   }
@@ -188,11 +197,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const displayHost = host === '0.0.0.0' || host === '[::]' ? 'localhost' : host;
   const url = `http://${displayHost}:${address.port}${config.server.graphql_path}`;
-  logger.info({ url }, 'gateway ready');
+  logger.info({ url, ...(metricsAddress ? { metrics: `http://${metricsAddress.address}:${metricsAddress.port}${config.telemetry.metrics.path}` } : {}) }, 'gateway ready');
 
   return {
     url,
     port: address.port,
+    metricsPort: metricsAddress?.port,
     logger,
     stages,
     metrics,

@@ -14,3 +14,11 @@ export function configNumber<T extends z.ZodType>(schema: T) {
 export function configBoolean() {
   return z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
 }
+
+/** A "host:port" to listen on (`server.listen`, `telemetry.metrics.listen`). */
+export function listenAddress() {
+  return z
+    .string()
+    .regex(/^.+:\d+$/, 'expected "host:port"')
+    .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0 to 65535');
+}

@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { configNumber, configBoolean } from '../core/config-values.ts';
+import { configNumber, configBoolean, listenAddress } from '../core/config-values.ts';
 
 /** `server`: where the gateway listens and which paths it answers. */
 export const serverConfigSchema = z.strictObject({
   /** host:port to listen on; default 0.0.0.0:4000 (the demo sets PORT). */
-  listen: z
-    .string()
-    .regex(/^.+:\d+$/, 'expected "host:port"')
-    .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0 to 65535')
-    .default('0.0.0.0:4000'),
+  listen: listenAddress().default('0.0.0.0:4000'),
   /** GraphQL endpoint path; default /graphql. */
   graphql_path: z.string().startsWith('/').default('/graphql'),
   /** Liveness path: 200 while the process runs; default /health. */

@@ -173,14 +173,15 @@ function errorBody(code: ErrorCode, message: string, requestId?: string): { erro
   return { errors: new GatewayError(code, message).toFormattedErrors(requestId) };
 }
 
-export function listen(server: Server, listenAddress: string): Promise<AddressInfo> {
+/** `key` names the config key of the address in the error a failed listen becomes. */
+export function listen(server: Server, listenAddress: string, key = 'server.listen'): Promise<AddressInfo> {
   const separator = listenAddress.lastIndexOf(':');
   const host = listenAddress.slice(0, separator).replace(/^\[|\]$/g, '');
   const port = Number(listenAddress.slice(separator + 1));
   return new Promise((resolve, reject) => {
     // A port in use or not ours to take is an operator's problem: name the key, no stack.
     const refuse = (error: NodeJS.ErrnoException) =>
-      reject(new ConfigError(`server.listen: cannot listen on ${listenAddress}: ${LISTEN_ERRORS[error.code ?? ''] ?? error.message} (${error.code ?? 'error'})`));
+      reject(new ConfigError(`${key}: cannot listen on ${listenAddress}: ${LISTEN_ERRORS[error.code ?? ''] ?? error.message} (${error.code ?? 'error'})`));
     server.once('error', refuse);
     server.listen(port, host, () => {
       server.off('error', refuse);
@@ -215,6 +216,20 @@ function pathOf(url: string | undefined): string {
   if (!url) return '/';
   const queryStart = url.indexOf('?');
   return queryStart === -1 ? url : url.slice(0, queryStart);
+}
+
+/**
+ * The metrics listener of its own (`telemetry.metrics.listen`): the metrics path, anything else
+ * 404. Kept off the main port so that clients of the API cannot read the operators' figures.
+ */
+export function createMetricsServer(metricsPath: string, metrics: NonNullable<Routes['metrics']>): Server {
+  const server = createServer((req, res) => {
+    if (pathOf(req.url) === metricsPath && (req.method === 'GET' || req.method === 'HEAD')) sendMetrics(res, metrics);
+    else sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${pathOf(req.url).slice(0, 100)}`));
+  });
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  return server;
 }
 
 function sendMetrics(res: ServerResponse, metrics: NonNullable<Routes['metrics']>): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configBoolean, configNumber } from '../core/config-values.ts';
+import { configBoolean, configNumber, listenAddress } from '../core/config-values.ts';
 
 /** `telemetry`: logs, request IDs and Prometheus metrics. */
 export const telemetryConfigSchema = z.strictObject({
@@ -15,8 +15,13 @@ export const telemetryConfigSchema = z.strictObject({
     .prefault({}),
   metrics: z
     .strictObject({
-      /** Serve Prometheus metrics on the main listener; default true. */
+      /** Serve Prometheus metrics; default true. */
       enabled: configBoolean().default(true),
+      /**
+       * A listener of their own ("host:port", e.g. 127.0.0.1:9464), so that metrics are not served
+       * to the clients of the main port; default none: on the main listener.
+       */
+      listen: listenAddress().optional(),
       /** Where; default /metrics. */
       path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, 'expected a path such as /metrics').default('/metrics'),
       /** Distinct operation names (and client names) kept as label values; later ones count as `other`. Default 100. */

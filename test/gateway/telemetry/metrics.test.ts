@@ -206,6 +206,24 @@ describe('Prometheus metrics', () => {
     }
   });
 
+  test('telemetry.metrics.listen: metrics on a listener of their own, not on the main port', async () => {
+    const gateway = await start({ telemetry: { logging: { level: 'silent' }, metrics: { listen: '127.0.0.1:0' } } });
+    assert.equal((await postGraphQL(gateway.url, { query: 'query Own { hello }' })).status, 200);
+    const onMain = await fetch(`http://127.0.0.1:${gateway.port}/metrics`);
+    assert.equal(onMain.status, 404);
+    assert.ok(gateway.metricsPort !== undefined && gateway.metricsPort !== gateway.port);
+    const own = await fetch(`http://127.0.0.1:${gateway.metricsPort}/metrics`);
+    assert.equal(own.status, 200);
+    assert.deepEqual(series(parseMetrics(await own.text()), 'tollgate_requests_total'), ['{"client":"unknown","code":"ok","operation":"Own"} 1']);
+    assert.equal((await fetch(`http://127.0.0.1:${gateway.metricsPort}/graphql`)).status, 404);
+
+    // A port already taken: start-up fails with the key named, and the main listener is closed again.
+    await assert.rejects(
+      start({ telemetry: { logging: { level: 'silent' }, metrics: { listen: `127.0.0.1:${gateway.metricsPort}` } } }),
+      /telemetry\.metrics\.listen: cannot listen on 127\.0\.0\.1:\d+: the address is already in use/,
+    );
+  });
+
   test('a custom path; /metrics is absent (404) when disabled', async () => {
     const custom = await start({ telemetry: { logging: { level: 'silent' }, metrics: { path: '/internal/metrics' } } });
     assert.equal((await fetch(`http://127.0.0.1:${custom.port}/internal/metrics`)).status, 200);
