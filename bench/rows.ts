@@ -7,6 +7,7 @@
 import { prepareAuthRow } from './auth-row.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
 import { prepareDedupRow } from './resilience-rows.ts';
+import { prepareTelemetryOffRow } from './telemetry-rows.ts';
 
 export type RowKind = 'tollgate' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
 
@@ -42,8 +43,10 @@ export interface Row {
 export const BASELINE = 'apollo-gateway';
 
 export const rows: readonly Row[] = [
-  // Tollgate with every optional feature off.
+  // Tollgate with its defaults: every optional feature off, metrics and the access log on.
   { name: 'tollgate', kind: 'tollgate' },
+  // The same with metrics and the access log off too (issue 12: their price).
+  { name: 'tollgate+telemetry-off', kind: 'tollgate', prepare: prepareTelemetryOffRow },
   // The same with edge authentication required: an RS256 bearer token on every request.
   { name: 'tollgate+auth', kind: 'tollgate', prepare: prepareAuthRow },
   // Demand control (measure) and a per-client request + cost quota that never refuses: the
