@@ -150,6 +150,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     supergraph.rawSdl = rawSdl;
     stages.graph = next.graph;
     if (previous) retire(previous, supergraph);
+    metrics?.supergraphLoad('ok');
     return next;
   };
   try {
@@ -174,6 +175,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       logger.info({ schemaHash: next.graph.schemaHash }, 'supergraph reloaded');
     } catch (error) {
       supergraph.lastError = error instanceof Error ? error.message : String(error);
+      metrics?.supergraphLoad('error');
       logger.error({ error: supergraph.lastError }, 'new supergraph refused; the last good one keeps serving');
       throw error;
     }
@@ -186,8 +188,10 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
         if (sdl === supergraph.rawSdl) supergraph.lastError = undefined;
       },
       onError: (error) => {
-        // onChange already logged its refusals; these are sources that cannot be read or composed.
+        // onChange already logged (and counted) its refusals; these are sources that cannot be read
+        // or composed, each logged and counted once while it lasts.
         if (supergraph.lastError === (error instanceof Error ? error.message : String(error))) return;
+        metrics?.supergraphLoad('error');
         supergraph.lastError = error instanceof Error ? error.message : String(error);
         logger.error({ error: supergraph.lastError }, 'supergraph source unreadable; the last good one keeps serving');
       },

@@ -110,6 +110,7 @@ export class GatewayMetrics {
   readonly #actualCost: Histogram;
   readonly #redisDuration: Histogram<'command'>;
   readonly #redisErrors: Counter<'command'>;
+  readonly #supergraphLoads: Counter<'result'>;
 
   constructor(config: TelemetryConfig['metrics'], sources: MetricsSources) {
     const registers = [this.registry];
@@ -251,6 +252,12 @@ export class GatewayMetrics {
         this.inc({ result: 'miss' }, carried.total('documents:miss', stats?.parses ?? 0));
       },
     });
+    this.#supergraphLoads = new Counter({
+      name: 'tollgate_supergraph_loads_total',
+      help: 'Supergraph loads: at start-up and each reload (ok), or a new supergraph refused or its source unreadable (error)',
+      labelNames: ['result'],
+      registers,
+    });
     new Gauge({
       name: 'tollgate_supergraph_info',
       help: 'The serving supergraph (its hash), value 1',
@@ -286,6 +293,11 @@ export class GatewayMetrics {
   subgraphFetch(subgraph: string, seconds: number, errorCode: string | undefined): void {
     this.#subgraphDuration.labels(subgraph).observe(seconds);
     if (errorCode !== undefined) this.#subgraphErrors.labels(subgraph, this.#codes.value(errorCode)).inc();
+  }
+
+  /** A supergraph loaded (start-up, reload), or refused / unreadable (the last good one serves on). */
+  supergraphLoad(result: 'ok' | 'error'): void {
+    this.#supergraphLoads.labels(result).inc();
   }
 
   /** One Redis round trip of the quota store. */

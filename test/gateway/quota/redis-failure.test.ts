@@ -7,6 +7,7 @@ import type { GatewayConfigInput } from '../../../gateway/src/config/schema.ts';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import type { FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, postGraphQL, startTestGateway } from '../../support/gateway.ts';
+import { scrape, series, value } from '../../support/metrics.ts';
 import { apiKeysFor, OwnRedis, SHOP_SDL, startShopSubgraph } from './helpers.ts';
 
 const apiKeys = apiKeysFor([{ clientId: 'a' }, { clientId: 'poller' }]);
@@ -95,12 +96,19 @@ describe('a dead, restarted and flushed Redis', () => {
     });
     assert.equal(subgraph.received.length, calls, 'fail_closed calls no subgraph');
     assert.equal((await ready(closed)).quotas.degraded, true);
+
+    // What an operator's alert sees: the store down, Redis round trips failing, the 503 counted.
+    const samples = await scrape(closed);
+    assert.deepEqual(series(samples, 'tollgate_quota_store_up'), ['{"store":"redis"} 0']);
+    assert.ok((value(samples, 'tollgate_redis_command_errors_total', { command: 'gcra' }) ?? 0) >= 1, 'a failed EVALSHA is counted');
+    assert.equal(value(samples, 'tollgate_quota_decisions_total', { decision: 'store_error', rule: 'none', profile: 'default' }), 1);
   });
 
   test('Redis restarted: shared limits apply again without restarting the gateways', async () => {
     await redis.restart();
     await waitUntilShared(open);
     await waitUntilShared(closed);
+    assert.deepEqual(series(await scrape(closed), 'tollgate_quota_store_up'), ['{"store":"redis"} 1']);
     // The restarted Redis came back empty, but the 2 requests served locally during the outage are
     // owed to it and forced in on recovery: 2 of 3 used, so exactly 1 more is admitted — and it is
     // Redis that admits it (a's local bucket is exhausted and would refuse).

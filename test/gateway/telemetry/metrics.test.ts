@@ -8,50 +8,12 @@ import type { GatewayConfigInput } from '../../../gateway/src/config/schema.ts';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, postGraphQL, startTestGateway } from '../../support/gateway.ts';
+import { parseMetrics, scrape, series, value } from '../../support/metrics.ts';
 import { REDIS_URL, uniquePrefix } from '../../support/redis.ts';
 import { deadUrl, startJwksServer, type JwksServer } from '../auth/helpers.ts';
 
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query { hello: String }`;
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of a text-format exposition (comment lines skipped). */
-function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(match, `not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** The samples of one metric, as `{labels} value` lines sorted (exact label sets). */
-function series(samples: Sample[], name: string): string[] {
-  return samples
-    .filter((s) => s.name === name)
-    .map((s) => `${JSON.stringify(Object.fromEntries(Object.entries(s.labels).sort()))} ${s.value}`)
-    .sort();
-}
-
-function value(samples: Sample[], name: string, labels: Record<string, string>): number | undefined {
-  return samples.find((s) => s.name === name && Object.keys(labels).length === Object.keys(s.labels).length && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
-
-async function scrape(gateway: RunningGateway): Promise<Sample[]> {
-  const response = await fetch(`http://127.0.0.1:${gateway.port}/metrics`);
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  return parseMetrics(await response.text());
-}
 
 describe('Prometheus metrics', () => {
   let subgraph: FixtureSubgraph;
@@ -204,6 +166,21 @@ describe('Prometheus metrics', () => {
     } finally {
       await jwks.stop();
     }
+  });
+
+  test('supergraph loads: start-up and reloads counted, a refused one as error; the info metric follows the serving hash', async () => {
+    const gateway = await start({ telemetry: { logging: { level: 'silent' } } });
+    const firstHash = gateway.stages.graph!.schemaHash;
+    assert.deepEqual(series(await scrape(gateway), 'tollgate_supergraph_loads_total'), ['{"result":"ok"} 1']);
+    const BYE_SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+      type Query { hello: String bye: String }`;
+    await gateway.reloadSupergraph(composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: BYE_SDL }]));
+    const secondHash = gateway.stages.graph!.schemaHash;
+    assert.notEqual(secondHash, firstHash);
+    await assert.rejects(gateway.reloadSupergraph('this is not a supergraph'));
+    const samples = await scrape(gateway);
+    assert.deepEqual(series(samples, 'tollgate_supergraph_loads_total'), ['{"result":"error"} 1', '{"result":"ok"} 2']);
+    assert.deepEqual(series(samples, 'tollgate_supergraph_info'), [`{"hash":"${secondHash}"} 1`]);
   });
 
   test('telemetry.metrics.listen: metrics on a listener of their own, not on the main port', async () => {
