@@ -5,27 +5,20 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { writeRowConfig } from './lib/row-config.ts';
 import type { PrepareContext, Prepared } from './rows.ts';
 
 export async function prepareAuthRow(ctx: PrepareContext): Promise<Prepared> {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
   const keyFile = join(ctx.runDir, 'auth-public.pem');
   await writeFile(keyFile, await exportSPKI(publicKey));
-  const configFile = join(ctx.runDir, 'auth.yaml');
-  // Every setting but `authentication` stays at its default, as in the plain `tollgate` row;
-  // `--supergraph` replaces the placeholder supergraph.
-  await writeFile(
-    configFile,
-    [
-      'supergraph: { file: replaced-by-the-supergraph-flag.graphql }',
-      'authentication:',
-      '  required: true',
-      '  jwt:',
-      '    keys:',
-      `      - { file: ${JSON.stringify(keyFile)}, algorithms: [RS256], issuers: [urn:tollgate:bench], audiences: [tollgate-bench] }`,
-      '',
-    ].join('\n'),
-  );
+  const configFile = await writeRowConfig(ctx, 'auth', [
+    'authentication:',
+    '  required: true',
+    '  jwt:',
+    '    keys:',
+    `      - { file: ${JSON.stringify(keyFile)}, algorithms: [RS256], issuers: [urn:tollgate:bench], audiences: [tollgate-bench] }`,
+  ]);
   const token = await new SignJWT({ scope: 'orders:read profile', client_id: 'bench' })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
     .setIssuer('urn:tollgate:bench')

@@ -7,11 +7,10 @@
 //
 // The Redis row reports the Redis commands it received (INFO commandstats, read when the row ends):
 // every request is one EVALSHA, and no other command is sent (TIME/GET/SET run inside the script).
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './lib/net.ts';
 import { spawnChild, type Child } from './lib/processes.ts';
+import { writeRowConfig } from './lib/row-config.ts';
 import type { PrepareContext, Prepared } from './rows.ts';
 
 const RULES = [
@@ -22,19 +21,12 @@ const RULES = [
   '      cost: { limit: 1000000000, window_s: 60 }',
 ];
 
-async function writeConfig(ctx: PrepareContext, name: string, redisUrl: string | undefined): Promise<string> {
-  const file = join(ctx.runDir, `${name}.yaml`);
-  await writeFile(
-    file,
-    [
-      'supergraph: { file: replaced-by-the-supergraph-flag.graphql }',
-      'demand_control: { enabled: true, mode: measure }',
-      ...(redisUrl ? [`redis: { url: "${redisUrl}", key_prefix: "bench:" }`] : []),
-      ...RULES,
-      '',
-    ].join('\n'),
-  );
-  return file;
+function writeConfig(ctx: PrepareContext, name: string, redisUrl: string | undefined): Promise<string> {
+  return writeRowConfig(ctx, name, [
+    'demand_control: { enabled: true, mode: measure }',
+    ...(redisUrl ? [`redis: { url: "${redisUrl}", key_prefix: "bench:" }`] : []),
+    ...RULES,
+  ]);
 }
 
 export async function prepareQuotasMemoryRow(ctx: PrepareContext): Promise<Prepared> {
