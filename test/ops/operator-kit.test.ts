@@ -8,13 +8,15 @@
 //  - Every metric, label and label value those expressions name is exported by a real gateway's
 //    /metrics after traffic that makes each series appear: two real gateways over real subgraphs,
 //    one healthy (the shared Redis under a key prefix of its own, a real JWKS over HTTP, a subgraph
-//    answering 500 once) and one failing (its JWKS a dead port, its own redis-server killed), so the
-//    failure series (JWKS errors, Redis errors, quota store down, store_error) exist too. rate()
+//    answering 500 once) and one failing (its JWKS a dead port, its own redis-server killed, a broken
+//    supergraph written to its file), so the failure series (JWKS errors, Redis errors, quota store
+//    down, store_error, a refused reload) exist too. rate()
 //    reads counters only; histogram_quantile reads _bucket series grouped by le.
 // The checker itself is tested on mutated expressions, so each of its checks can fail.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse as parseYaml } from 'yaml';
@@ -583,7 +585,8 @@ describe('operator kit against real gateways\' /metrics', () => {
       { name: 'flaky', routingUrl: flaky.url, sdl: FLAKY_SDL },
     ]);
     healthy = await startTestGateway(supergraph, config(REDIS_URL, jwks.url, ISSUER, 'fail_open'));
-    // The failure series: a JWKS URL nothing listens on, and a Redis of the test's own, killed below.
+    // The failure series: a JWKS URL nothing listens on, a Redis of the test's own (killed below),
+    // and a supergraph file (overwritten below).
     ownRedis = await OwnRedis.start();
     failing = await startTestGateway(supergraph, config(ownRedis.url, await deadUrl(), DEAD_ISSUER, 'fail_closed'));
 
@@ -607,15 +610,22 @@ describe('operator kit against real gateways\' /metrics', () => {
     // Failing: a token whose JWKS cannot be fetched (503 AUTHENTICATION_UNAVAILABLE); a query while
     // its Redis answers, then Redis killed: the next round trip fails, the store is marked failed,
     // and under fail_closed the request is refused (503 QUOTA_STORE_UNAVAILABLE, store_error). A few
-    // requests at most are needed to see all three (bounded; no timing asserted).
+    // requests at most are needed to see all of it and the refused reload (bounded; no timing asserted).
     const deadToken = await signToken(key, { iss: DEAD_ISSUER, sub: 'u1' });
     assert.equal((await postGraphQL(failing.url, { query: 'query Hello { hello }' }, { authorization: `Bearer ${deadToken}` })).body.errors[0].extensions.code, 'AUTHENTICATION_UNAVAILABLE');
     assert.equal((await postGraphQL(failing.url, { query: items })).status, 200);
+    // And a new supergraph it refuses (hot reload; the last good one keeps serving).
+    await writeFile(failing.config.supergraph.file!, 'this is not a supergraph');
     await ownRedis.kill();
     for (let i = 0; i < 50; i++) {
       await postGraphQL(failing.url, { query: items });
       failingText = await scrape(failing);
-      const seen = [/^tollgate_quota_store_up\{[^}]*\} 0$/m, /^tollgate_redis_command_errors_total\{/m, /^tollgate_quota_decisions_total\{decision="store_error"/m];
+      const seen = [
+        /^tollgate_quota_store_up\{[^}]*\} 0$/m,
+        /^tollgate_redis_command_errors_total\{/m,
+        /^tollgate_quota_decisions_total\{decision="store_error"/m,
+        /^tollgate_supergraph_loads_total\{result="error"\} [1-9]/m,
+      ];
       if (seen.every((line) => line.test(failingText))) break;
       await sleep(100);
     }
@@ -655,11 +665,13 @@ describe('operator kit against real gateways\' /metrics', () => {
       ['healthy', 'tollgate_executor_operations_total', { executor: 'tollgate' }],
       ['healthy', 'tollgate_jwks_fetches_total', { result: 'ok' }],
       ['healthy', 'tollgate_supergraph_info', {}],
+      ['healthy', 'tollgate_supergraph_loads_total', { result: 'ok' }],
       ['failing', 'tollgate_requests_total', { code: 'AUTHENTICATION_UNAVAILABLE' }],
       ['failing', 'tollgate_requests_total', { code: 'QUOTA_STORE_UNAVAILABLE' }],
       ['failing', 'tollgate_jwks_fetches_total', { result: 'error' }],
       ['failing', 'tollgate_quota_decisions_total', { decision: 'store_error' }],
       ['failing', 'tollgate_redis_command_errors_total', { command: 'gcra' }],
+      ['failing', 'tollgate_supergraph_loads_total', { result: 'error' }],
     ];
     const missing = expected.filter(
       ([gateway, metric, labels]) => !(scrapes[gateway].get(metric) ?? []).some((s) => s.value > 0 && Object.entries(labels).every(([k, v]) => s.labels[k] === v)),
