@@ -319,6 +319,12 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
   #stage: Span | undefined;
   #stageContext: Context | undefined;
   #finished = false;
+  /**
+   * Wall-clock ms at performance.now() 0, read once per request: every span of the request is
+   * timed on the monotonic clock from it (the SDK's own start times are whole milliseconds, which
+   * puts sub-millisecond stages out of order), and no process-long drift builds up.
+   */
+  readonly #epoch = Date.now() - performance.now();
 
   constructor(tracing: Tracing, req: IncomingMessage, requestId: string) {
     this.#tracing = tracing;
@@ -342,7 +348,7 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
     const userAgent = req.headers['user-agent'];
     if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
     if (req.socket.localPort !== undefined) attributes[ATTR_SERVER_PORT] = req.socket.localPort;
-    this.#server = tracing.tracer.startSpan(`${method} ${tracing.graphqlPath}`, { kind: SpanKind.SERVER, attributes, ...(links ? { links } : {}) }, parent);
+    this.#server = tracing.tracer.startSpan(`${method} ${tracing.graphqlPath}`, { kind: SpanKind.SERVER, attributes, startTime: this.now(), ...(links ? { links } : {}) }, parent);
     this.#serverContext = trace.setSpan(ROOT_CONTEXT, this.#server);
     this.traceId = this.#server.spanContext().traceId;
     this.recording = this.#server.isRecording();
@@ -351,7 +357,7 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
   /** Stage `stage` starts (a child of the server span). */
   begin(stage: TraceStage): void {
     if (!this.recording) return;
-    this.#stage = this.#tracing.tracer.startSpan(STAGE_SPANS[stage], { kind: SpanKind.INTERNAL }, this.#serverContext);
+    this.#stage = this.#tracing.tracer.startSpan(STAGE_SPANS[stage], { kind: SpanKind.INTERNAL, startTime: this.now() }, this.#serverContext);
     this.#stageContext = trace.setSpan(ROOT_CONTEXT, this.#stage);
   }
 
@@ -360,7 +366,7 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
     const stage = this.#stage;
     if (stage === undefined) return;
     if (attributes) stage.setAttributes(attributes);
-    stage.end();
+    stage.end(this.now());
     this.#stage = undefined;
     this.#stageContext = undefined;
   }
@@ -402,7 +408,12 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
       const codes = [...errorCodes];
       if (codes.length > 0) this.#server.setAttribute('tollgate.error_codes', codes);
     }
-    this.#server.end();
+    this.#server.end(this.now());
+  }
+
+  /** Now, in wall-clock ms (fractional), on this request's clock. */
+  now(): number {
+    return this.#epoch + performance.now();
   }
 
   /** The context new child spans hang from: the open stage, else the server span. */
@@ -414,13 +425,14 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
   fetchStarted(subgraph: string): FetchWatch {
     const span = this.#tracing.tracer.startSpan(
       `subgraph ${subgraph}`,
-      { kind: SpanKind.CLIENT, attributes: { [ATTR_HTTP_REQUEST_METHOD]: 'POST', 'tollgate.subgraph.name': subgraph } },
+      { kind: SpanKind.CLIENT, attributes: { [ATTR_HTTP_REQUEST_METHOD]: 'POST', 'tollgate.subgraph.name': subgraph }, startTime: this.now() },
       this.#parent(),
     );
     const headers: Record<string, string> = {};
     this.#tracing.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, defaultTextMapSetter);
     if (!span.isRecording()) return { headers, ended: () => span.end() };
     let attempts = 0;
+    const now = () => this.now();
     return {
       headers,
       attempt(url: string) {
@@ -431,7 +443,7 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
         if (outcome.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, outcome.status);
         if (outcome.errorCode !== undefined) failed(span, outcome.errorCode);
         else if (outcome.status !== undefined && outcome.status >= 400) failed(span, String(outcome.status));
-        span.end();
+        span.end(now());
       },
     };
   }
@@ -439,13 +451,14 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
   /** Planning (PlanObserver): a child of the open stage (execute). */
   planStarted(): PlanWatch {
     if (!this.recording) return NO_PLAN_WATCH;
-    const span = this.#tracing.tracer.startSpan('graphql.plan', { kind: SpanKind.INTERNAL }, this.#parent());
+    const span = this.#tracing.tracer.startSpan('graphql.plan', { kind: SpanKind.INTERNAL, startTime: this.now() }, this.#parent());
+    const now = () => this.now();
     return {
       ended(outcome) {
         span.setAttribute('tollgate.plan.cached', outcome.cached);
         if (outcome.fetches !== undefined) span.setAttribute('tollgate.plan.fetches', outcome.fetches);
         if (outcome.error !== undefined) failed(span, outcome.error);
-        span.end();
+        span.end(now());
       },
     };
   }
@@ -460,10 +473,10 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
       attributes[ATTR_SERVER_ADDRESS] = redis.address;
       attributes[ATTR_SERVER_PORT] = redis.port;
     }
-    const span = this.#tracing.tracer.startSpan(operation, { kind: SpanKind.CLIENT, attributes }, this.#parent());
+    const span = this.#tracing.tracer.startSpan(operation, { kind: SpanKind.CLIENT, attributes, startTime: this.now() }, this.#parent());
     return (didFail) => {
       if (didFail) failed(span, 'REDIS_ERROR');
-      span.end();
+      span.end(this.now());
     };
   }
 }
