@@ -51,6 +51,8 @@ export interface OtlpReceiver {
   readonly requests: Array<{ headers: IncomingHttpHeaders; body: unknown }>;
   /** Every span of every request answered 2xx with the 'ok' behaviour. */
   readonly spans: ReceivedSpan[];
+  /** Connections open now (a hanging export holds one). */
+  readonly openConnections: number;
   behave(behaviour: ReceiverBehaviour): void;
   /** Waits (polling, at most `timeoutMs`) until `predicate(spans)` holds; throws with what was received if it never does. */
   waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
@@ -99,6 +101,11 @@ export async function startOtlpReceiver(options: { port?: number } = {}): Promis
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"partialSuccess":{}}');
   });
+  let openConnections = 0;
+  server.on('connection', (socket) => {
+    openConnections++;
+    socket.once('close', () => openConnections--);
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -106,6 +113,9 @@ export async function startOtlpReceiver(options: { port?: number } = {}): Promis
     port,
     requests,
     spans,
+    get openConnections() {
+      return openConnections;
+    },
     behave(next) {
       behaviour = next;
     },

@@ -66,6 +66,8 @@ const MAX_NAME_IN_SPAN_NAME = 128;
 const MAX_ATTRIBUTE_LENGTH = 1024;
 /** At most one warning about failed exports or dropped spans per this many ms. */
 const WARN_INTERVAL_MS = 30_000;
+/** Shutdown waits for the last flush at most this long (or `otlp.timeout_ms`, when shorter). */
+const SHUTDOWN_WAIT_MS = 5000;
 
 /** The stage spans, in pipeline order (named as they appear in a trace). */
 export const STAGE_SPANS = {
@@ -109,7 +111,7 @@ export class Tracing {
   readonly graphqlPath: string;
   readonly redis: { address: string; port: number } | undefined;
   readonly #provider: BasicTracerProvider;
-  readonly #agents: Array<HttpAgent | HttpsAgent> = [];
+  readonly #connections = new ExportConnections();
   readonly #timeoutMs: number;
   readonly #logger: Logger;
   #lastWarn = -Infinity;
@@ -131,12 +133,8 @@ export class Tracing {
       headers: { ...config.otlp.headers },
       timeoutMillis: config.otlp.timeout_ms,
       compression: config.otlp.compression as never,
-      // An agent of our own, so that shutdown can cut a hanging export's socket.
-      httpAgentOptions: (protocol: string) => {
-        const agent = protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 4 }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
-        this.#agents.push(agent);
-        return agent;
-      },
+      // Agents of our own, so that shutdown can cut a hanging export's socket.
+      httpAgentOptions: (protocol: string) => this.#connections.agent(protocol),
     });
     const exporter = new CountingExporter(otlp, config.otlp.timeout_ms, this);
     const batches = new BatchSpanProcessor(exporter, {
@@ -168,19 +166,20 @@ export class Tracing {
   }
 
   /**
-   * Flushes what is queued and stops, waiting at most `otlp.timeout_ms`: a collector that hangs
-   * cannot hold a shutdown longer than that (its sockets are cut then).
+   * Flushes what is queued and stops, waiting at most `otlp.timeout_ms` or 5 s, whichever is
+   * shorter: then the export connections are cut and no new one is opened (the exporter's retries
+   * fail at once), so a collector that hangs cannot hold a shutdown, or the process, any longer.
    */
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.#timeoutMs);
+        timer = setTimeout(resolve, Math.min(this.#timeoutMs, SHUTDOWN_WAIT_MS));
         timer.unref();
       });
       await Promise.race([this.#provider.shutdown().catch(() => undefined), waited]);
       clearTimeout(timer);
-      for (const agent of this.#agents) agent.destroy();
+      this.#connections.close();
     })();
     return this.#shutdown;
   }
@@ -215,6 +214,41 @@ export class Tracing {
       failures > 0 ? 'trace export failed: spans dropped (next warning in 30 s at the earliest)' : 'trace export queue full: spans dropped (next warning in 30 s at the earliest)',
     );
   }
+}
+
+/**
+ * The export's HTTP agents (a few keep-alive sockets). Closed at shutdown: open sockets are
+ * destroyed with an error the exporter does not retry, and new connections fail the same way.
+ */
+class ExportConnections {
+  readonly #agents: Array<HttpAgent | HttpsAgent> = [];
+  #closed = false;
+
+  agent(protocol: string): HttpAgent | HttpsAgent {
+    const agent = protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 4 }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+    const connect = agent.createConnection.bind(agent) as (options: object, callback: (error: Error | null, socket?: unknown) => void) => unknown;
+    (agent as unknown as { createConnection: typeof connect }).createConnection = (options, callback) => {
+      if (!this.#closed) return connect(options, callback);
+      process.nextTick(() => callback(shutDownError()));
+      return undefined;
+    };
+    this.#agents.push(agent);
+    return agent;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const agent of this.#agents) {
+      for (const sockets of [...Object.values(agent.sockets), ...Object.values(agent.freeSockets)]) {
+        for (const socket of sockets ?? []) socket.destroy(shutDownError());
+      }
+      agent.destroy();
+    }
+  }
+}
+
+function shutDownError(): Error {
+  return new Error('tracing was shut down');
 }
 
 /**
