@@ -81,11 +81,14 @@ describe('OTLP export failures', () => {
     } finally {
       await gateway.stop();
     }
-    // Ended by the cut, not by its 60 s deadline; and the exporter's retry did not reach the collector.
+    // Ended by the cut, not by its 60 s deadline (the spans may have gone in one export or two:
+    // shutdown flushes what was still queued); the exporter's retries did not reach the collector.
     await eventually(() => receiver.openConnections === 0, 'the hanging export connection closed');
-    await eventually(() => gateway.tracing!.stats.exportFailures === 1, 'the hanging export ended as failed');
-    assert.equal(gateway.tracing!.stats.droppedExportFailed, SPANS_PER_REQUEST);
-    assert.equal(receiver.requests.length, 1, 'no retry was sent after shutdown');
+    await eventually(() => gateway.tracing!.stats.droppedExportFailed === SPANS_PER_REQUEST, 'every span lost with a failed export');
+    const failures = gateway.tracing!.stats.exportFailures;
+    assert.ok(failures >= 1 && failures <= 2, `${failures} failed exports`);
+    assert.equal(gateway.tracing!.stats.exported, 0);
+    assert.ok(receiver.requests.length <= failures, `${receiver.requests.length} export requests received for ${failures} exports: no retry was sent`);
     await receiver.stop();
   });
 

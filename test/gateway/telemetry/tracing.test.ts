@@ -169,6 +169,30 @@ describe('tracing', () => {
     assert.equal(await metricValue(gateway.port, 'tollgate_trace_spans_dropped_total', { reason: 'queue_full' }), 0);
   });
 
+  test('executor: apollo: the same tree without a planning span (it plans inside @apollo/gateway), traceparent sent all the same', async () => {
+    const otlp = await receiver();
+    const gateway = await gatewayWith({ executor: 'apollo', telemetry: tracingTelemetry(otlp.url) });
+    const response = await postGraphQL(gateway.url, { query: GET_PRODUCTS }, { 'x-request-id': 'apollo-1' });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body.data, GET_PRODUCTS_DATA);
+    await otlp.waitFor((spans) => serverSpanOf(spans, 'apollo-1') !== undefined);
+    const { traceId } = serverSpanOf(otlp.spans, 'apollo-1')!;
+    await otlp.waitFor((spans) => spans.filter((s) => s.traceId === traceId).length >= 6);
+    assert.deepEqual(spanTree(otlp.spans, traceId), [
+      'query GetProducts [server]',
+      '  tollgate.authenticate [internal]',
+      '  graphql.validate [internal]',
+      '  graphql.execute [internal]',
+      '    subgraph products [client]',
+      '    subgraph inventory [client]',
+    ]);
+    for (const name of ['products', 'inventory'] as const) {
+      const fetchSpan = onlySpan(otlp.spans, traceId, `subgraph ${name}`);
+      assert.equal(fetchSpan.attributes['url.full'], subgraphs[name].url);
+      assert.equal(parseTraceparent(receivedBy(name, 'apollo-1')['traceparent']).parentId, fetchSpan.spanId);
+    }
+  });
+
   test('refusals: the stage that refused and the server span are ERROR with the code; a failing fetch is ERROR with its own', async () => {
     const otlp = await receiver();
     // Memory store, one request per hour for anonymous callers by IP: the second is refused.
