@@ -287,6 +287,15 @@ describe('tracing', () => {
       assert.deepEqual(parseTraceparent(headers['traceparent']), { version: '00', traceId: CLIENT_TRACE_ID, parentId: fetchSpan.spanId, flags: '01' });
       assert.equal(headers['tracestate'], 'vendor=opaque,other=1');
     }
+
+    // A malformed traceparent is ignored: a trace of the gateway's own, no link, no tracestate.
+    await postGraphQL(gateway.url, { query: GET_PRODUCTS }, { 'x-request-id': 'trusted-malformed', traceparent: `00-${CLIENT_TRACE_ID}-zz-01`, tracestate: 'vendor=opaque' });
+    await otlp.waitFor((spans) => serverSpanOf(spans, 'trusted-malformed') !== undefined);
+    const fresh = serverSpanOf(otlp.spans, 'trusted-malformed')!;
+    assert.notEqual(fresh.traceId, CLIENT_TRACE_ID);
+    assert.deepEqual({ parent: fresh.parentSpanId, links: fresh.links, traceState: fresh.traceState }, { parent: '', links: [], traceState: '' });
+    assert.equal(parseTraceparent(receivedBy('products', 'trusted-malformed')['traceparent']).traceId, fresh.traceId);
+    assert.equal(receivedBy('products', 'trusted-malformed')['tracestate'], undefined);
   });
 
   test('propagation.trust_incoming false: a new trace, linked to the client span; the client trace goes no further', async () => {
@@ -351,6 +360,17 @@ describe('tracing', () => {
     await ratioOnly.stop();
     assert.equal(independent.requests.length, 0, 'nothing exported');
     assert.equal(ratioOnly.tracing!.stats.exported, 0);
+  });
+
+  test("an unsampled request's trace id is still in the access log, and is the one its subgraphs got", async () => {
+    const otlp = await receiver();
+    const logged = await startLoggedGateway(subgraphs.supergraph, { telemetry: tracingTelemetry(otlp.url, { sampler: { ratio: 0 } }, 'info') });
+    gateways.add(logged);
+    assert.equal((await postGraphQL(logged.gateway.url, { query: GET_PRODUCTS }, { 'x-request-id': 'unsampled-logged' })).status, 200);
+    const sent = parseTraceparent(receivedBy('products', 'unsampled-logged')['traceparent']);
+    assert.equal(sent.flags, '00');
+    const accessLine = logged.logs.find((line) => line['msg'] === 'request' && line['requestId'] === 'unsampled-logged');
+    assert.equal(accessLine?.['traceId'], sent.traceId);
   });
 
   test('off by default: no tracer, no traceparent to subgraphs (a client one is not forwarded), no traceId in the access log', async () => {
