@@ -132,6 +132,7 @@ export class Tracing {
       url: config.otlp.endpoint!,
       headers: { ...config.otlp.headers },
       timeoutMillis: config.otlp.timeout_ms,
+      // The exporter types its option as an enum of the same two strings (none, gzip).
       compression: config.otlp.compression as never,
       // Agents of our own, so that shutdown can cut a hanging export's socket.
       httpAgentOptions: (protocol: string) => this.#connections.agent(protocol),
