@@ -24,6 +24,7 @@ import { watchSupergraph, type SupergraphWatcher } from './schema/supergraph-wat
 import { createLogger } from './telemetry/logger.ts';
 import { GatewayMetrics } from './telemetry/metrics.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
+import { Tracing } from './telemetry/tracing.ts';
 
 export interface RunningGateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -38,6 +39,8 @@ export interface RunningGateway {
   readonly config: GatewayConfig;
   /** Prometheus metrics (its own registry); undefined when `telemetry.metrics.enabled` is false. */
   metrics: GatewayMetrics | undefined;
+  /** OpenTelemetry tracing (its own tracer provider); undefined when `telemetry.tracing.enabled` is false. */
+  tracing: Tracing | undefined;
   /** The serving supergraph's federation gateway (executor counters); replaced by a reload. */
   readonly federation: FederationGateway;
   /** Swaps to a new supergraph SDL; throws (and keeps the old one) when it does not load. */
@@ -71,6 +74,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const logger = options.logger ?? createLogger(config.telemetry.logging);
   const baseDir = options.baseDir ?? process.cwd();
   let authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
+  // One tracer provider per running gateway (never the global one); none at all when off.
+  const tracing = Tracing.create(config.telemetry.tracing, { logger, graphqlPath: config.server.graphql_path, redis: redisTarget(config.redis.url) });
   // One registry per running gateway; the counters the parts keep are read at scrape time.
   const metrics = config.telemetry.metrics.enabled
     ? new GatewayMetrics(config.telemetry.metrics, {
@@ -83,6 +88,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
           const status = stages.quotas?.status();
           return status?.store === 'redis' ? { degraded: status.degraded } : undefined;
         },
+        tracing: () => tracing?.stats,
       })
     : undefined;
   let quotaStore = quotaStoreFor(config, logger, metrics);
@@ -105,6 +111,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     accessLog: config.telemetry.logging.access_log,
     logVariables: config.telemetry.logging.variables,
     metrics,
+    tracing,
   });
   const server = createHttpServer(
     config.server,
@@ -130,6 +137,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     await subgraphSources.close();
     await quotaStore?.close();
     authenticator.close();
+    // Last: the spans of the requests just finished are flushed (waiting at most otlp.timeout_ms).
+    await tracing?.shutdown();
   };
 
   let address: AddressInfo;
@@ -210,6 +219,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     logger,
     stages,
     metrics,
+    tracing,
     get config() {
       return config;
     },
@@ -272,6 +282,17 @@ function retire(load: GraphLoad, state: SupergraphState): void {
   })();
   state.retiring.add(done);
   void done.finally(() => state.retiring.delete(done));
+}
+
+/** Redis's host and port (`redis.url`) for the quota round-trip spans; undefined for the memory store. */
+function redisTarget(url: string): { address: string; port: number } | undefined {
+  if (url === '') return undefined;
+  try {
+    const parsed = new URL(url);
+    return { address: parsed.hostname, port: parsed.port === '' ? 6379 : Number(parsed.port) };
+  } catch {
+    return undefined;
+  }
 }
 
 function httpStage(config: GatewayConfig): HttpStage {

@@ -35,6 +35,7 @@ import type { QuotaStage } from './quota/stage.ts';
 import { UNKNOWN_LABEL, type GatewayMetrics } from './telemetry/metrics.ts';
 import { RequestRecord } from './telemetry/request-record.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
+import type { RequestTrace, Tracing } from './telemetry/tracing.ts';
 
 /** What runs stages 4 and 6 for one loaded supergraph; replaced as a whole when it changes. */
 export interface LoadedGraph {
@@ -70,6 +71,8 @@ export interface PipelineOptions {
   metrics?: GatewayMetrics | undefined;
   /** Variables whose values the access log shows (`telemetry.logging.variables`); none by default. */
   logVariables: readonly string[];
+  /** OpenTelemetry tracing (telemetry/tracing.ts); undefined when `telemetry.tracing.enabled` is false. */
+  tracing?: Tracing | undefined;
 }
 
 export class Pipeline {
@@ -94,68 +97,87 @@ export class Pipeline {
       if (!res.writableFinished) clientGone.abort(new DOMException('the client closed its connection', 'AbortError'));
     };
     res.once('close', onClose);
+    // The request's spans (a server span, one per stage, planning, Redis, subgraph fetches) when tracing is on.
+    const trace = this.options.tracing?.startRequest(req, requestId);
     // What the access log and the metrics say of this request; none of it is kept when both are off.
-    const record = this.options.accessLog || metrics ? new RequestRecord(metrics) : undefined;
+    const record = this.options.accessLog || metrics ? new RequestRecord(metrics, trace) : undefined;
+    if (record && trace) record.traceId = trace.traceId;
+    let outcome: string | undefined;
     let settlement: CostSettlement | undefined;
     let loggedStatus: number | undefined;
     let graph: LoadedGraph | undefined;
     try {
       const { http: httpStage, identify, client, quotas } = this.stages;
       const request = await httpStage.run(req); //                                          1 http
+      trace?.begin('authenticate');
       const auth = await this.identify(req); //                                             2 identify
+      trace?.end();
       const { profile } = client.run(auth.identity); //                                      3 client
       if (record) {
         record.clientId = auth.identity?.clientId;
         record.profile = profile;
       }
+      trace?.client(auth.identity?.clientId, profile);
       // The supergraph this request runs on to the end, even if a reload swaps in another meanwhile.
       graph = this.stages.graph;
       if (graph === undefined) throw notReady();
       graph.inFlight += 1;
+      trace?.begin('validate');
       const operation = graph.document.run(request, profile); //                            4 document
+      if (trace) traceOperation(trace, operation);
+      if (trace && graph.cost) trace.begin('cost');
       const estimatedCost = graph.cost?.estimate(operation);
+      trace?.end(estimatedCost === undefined ? undefined : { 'tollgate.cost.estimated': estimatedCost });
       if (record) recordOperation(record, operation, estimatedCost, this.options.logVariables);
-      const admitted = quotas && (await admit(quotas, req, auth.identity, profile, operation.operationName, estimatedCost ?? 0, record)); // 5
+      if (trace && quotas) trace.begin('quota');
+      const admitted = quotas && (await admit(quotas, req, auth.identity, profile, operation.operationName, estimatedCost ?? 0, record, trace)); // 5
+      trace?.end();
       if (admitted) Object.assign(gatewayHeaders, admitted.headers);
       if (graph.cost && estimatedCost !== undefined) {
         settlement = graph.cost.settlement(operation, estimatedCost, admitted && quotas ? costChargeOf(quotas.admission, admitted) : undefined);
       }
-      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, requestIdHeader, requestId, clientGone.signal, record) };
-      const outcome = await executeOperation(graph.apollo, { //                            6 execute
+      // The fetch observer: the record (which hands each fetch on to the trace), or the trace alone.
+      const observer = record ?? trace;
+      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, requestIdHeader, requestId, clientGone.signal, observer), planning: trace };
+      trace?.begin('execute');
+      const executed = await executeOperation(graph.apollo, { //                            6 execute
         query: operation.query,
         operationName: operation.requestedOperationName,
         variables: operation.variables,
         extensions: operation.extensions,
       }, context);
-      const costExtension = settlement?.settle(outcome.result.data ?? undefined);
+      trace?.end();
+      const costExtension = settlement?.settle(executed.result.data ?? undefined);
       if (clientGone.signal.aborted && listenerAnswered(req.socket) === undefined) {
         // Nobody to answer: the fetches were cancelled when it went away (499 = client closed request).
         loggedStatus = this.clientAborted(requestId);
-        if (record) record.outcome = CLIENT_ABORTED_CODE;
+        outcome = CLIENT_ABORTED_CODE;
         return;
       }
-      const { data, extensions } = outcome.result;
-      let errors = outcome.result.errors;
+      const { data, extensions } = executed.result;
+      let errors = executed.result.errors;
       if (errors !== undefined && errors.length > 0) {
-        if (record) recordErrors(record, errors, data === undefined);
+        // No data at all: Apollo refused the request (e.g. variables); data, even null: it ran.
+        outcome = data === undefined ? errorCodeOf(errors[0]!) : 'ok_with_errors';
+        if (record) recordErrors(record, errors);
         errors = withRequestId(errors, requestId);
       }
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
-      writeGraphQLResponse(res, { status: graphqlStatus(outcome.status ?? 200, errors, request.responseType), headers: outcome.headers, body }, request.responseType, gatewayHeaders); // 7
+      writeGraphQLResponse(res, { status: graphqlStatus(executed.status ?? 200, errors, request.responseType), headers: executed.headers, body }, request.responseType, gatewayHeaders); // 7
     } catch (error) {
       loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId, clientGone.signal.aborted);
-      if (record) {
-        record.outcome = refusalCode(req, error, loggedStatus);
-        if (record.outcome !== CLIENT_ABORTED_CODE) record.addErrorCode(record.outcome);
-      }
+      outcome = refusalCode(req, error, loggedStatus);
+      if (record && outcome !== CLIENT_ABORTED_CODE) record.addErrorCode(outcome);
     } finally {
       res.off('close', onClose);
       if (graph) graph.inFlight -= 1;
       // A request that failed after stage 5 gets its whole estimate back.
       settlement?.settle(undefined);
+      const status = loggedStatus ?? (res.destroyed && !res.writableFinished ? CLIENT_CLOSED_REQUEST : res.statusCode);
+      trace?.finish(status, outcome ?? 'ok', record?.errorCodes.keys());
       if (record) {
+        if (outcome !== undefined) record.outcome = outcome;
         record.actualCost = settlement?.actualCost;
-        const status = loggedStatus ?? (res.destroyed && !res.writableFinished ? CLIENT_CLOSED_REQUEST : res.statusCode);
         const seconds = (performance.now() - startedAt) / 1000;
         const clientName = req.headers['apollographql-client-name'];
         if (typeof clientName === 'string' && clientName !== '') record.clientName = clientName;
@@ -264,10 +286,11 @@ async function admit(
   operationName: string | undefined,
   estimatedCost: number,
   record: RequestRecord | undefined,
+  trace: RequestTrace | undefined,
 ) {
-  if (record === undefined) return quotas.admit(req, identity, profile, operationName, estimatedCost);
+  if (record === undefined) return quotas.admit(req, identity, profile, operationName, estimatedCost, trace);
   try {
-    const admitted = await quotas.admit(req, identity, profile, operationName, estimatedCost);
+    const admitted = await quotas.admit(req, identity, profile, operationName, estimatedCost, trace);
     const tightest = tightestPolicy(admitted.outcomes);
     record.quota = { decision: 'admitted', policy: tightest?.policy, remaining: tightest?.state.remaining };
     return admitted;
@@ -303,10 +326,15 @@ function recordOperation(record: RequestRecord, operation: ValidatedOperation, e
   }
 }
 
-/** The result's error codes. No data at all: Apollo refused the request (e.g. variables); data, even null: it ran. */
-function recordErrors(record: RequestRecord, errors: readonly GraphQLFormattedError[], refused: boolean): void {
+/** The result's error codes. */
+function recordErrors(record: RequestRecord, errors: readonly GraphQLFormattedError[]): void {
   for (const error of errors) record.addErrorCode(errorCodeOf(error));
-  record.outcome = refused ? errorCodeOf(errors[0]!) : 'ok_with_errors';
+}
+
+/** Stage 4's operation on the server span (its name becomes e.g. `query GetProducts`); ends the validate span. */
+function traceOperation(trace: RequestTrace, operation: ValidatedOperation): void {
+  trace.end();
+  trace.operation(operation.operationName, operation.operation.operation);
 }
 
 /** Every error names the request id, so a client's bug report leads to the gateway's log lines. */

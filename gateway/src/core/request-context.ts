@@ -13,6 +13,30 @@ export interface RequestContext {
   readonly profile: string;
   /** The subgraph view of this request: what the data source needs, nothing more. */
   readonly subgraph: SubgraphRequest;
+  /** Told when the executor looks up or builds this request's query plan (tracing); undefined when nothing watches. */
+  readonly planning?: PlanObserver | undefined;
+}
+
+/**
+ * Watches the planning of one request (Tollgate's executor: the plan cache look-up, and the plan
+ * built and compiled on a miss). Structural, so the executor needs no telemetry import.
+ */
+export interface PlanObserver {
+  planStarted(): PlanWatch;
+}
+
+export interface PlanWatch {
+  /** The plan is ready (`cached`: it came from the plan cache) with `fetches` fetch nodes; or planning threw (`error`). */
+  ended(outcome: { readonly cached: boolean; readonly fetches: number | undefined; readonly error?: string | undefined }): void;
+}
+
+/**
+ * Watches the quota store's round trips to Redis made for one request (tracing): passed through
+ * stage 5 to the store; the memory store makes none. Structural, so quota/ needs no telemetry import.
+ */
+export interface RoundTripObserver {
+  /** A round trip starts (`gcra`: one script call); the returned function is called once it is over. */
+  roundTripStarted(command: string): (failed: boolean) => void;
 }
 
 /** What a subgraph fetch needs of the request it serves. */
@@ -46,6 +70,8 @@ export interface FetchObserver {
 export interface FetchWatch {
   /** Headers every attempt of this fetch also sends (W3C `traceparent`), or undefined. */
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** An attempt is sent to `url` (the instance chosen for it); called before each attempt, retries included. */
+  attempt?(url: string): void;
   /** The fetch is over: the subgraph's HTTP status when it answered, the error code when it failed. */
   ended(outcome: FetchOutcome): void;
 }

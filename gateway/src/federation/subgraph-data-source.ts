@@ -11,7 +11,7 @@ import { InstanceSet, SubgraphInstance } from './resilience/instances.ts';
 import { operationKindOf, type OperationKind } from './resilience/operation-kind.ts';
 import { RetryBudget } from './resilience/retry-budget.ts';
 import { MAX_ERRORS_PER_SUBGRAPH_RESPONSE, maskSubgraphErrors } from './subgraph-error-masking.ts';
-import type { SubgraphRequest } from '../core/request-context.ts';
+import type { FetchWatch, SubgraphRequest } from '../core/request-context.ts';
 
 /** A subgraph's answer before parsing: what deduplicated fetches share (each waiter parses its own copy). */
 interface RawResponse {
@@ -155,7 +155,7 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     const query = kind === 'query';
     let raw: RawResponse;
     try {
-      raw = query && this.traffic.deduplicateQuery ? await this.fetchShared(body, headers, extra, signal) : await this.fetch(body, headers, query, signal);
+      raw = query && this.traffic.deduplicateQuery ? await this.fetchShared(body, headers, extra, signal, watch) : await this.fetch(body, headers, query, signal, watch);
     } catch (error) {
       if (signal?.aborted && isClientAborted(error)) this.stats.clientAborts++;
       watch?.ended({ status: undefined, errorCode: errorCodeOf(error) });
@@ -182,6 +182,7 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     headers: Record<string, string>,
     extra: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal | undefined,
+    watch: FetchWatch | undefined,
   ): Promise<RawResponse> {
     const key = this.dedupKey(body, extra);
     let shared = this.inFlight.get(key);
@@ -194,7 +195,8 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
       });
     } else {
       const cancellation = new SharedCancellation();
-      const entry: SharedFetch = { promise: this.fetch(body, headers, true, cancellation.controller.signal), cancellation };
+      // The first waiter's watch sees the attempts (its traceparent is the one sent); the others send nothing.
+      const entry: SharedFetch = { promise: this.fetch(body, headers, true, cancellation.controller.signal, watch), cancellation };
       shared = entry;
       this.inFlight.set(key, entry);
       const forget = () => {
@@ -257,7 +259,13 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
    * client request's) cancels the upstream request as soon as the client goes away, and a
    * cancelled attempt is neither retried nor counted against the subgraph.
    */
-  private async fetch(body: string, headers: Record<string, string>, retryable: boolean, signal: AbortSignal | undefined): Promise<RawResponse> {
+  private async fetch(
+    body: string,
+    headers: Record<string, string>,
+    retryable: boolean,
+    signal: AbortSignal | undefined,
+    watch: FetchWatch | undefined,
+  ): Promise<RawResponse> {
     const timeoutMs = this.traffic.timeoutMs;
     const deadline = Date.now() + timeoutMs;
     const cancellation = new FetchCancellation(timeoutMs, signal);
@@ -275,6 +283,7 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
           throw this.error(`Subgraph "${this.name}" is unavailable: its circuit breaker is open`, 'SUBGRAPH_CIRCUIT_OPEN');
         }
         const instance = this.instances.pick(previous);
+        watch?.attempt?.(instance.url);
         const outcome = await this.attempt(instance, body, headers, cancellation);
         if (outcome.clientAborted) {
           // Nobody's failure: the breaker and outlier detection do not count it.

@@ -2,6 +2,7 @@ import { GatewayError } from '../core/errors.ts';
 import type { QuotasConfig } from './config.ts';
 import { rateLimitHeaders, type PolicyOutcome } from './headers.ts';
 import { chargesFor, type QuotaSubject, type RuleCharge } from './rules.ts';
+import type { RoundTripObserver } from '../core/request-context.ts';
 import type { QuotaDecision, QuotaStore } from './types.ts';
 
 export class RateLimitedError extends GatewayError {
@@ -49,10 +50,11 @@ export class Admission {
     return this.config.rules.length > 0;
   }
 
-  async admit(subject: QuotaSubject, estimatedCost: number): Promise<Admitted> {
+  /** `observer` (tracing) is told of the store's round trips to Redis for this request. */
+  async admit(subject: QuotaSubject, estimatedCost: number, observer?: RoundTripObserver): Promise<Admitted> {
     const charges = chargesFor(this.config.rules, subject, estimatedCost);
     refuseIfNeverFits(charges);
-    const decisions = await Promise.all(charges.map((charge) => this.store.consume(charge.quotaKey, charge.takes)));
+    const decisions = await Promise.all(charges.map((charge) => this.store.consume(charge.quotaKey, charge.takes, observer)));
     const outcomes = charges.flatMap((charge, i) => policyOutcomes(charge, decisions[i]!));
     const refusedAt = decisions.findIndex((decision) => !decision.admitted);
     if (refusedAt === -1) return { headers: rateLimitHeaders(outcomes), charges, estimatedCost, outcomes };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.ts';
+import type { RoundTripObserver } from '../core/request-context.ts';
 import { withinDeadline } from './deadline.ts';
 import type { MemoryQuotaStore } from './memory-store.ts';
 import type { ForcedCharge, RedisQuotaStore } from './redis-store.ts';
@@ -113,9 +114,9 @@ export class FailoverQuotaStore implements QuotaStore {
     return this.degraded;
   }
 
-  async consume(quotaKey: string, takes: BucketTake[]): Promise<QuotaDecision> {
+  async consume(quotaKey: string, takes: BucketTake[], observer?: RoundTripObserver): Promise<QuotaDecision> {
     if (this.degraded) return this.decideLocally(quotaKey, takes, true);
-    const work = this.shared.consume(quotaKey, takes);
+    const work = this.shared.consume(quotaKey, takes, observer);
     const outcome = await withinDeadline(work, this.options.timeoutMs);
     this.noteLag(outcome.lagMs);
     if (outcome.kind === 'value') {

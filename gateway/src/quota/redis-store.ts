@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { bucketState, secondsUp } from './gcra.ts';
+import type { RoundTripObserver } from '../core/request-context.ts';
 import { emissionIntervalUs, type BucketSpec, type BucketTake, type QuotaDecision, type QuotaStore } from './types.ts';
 
 const GCRA_SCRIPT = readFileSync(new URL('./gcra.lua', import.meta.url), 'utf8');
@@ -104,14 +105,14 @@ export class RedisQuotaStore implements QuotaStore {
    * One EVALSHA, with no deadline of its own (FailoverQuotaStore keeps the deadline and, past it,
    * this promise, to reconcile the late reply). Before the first connection, it waits for it.
    */
-  async consume(quotaKey: string, takes: BucketTake[]): Promise<QuotaDecision> {
+  async consume(quotaKey: string, takes: BucketTake[], observer?: RoundTripObserver): Promise<QuotaDecision> {
     if (!this.loaded) await this.connectAttempt();
     const refunds = this.pending.get(quotaKey);
     this.pending.delete(quotaKey);
     const gives = takes.map((bucket) => refunds?.get(bucket.name)?.tokens ?? 0);
     let reply: number[];
     try {
-      reply = await this.gcra(takes.length, [...this.keys(quotaKey, takes), ...this.args(takes, gives)]);
+      reply = await this.gcra(takes.length, [...this.keys(quotaKey, takes), ...this.args(takes, gives)], observer);
     } catch (error) {
       if (refunds) this.restore(quotaKey, refunds);
       throw error;
@@ -181,21 +182,27 @@ export class RedisQuotaStore implements QuotaStore {
    * One EVALSHA of the script; on NOSCRIPT (nothing ran) the call is repeated once as an EVAL, which
    * also caches the script on the server (one round trip, where SCRIPT LOAD + EVALSHA would be two).
    */
-  private async gcra(numKeys: number, args: Array<string | number>): Promise<number[]> {
-    return this.timed('gcra', () => this.gcraOnce(numKeys, args));
+  private async gcra(numKeys: number, args: Array<string | number>, observer?: RoundTripObserver): Promise<number[]> {
+    return this.timed('gcra', () => this.gcraOnce(numKeys, args), observer);
   }
 
-  /** Runs one round trip and tells `onCommand` how long it took and whether it failed. */
-  private async timed<T>(command: 'gcra' | 'pipeline', run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one round trip and tells `onCommand` (the store's metrics) how long it took and whether it
+   * failed, and `observer` (the request's trace, when it has one) when it started and ended.
+   */
+  private async timed<T>(command: 'gcra' | 'pipeline', run: () => Promise<T>, observer?: RoundTripObserver): Promise<T> {
     const onCommand = this.options.onCommand;
-    if (onCommand === undefined) return run();
+    if (onCommand === undefined && observer === undefined) return run();
     const startedAt = performance.now();
+    const ended = observer?.roundTripStarted(command);
     try {
       const result = await run();
-      onCommand(command, (performance.now() - startedAt) / 1000, false);
+      onCommand?.(command, (performance.now() - startedAt) / 1000, false);
+      ended?.(false);
       return result;
     } catch (error) {
-      onCommand(command, (performance.now() - startedAt) / 1000, true);
+      onCommand?.(command, (performance.now() - startedAt) / 1000, true);
+      ended?.(true);
       throw error;
     }
   }

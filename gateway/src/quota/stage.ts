@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Identity } from '../core/identity.ts';
+import type { RoundTripObserver } from '../core/request-context.ts';
 import { Admission, type Admitted } from './admit.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import type { QuotasConfig, RedisConfig } from './config.ts';
@@ -40,7 +41,8 @@ export class QuotaStage {
   /**
    * Stage 5. `profile` is stage 3's decision (clients/), not quota's. Throws RateLimitedError (429),
    * CostExceedsQuotaError (400: the estimate exceeds a whole cost budget) or
-   * QuotaStoreUnavailableError (503, fail_closed).
+   * QuotaStoreUnavailableError (503, fail_closed). `observer` (tracing) is told of each round trip
+   * to Redis made for this request.
    */
   admit(
     req: IncomingMessage,
@@ -48,6 +50,7 @@ export class QuotaStage {
     profile: string,
     operationName: string | undefined,
     estimatedCost: number,
+    observer?: RoundTripObserver,
   ): Promise<Admitted> {
     const subject: QuotaSubject = {
       clientId: identity?.clientId,
@@ -56,7 +59,7 @@ export class QuotaStage {
       ip: this.#ips.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']),
       operationName,
     };
-    return this.admission.admit(subject, estimatedCost);
+    return this.admission.admit(subject, estimatedCost, observer);
   }
 
   /**

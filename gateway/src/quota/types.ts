@@ -1,3 +1,5 @@
+import type { RoundTripObserver } from '../core/request-context.ts';
+
 /**
  * The quota store's contract, shared by the Redis store and the embedded memory store (one test
  * suite runs against both). A quota key (e.g. a client id) owns one or more buckets, each a GCRA
@@ -36,8 +38,11 @@ export interface QuotaDecision {
 }
 
 export interface QuotaStore {
-  /** Charges every bucket of `quotaKey` its `take`, all or nothing, atomically. */
-  consume(quotaKey: string, buckets: BucketTake[]): Promise<QuotaDecision>;
+  /**
+   * Charges every bucket of `quotaKey` its `take`, all or nothing, atomically. `observer` (tracing)
+   * is told of each round trip to Redis made for it.
+   */
+  consume(quotaKey: string, buckets: BucketTake[], observer?: RoundTripObserver): Promise<QuotaDecision>;
   /**
    * Gives tokens back (cost estimated up front, refunded once the actual cost is known).
    * Never on the request path: applied with the key's next consume, or by a background flush.

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TelemetryConfig } from './config.ts';
 import type { RequestRecord } from './request-record.ts';
+import type { TracingStats } from './tracing.ts';
 
 /** Label value for operation/client names past the cap or longer than MAX_LABEL_LENGTH. */
 export const OTHER_LABEL = 'other';
@@ -30,6 +31,8 @@ export interface MetricsSources {
   jwks(): Record<string, { fetches: number; failures: number }>;
   /** The quota store when it is Redis: whether it is failed over to the local limiter; else undefined. */
   quotaStore(): { degraded: boolean } | undefined;
+  /** The span exporter's counters when `telemetry.tracing.enabled`; else undefined (the series stay 0). */
+  tracing?(): TracingStats | undefined;
 }
 
 /**
@@ -267,6 +270,36 @@ export class GatewayMetrics {
         this.reset();
         const hash = sources.supergraphHash();
         if (hash !== undefined) this.set({ hash }, 1);
+      },
+    });
+    new Counter({
+      name: 'tollgate_trace_spans_exported_total',
+      help: 'Spans the OTLP collector accepted (telemetry.tracing)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.tracing?.()?.exported ?? 0);
+      },
+    });
+    new Counter({
+      name: 'tollgate_trace_spans_dropped_total',
+      help: 'Spans not exported, by reason: queue_full (batch.max_queue_size reached), export_failed (lost with a failed export)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        const stats = sources.tracing?.();
+        this.inc({ reason: 'queue_full' }, stats?.droppedQueueFull ?? 0);
+        this.inc({ reason: 'export_failed' }, stats?.droppedExportFailed ?? 0);
+      },
+    });
+    new Counter({
+      name: 'tollgate_trace_export_failures_total',
+      help: 'OTLP export requests that failed (refused, unreachable, bad answer, or past otlp.timeout_ms)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.tracing?.()?.exportFailures ?? 0);
       },
     });
     processMetrics();

@@ -55,6 +55,7 @@ export class RequestRecord implements FetchObserver {
     const metrics = this.metrics;
     return {
       headers: traced?.headers,
+      attempt: traced?.attempt && ((url: string) => traced.attempt!(url)),
       ended(outcome: FetchOutcome) {
         metrics?.subgraphFetch(subgraph, (performance.now() - startedAt) / 1000, outcome.errorCode);
         traced?.ended(outcome);

@@ -10,6 +10,7 @@ import type {
 import { GraphQLError, getVariableValues, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { OperationAuthorizer } from '../../core/authorization-hook.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import { authorizeRequest } from './authorizing-gateway.ts';
 import { ExecutorStats } from './executor-stats.ts';
 import { tooManyFetches } from './fetch-budget.ts';
@@ -92,19 +93,28 @@ export class TollgateGateway implements GatewayInterface {
       const { errors } = getVariableValues(loaded.schema, definitions, request.variables ?? {});
       if (errors) return authorized ? authorized.complete({ errors }) : { errors };
     }
-    if (prepared) {
-      this.stats.planCacheHits++;
-    } else {
-      this.stats.planCacheMisses++;
-      prepared = prepareOperation(loaded, operationContext, document, request.operationName);
-      if (prepared.fallbackReason) {
-        this.options.logger.debug({ reason: prepared.fallbackReason, operationName: request.operationName }, 'operation runs on the Apollo executor');
+    // Planning is watched (a span when tracing) from the cache look-up to the fetch budget's check.
+    const planWatch = (requestContext.context as Partial<RequestContext>).planning?.planStarted();
+    const cached = prepared !== undefined;
+    try {
+      if (prepared) {
+        this.stats.planCacheHits++;
+      } else {
+        this.stats.planCacheMisses++;
+        prepared = prepareOperation(loaded, operationContext, document, request.operationName);
+        if (prepared.fallbackReason) {
+          this.options.logger.debug({ reason: prepared.fallbackReason, operationName: request.operationName }, 'operation runs on the Apollo executor');
+        }
+        this.operations.set(key, prepared);
       }
-      this.operations.set(key, prepared);
+      // Between planning and running, as @apollo/gateway's experimental_didResolveQueryPlan (executor: apollo).
+      const maxFetches = this.options.maxSubgraphFetches;
+      if (maxFetches !== undefined && prepared.fetchCount > maxFetches) throw tooManyFetches(prepared.fetchCount, maxFetches);
+    } catch (error) {
+      planWatch?.ended({ cached, fetches: prepared?.fetchCount, error: errorCodeOf(error) });
+      throw error;
     }
-    // Between planning and running, as @apollo/gateway's experimental_didResolveQueryPlan (executor: apollo).
-    const maxFetches = this.options.maxSubgraphFetches;
-    if (maxFetches !== undefined && prepared.fetchCount > maxFetches) throw tooManyFetches(prepared.fetchCount, maxFetches);
+    planWatch?.ended({ cached, fetches: prepared.fetchCount });
 
     let result: GatewayExecutionResult;
     if (prepared.program) {
@@ -150,4 +160,10 @@ export class TollgateGateway implements GatewayInterface {
       return { errors: [new GraphQLError('Unexpected error during query plan execution')] };
     }
   }
+}
+
+/** A planning failure's `extensions.code`, or the error's name. */
+function errorCodeOf(error: unknown): string {
+  const code = error instanceof GraphQLError ? error.extensions['code'] : undefined;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'INTERNAL_SERVER_ERROR';
 }
