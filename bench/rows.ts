@@ -7,7 +7,7 @@
 import { prepareAuthRow } from './auth-row.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
 import { prepareDedupRow } from './resilience-rows.ts';
-import { prepareTelemetryOffRow } from './telemetry-rows.ts';
+import { prepareTelemetryOffRow, prepareTracingRow } from './telemetry-rows.ts';
 
 export type RowKind = 'tollgate' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
 
@@ -47,6 +47,9 @@ export const rows: readonly Row[] = [
   { name: 'tollgate', kind: 'tollgate' },
   // The same with metrics and the access log off too (issue 12: their price).
   { name: 'tollgate+telemetry-off', kind: 'tollgate', prepare: prepareTelemetryOffRow },
+  // The defaults plus OpenTelemetry tracing, every request sampled, then 1 in 100 (OTLP/HTTP to a sink).
+  { name: 'tollgate+tracing-100', kind: 'tollgate', prepare: prepareTracingRow(1) },
+  { name: 'tollgate+tracing-1', kind: 'tollgate', prepare: prepareTracingRow(0.01) },
   // The same with edge authentication required: an RS256 bearer token on every request.
   { name: 'tollgate+auth', kind: 'tollgate', prepare: prepareAuthRow },
   // Demand control (measure) and a per-client request + cost quota that never refuses: the
