@@ -40,7 +40,7 @@ export function prepareOperation(
     nonLocalSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK'] === 'true',
   });
   // Once per cached plan, and only for supergraphs where the planner can be wrong (README "Correctness").
-  const queryPlan = corrections ? corrections.correct(stockPlan) : stockPlan;
+  const queryPlan = corrections ? corrections.correct(stockPlan, planned) : stockPlan;
   const fetchCount = countFetches(queryPlan);
   const fallback = (reason: string): PreparedOperation => ({ operationContext, queryPlan, fetchCount, program: undefined, fallbackReason: reason });
   try {

@@ -1,9 +1,10 @@
-import type { Supergraph } from '@apollo/federation-internals';
+import type { Operation, Supergraph } from '@apollo/federation-internals';
 import type { QueryPlan } from '@apollo/query-planner';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { aliasClientFields } from './alias-client-fields.ts';
 import { RequiresArgumentsIndex } from './requires-arguments.ts';
 import { separateRequiredArguments } from './separate-required-arguments.ts';
+import { UnreachableFields } from './unreachable-fields.ts';
 
 /**
  * Where Tollgate plans differently from @apollo/query-planner (README "Correctness"): worked out
@@ -13,27 +14,34 @@ import { separateRequiredArguments } from './separate-required-arguments.ts';
  */
 export class PlanCorrections {
   private constructor(
-    private readonly requiresArguments: RequiresArgumentsIndex,
+    private readonly requiresArguments: RequiresArgumentsIndex | undefined,
+    private readonly unreachable: UnreachableFields | undefined,
     private readonly apiSchema: GraphQLSchema,
     private readonly supergraphSchema: GraphQLSchema,
   ) {}
 
   static build(supergraph: Supergraph, apiSchema: GraphQLSchema, supergraphSchema: GraphQLSchema): PlanCorrections | undefined {
-    const requiresArguments = RequiresArgumentsIndex.build(supergraph);
-    if (requiresArguments.isEmpty) return undefined;
-    return new PlanCorrections(requiresArguments, apiSchema, supergraphSchema);
+    const index = RequiresArgumentsIndex.build(supergraph);
+    const requiresArguments = index.isEmpty ? undefined : index;
+    const unreachable = UnreachableFields.build(supergraph);
+    if (!requiresArguments && !unreachable) return undefined;
+    return new PlanCorrections(requiresArguments, unreachable, apiSchema, supergraphSchema);
   }
 
   /** The document to plan instead of the client's, when the planner would merge its fields wrongly. */
   documentToPlan(document: DocumentNode): DocumentNode {
-    if (this.requiresArguments.isEmpty) return document;
+    if (!this.requiresArguments) return document;
     return aliasClientFields(document, this.apiSchema, this.requiresArguments) ?? document;
   }
 
-  /** The plan of `documentToPlan`'s document, corrected to answer the client's document. */
-  correct(plan: QueryPlan): QueryPlan {
+  /**
+   * The plan of `documentToPlan`'s document (`operation`), corrected to answer the client's
+   * document; throws a GraphQLError (FIELD_NOT_REACHABLE) for an operation no plan can answer.
+   */
+  correct(plan: QueryPlan, operation: Operation): QueryPlan {
+    this.unreachable?.check(operation, plan);
     let corrected = plan;
-    if (!this.requiresArguments.isEmpty) corrected = separateRequiredArguments(corrected, this.requiresArguments, this.supergraphSchema);
+    if (this.requiresArguments) corrected = separateRequiredArguments(corrected, this.requiresArguments, this.supergraphSchema);
     return corrected;
   }
 }
