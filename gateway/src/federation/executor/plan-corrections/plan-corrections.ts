@@ -3,6 +3,7 @@ import type { QueryPlan } from '@apollo/query-planner';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { aliasClientFields } from './alias-client-fields.ts';
 import { RequiresArgumentsIndex } from './requires-arguments.ts';
+import { ResolvableKeys } from './resolvable-keys.ts';
 import { separateRequiredArguments } from './separate-required-arguments.ts';
 import { UnreachableFields } from './unreachable-fields.ts';
 
@@ -16,6 +17,7 @@ export class PlanCorrections {
   private constructor(
     private readonly requiresArguments: RequiresArgumentsIndex | undefined,
     private readonly unreachable: UnreachableFields | undefined,
+    private readonly resolvableKeys: ResolvableKeys | undefined,
     private readonly apiSchema: GraphQLSchema,
     private readonly supergraphSchema: GraphQLSchema,
   ) {}
@@ -24,8 +26,9 @@ export class PlanCorrections {
     const index = RequiresArgumentsIndex.build(supergraph);
     const requiresArguments = index.isEmpty ? undefined : index;
     const unreachable = UnreachableFields.build(supergraph);
-    if (!requiresArguments && !unreachable) return undefined;
-    return new PlanCorrections(requiresArguments, unreachable, apiSchema, supergraphSchema);
+    const resolvableKeys = ResolvableKeys.build(supergraph);
+    if (!requiresArguments && !unreachable && !resolvableKeys) return undefined;
+    return new PlanCorrections(requiresArguments, unreachable, resolvableKeys, apiSchema, supergraphSchema);
   }
 
   /** The document to plan instead of the client's, when the planner would merge its fields wrongly. */
@@ -42,6 +45,7 @@ export class PlanCorrections {
     this.unreachable?.check(operation, plan);
     let corrected = plan;
     if (this.requiresArguments) corrected = separateRequiredArguments(corrected, this.requiresArguments, this.supergraphSchema);
+    if (this.resolvableKeys) corrected = this.resolvableKeys.correct(corrected);
     return corrected;
   }
 }
