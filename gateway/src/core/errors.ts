@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   SUBGRAPH_HTTP_ERROR: { status: 200, stage: 'execute', meaning: 'a subgraph answered a non-2xx status without a GraphQL body' },
   SUBGRAPH_RESPONSE_TOO_LARGE: { status: 200, stage: 'execute', meaning: 'a subgraph answer over `traffic_shaping...max_response_bytes`: the fetch was cut off' },
   TOO_MANY_SUBGRAPH_FETCHES: { status: 400, stage: 'execute', meaning: 'the query plan needs more subgraph fetches than `limits.max_subgraph_fetches`; nothing was fetched' },
+  FIELD_NOT_REACHABLE: { status: 400, stage: 'execute', meaning: 'the operation selects a field no subgraph can be reached to fetch (only on an @interfaceObject without a resolvable key, or an entity only a `resolvable: false` key would find); `extensions.field` names it; nothing was fetched' },
   SUBGRAPH_BAD_RESPONSE: { status: 200, stage: 'execute', meaning: 'a subgraph answered something that is not a GraphQL response' },
   SUBGRAPH_ERRORS_TRUNCATED: { status: 200, stage: 'execute', meaning: 'a subgraph answered more than 100 errors: the first 100 are kept, this one counts the rest (`extensions.droppedErrors`)' },
   // Anywhere.

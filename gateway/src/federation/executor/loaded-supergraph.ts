@@ -3,6 +3,7 @@ import type { GraphQLDataSource, ServiceEndpointDefinition } from '@apollo/gatew
 import { QueryPlanner } from '@apollo/query-planner';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { SubgraphSender } from './compile-plan.ts';
+import { PlanCorrections } from './plan-corrections/plan-corrections.ts';
 import { TypeConditions } from './type-conditions.ts';
 
 export type SubgraphService = GraphQLDataSource & SubgraphSender;
@@ -19,6 +20,8 @@ export interface LoadedSupergraph {
   services: Record<string, SubgraphService>;
   senders: ReadonlyMap<string, SubgraphSender>;
   types: TypeConditions;
+  /** Undefined: the planner's plans are run as they are (no correction applies to this supergraph). */
+  corrections: PlanCorrections | undefined;
 }
 
 /**
@@ -36,13 +39,15 @@ export function loadSupergraph(
   for (const definition of built.subgraphsMetadata()) services[definition.name] = buildService(definition);
   const apiSchema = built.apiSchema();
   const supergraphSchema = built.schema.toGraphQLJSSchema();
+  const schema = apiSchema.toGraphQLJSSchema();
   return {
-    schema: apiSchema.toGraphQLJSSchema(),
+    schema,
     apiSchema,
     supergraphSchema,
     planner: new QueryPlanner(built),
     services,
     senders: new Map(Object.entries(services)),
     types: new TypeConditions(supergraphSchema),
+    corrections: PlanCorrections.build(built, schema, supergraphSchema),
   };
 }

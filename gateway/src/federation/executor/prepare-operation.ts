@@ -23,7 +23,8 @@ export interface PreparedOperation {
 }
 
 /**
- * Plans one operation as ApolloGateway does (throwing what its planning throws), then compiles
+ * Plans one operation as ApolloGateway does (throwing what its planning throws), corrected where
+ * @apollo/query-planner is wrong (plan-corrections/), then compiles
  * the plan and the response shaper; a plan Tollgate does not run is marked for fallback.
  */
 export function prepareOperation(
@@ -32,11 +33,14 @@ export function prepareOperation(
   document: DocumentNode,
   operationName: string | undefined,
 ): PreparedOperation {
-  const planned = operationFromDocument(loaded.apiSchema, document, { operationName });
-  const queryPlan = loaded.planner.buildQueryPlan(planned, {
+  const { corrections } = loaded;
+  const planned = operationFromDocument(loaded.apiSchema, corrections?.documentToPlan(document) ?? document, { operationName });
+  const stockPlan = loaded.planner.buildQueryPlan(planned, {
     recursiveSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK'] === 'true',
     nonLocalSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK'] === 'true',
   });
+  // Once per cached plan, and only for supergraphs where the planner can be wrong (README "Correctness").
+  const queryPlan = corrections ? corrections.correct(stockPlan, planned) : stockPlan;
   const fetchCount = countFetches(queryPlan);
   const fallback = (reason: string): PreparedOperation => ({ operationContext, queryPlan, fetchCount, program: undefined, fallbackReason: reason });
   try {

@@ -1,6 +1,7 @@
 import type { FetchDataRewrite } from '@apollo/query-planner';
 import { defineOwn, hasOwn, type JsonObject } from './merge.ts';
 import type { TypeConditions } from './type-conditions.ts';
+import { REQUIRED_ALIAS_PREFIX } from './plan-corrections/requires-arguments.ts';
 import { UnsupportedPlanError } from './unsupported.ts';
 
 /** A fetch's input or output rewrites, parsed once per plan; same semantics as dataRewrites.js. */
@@ -19,6 +20,9 @@ export function compileRewrites(rewrites: readonly FetchDataRewrite[] | undefine
     // Apollo's executor fails such a fetch at run time; leave the whole plan to it.
     if (last.kind !== 'field') throw new UnsupportedPlanError(`fragment as last element of rewrite path ${rewrite.path}`);
     const field = last.name;
+    // Apollo's renamer skips falsy values; a required argument set's alias (a plan correction)
+    // must carry its value whatever it is: a price of 0, a null list.
+    const movesAnyValue = field.startsWith(REQUIRED_ALIAS_PREFIX);
     const apply =
       rewrite.kind === 'ValueSetter'
         ? (obj: JsonObject) => {
@@ -27,7 +31,7 @@ export function compileRewrites(rewrites: readonly FetchDataRewrite[] | undefine
           }
         : (obj: JsonObject) => {
             const value = hasOwn(obj, field) ? obj[field] : undefined;
-            if (value) {
+            if (value || (movesAnyValue && value !== undefined)) {
               defineOwn(obj, rewrite.renameKeyTo);
               obj[rewrite.renameKeyTo] = value;
               obj[field] = undefined;

@@ -1,0 +1,184 @@
+import type { FetchDataRewrite, FetchNode, QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
+import {
+  getNamedType,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type SelectionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { fetchDocument, mapFetches, withOperation } from './map-plan.ts';
+import { CLIENT_ALIAS_PREFIX, type RequiredArguments, type RequiresArgumentsIndex } from './requires-arguments.ts';
+
+/**
+ * Corrects a plan (of the operation as aliasClientFields rewrote it) so that each argument set
+ * of a required field travels under its own name (issue 13, behaviours 1 and 2):
+ * - an entity fetch whose @requires need one field with different arguments is split into one
+ *   fetch per consistent set (run in parallel at the same path), and each representation reads
+ *   its argument set's alias (`__tollgate_required_price_0`), renamed back to the field's name;
+ * - the fetch that the planner made select the required field (its one merged copy) selects each
+ *   argument set under its alias instead, and the client's aliased field gets its name back.
+ * Returns the plan unchanged when none of this applies.
+ */
+export function separateRequiredArguments(plan: QueryPlan, index: RequiresArgumentsIndex, supergraphSchema: GraphQLSchema): QueryPlan {
+  const needed = new Set<RequiredArguments>();
+  const split = mapFetches(plan, (fetch) => (fetch.requires ? splitEntityFetch(fetch, index, needed) : fetch));
+  return mapFetches(split, (fetch) => rewriteSelections(fetch, index, needed, supergraphSchema));
+}
+
+/** One group of an entity fetch: the requiring fields that agree on every argument set. */
+interface Group {
+  fields: Set<FieldNode>;
+  chosen: Map<string, RequiredArguments>;
+}
+
+function splitEntityFetch(fetch: FetchNode, index: RequiresArgumentsIndex, needed: Set<RequiredArguments>): FetchNode | FetchNode[] {
+  const document = fetchDocument(fetch);
+  const entities = entitiesSelection(document);
+  if (!entities) return fetch;
+  const groups: Group[] = [];
+  for (const fragment of entities.selections) {
+    if (fragment.kind !== Kind.INLINE_FRAGMENT || !fragment.typeCondition) continue;
+    const typeName = fragment.typeCondition.name.value;
+    for (const selection of fragment.selectionSet.selections) {
+      if (selection.kind !== Kind.FIELD) continue;
+      const requires = index.requiredBy(fetch.serviceName, typeName, selection.name.value);
+      if (!requires) continue;
+      let group = groups.find((g) => requires.every((r) => (g.chosen.get(`${r.typeName}.${r.fieldName}`) ?? r) === r));
+      if (!group) {
+        group = { fields: new Set(), chosen: new Map() };
+        groups.push(group);
+      }
+      group.fields.add(selection);
+      for (const r of requires) {
+        group.chosen.set(`${r.typeName}.${r.fieldName}`, r);
+        needed.add(r);
+      }
+    }
+  }
+  if (groups.length === 0) return fetch;
+  const requiringFields = new Set(groups.flatMap((g) => [...g.fields]));
+  return groups.map((group, i) => {
+    // The first part keeps every other field of the fetch; the others only their own.
+    const keep = (selection: SelectionNode) =>
+      selection.kind !== Kind.FIELD || group.fields.has(selection) || (i === 0 ? !requiringFields.has(selection) : selection.name.value === '__typename');
+    const operation = groups.length === 1 ? document : filterEntities(document, keep);
+    const { requires, renames } = requiresFor(fetch.requires ?? [], group, index);
+    const inputRewrites: FetchDataRewrite[] = [...(fetch.inputRewrites ?? []), ...renames];
+    const part: FetchNode = { ...withOperation(fetch, operation), requires, inputRewrites };
+    if (groups.length > 1 && fetch.id !== undefined) part.id = `${fetch.id}.${i}`;
+    return part;
+  });
+}
+
+/** The `_entities` field's selection set of an entity fetch. */
+function entitiesSelection(document: DocumentNode): SelectionSetNode | undefined {
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const selection of definition.selectionSet.selections) {
+      if (selection.kind === Kind.FIELD && selection.name.value === '_entities') return selection.selectionSet;
+    }
+  }
+  return undefined;
+}
+
+function filterEntities(document: DocumentNode, keep: (selection: SelectionNode) => boolean): DocumentNode {
+  return visit(document, {
+    Field(node) {
+      if (node.name.value !== '_entities' || !node.selectionSet) return undefined;
+      const fragments = node.selectionSet.selections.flatMap((fragment): SelectionNode[] => {
+        if (fragment.kind !== Kind.INLINE_FRAGMENT) return [fragment];
+        const selections = fragment.selectionSet.selections.filter(keep);
+        return selections.length === 0 ? [] : [{ ...fragment, selectionSet: { ...fragment.selectionSet, selections } }];
+      });
+      return { ...node, selectionSet: { ...node.selectionSet, selections: fragments } };
+    },
+  });
+}
+
+/**
+ * The representation of one group: the planner's merged copy of each required field is replaced
+ * by the group's argument set, read from its alias and renamed to the field's name.
+ */
+function requiresFor(
+  requires: readonly QueryPlanSelectionNode[],
+  group: Group,
+  index: RequiresArgumentsIndex,
+): { requires: QueryPlanSelectionNode[]; renames: FetchDataRewrite[] } {
+  const renames: FetchDataRewrite[] = [];
+  const rewritten = requires.map((selection): QueryPlanSelectionNode => {
+    if (selection.kind !== 'InlineFragment' || !selection.typeCondition) return selection;
+    const typeName = selection.typeCondition;
+    const chosen = [...group.chosen.values()].filter((r) => r.typeName === typeName);
+    if (chosen.length === 0) return selection;
+    const kept = selection.selections.filter((s) => s.kind !== 'Field' || s.alias !== undefined || !index.argumentSetsOf(typeName, s.name));
+    for (const r of chosen) {
+      kept.push({ kind: 'Field', name: r.alias, selections: r.selectionSet && planSelections(r.selectionSet) });
+      renames.push({ kind: 'KeyRenamer', path: [`... on ${typeName}`, r.alias], renameKeyTo: r.fieldName });
+    }
+    return { ...selection, selections: kept };
+  });
+  return { requires: rewritten, renames };
+}
+
+function planSelections(selectionSet: SelectionSetNode): QueryPlanSelectionNode[] {
+  return selectionSet.selections.flatMap((selection): QueryPlanSelectionNode[] => {
+    if (selection.kind === Kind.FIELD) {
+      return [{ kind: 'Field', name: selection.name.value, selections: selection.selectionSet && planSelections(selection.selectionSet) }];
+    }
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      return [{ kind: 'InlineFragment', typeCondition: selection.typeCondition?.name.value, selections: planSelections(selection.selectionSet) }];
+    }
+    return [];
+  });
+}
+
+/**
+ * In one fetch: the client's aliased fields get their names back, and the planner's merged copy
+ * of a required field becomes one aliased field per argument set the plan's @requires need.
+ */
+function rewriteSelections(fetch: FetchNode, index: RequiresArgumentsIndex, needed: Set<RequiredArguments>, schema: GraphQLSchema): FetchNode {
+  const typeInfo = new TypeInfo(schema);
+  let changed = false;
+  const rewritten = visit(
+    fetchDocument(fetch),
+    visitWithTypeInfo(typeInfo, {
+      SelectionSet(node) {
+        const parent = typeInfo.getParentType();
+        const typeName = parent && getNamedType(parent).name;
+        let edited = false;
+        const selections = node.selections.flatMap((selection): SelectionNode[] => {
+          if (selection.kind !== Kind.FIELD) return [selection];
+          if (selection.alias?.value.startsWith(CLIENT_ALIAS_PREFIX)) {
+            edited = true;
+            return [{ ...selection, alias: undefined }];
+          }
+          if (selection.alias || !typeName) return [selection];
+          const sets = index.argumentSetsOf(typeName, selection.name.value)?.filter((r) => needed.has(r));
+          if (!sets || sets.length === 0) return [selection];
+          edited = true;
+          return sets.map(aliasedCopy);
+        });
+        if (!edited) return undefined;
+        changed = true;
+        return { ...node, selections };
+      },
+    }),
+  );
+  return changed ? withOperation(fetch, rewritten) : fetch;
+}
+
+function aliasedCopy(r: RequiredArguments): FieldNode {
+  return {
+    kind: Kind.FIELD,
+    alias: { kind: Kind.NAME, value: r.alias },
+    name: { kind: Kind.NAME, value: r.fieldName },
+    arguments: r.argumentNodes,
+    directives: [],
+    selectionSet: r.selectionSet,
+  };
+}

@@ -1,0 +1,123 @@
+import { isInterfaceType, type Operation, type SelectionSet, type Supergraph } from '@apollo/federation-internals';
+import type { QueryPlan } from '@apollo/query-planner';
+import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import { fetchDocument } from './map-plan.ts';
+
+/**
+ * Fields that only @interfaceObject types without a resolvable key define (issue 13,
+ * behaviour 4): no subgraph can be entered to fetch them, unless the object they sit on came from
+ * that subgraph already. @apollo/query-planner then leaves them out of the plan without a word
+ * and the client reads a silent null; Tollgate refuses such an operation, naming the field.
+ * Built once per supergraph; undefined when no field is in that position.
+ */
+export class UnreachableFields {
+  private constructor(private readonly candidates: ReadonlySet<string>) {}
+
+  static build(supergraph: Supergraph): UnreachableFields | undefined {
+    const onlyUnresolvable = new Set<string>();
+    const elsewhere = new Set<string>();
+    for (const subgraph of supergraph.subgraphs()) {
+      const metadata = subgraph.metadata();
+      const key = metadata.keyDirective();
+      for (const type of [...subgraph.schema.objectTypes(), ...subgraph.schema.interfaceTypes()]) {
+        const interfaceObject = metadata.isInterfaceObjectType(type);
+        const resolvable = type.appliedDirectivesOf(key).some((k) => k.arguments().resolvable !== false);
+        for (const field of type.fields()) {
+          const coordinate = `${type.name}.${field.name}`;
+          (interfaceObject && !resolvable ? onlyUnresolvable : elsewhere).add(coordinate);
+          // A field of an implementation is reachable through the interface too.
+          if (!interfaceObject && 'interfaces' in type) for (const itf of type.interfaces()) elsewhere.add(`${itf.name}.${field.name}`);
+        }
+      }
+    }
+    const candidates = new Set([...onlyUnresolvable].filter((coordinate) => !elsewhere.has(coordinate)));
+    return candidates.size === 0 ? undefined : new UnreachableFields(candidates);
+  }
+
+  /** Throws FIELD_NOT_REACHABLE when the operation selects a candidate field the plan never fetches. */
+  check(operation: Operation, plan: QueryPlan): void {
+    let fetched: Set<string> | undefined;
+    const visitSelections = (selectionSet: SelectionSet, path: string): void => {
+      for (const selection of selectionSet.selections()) {
+        if (selection.kind === 'FieldSelection') {
+          const field = selection.element;
+          const responsePath = path ? `${path}.${field.responseName()}` : field.responseName();
+          const coordinate = `${field.definition.parent.name}.${field.name}`;
+          if (this.candidates.has(coordinate) && isInterfaceType(field.definition.parent)) {
+            fetched ??= fetchedPaths(plan);
+            if (!fetched.has(responsePath)) throw fieldNotReachable(coordinate);
+          }
+          if (selection.selectionSet) visitSelections(selection.selectionSet, responsePath);
+        } else if (selection.selectionSet) {
+          visitSelections(selection.selectionSet, path);
+        }
+      }
+    };
+    visitSelections(operation.expandAllFragments().selectionSet, '');
+  }
+}
+
+/** Every response path (`a.note`, list positions left out) some fetch of the plan selects. */
+function fetchedPaths(plan: QueryPlan): Set<string> {
+  const paths = new Set<string>();
+  const add = (selectionSet: SelectionSetNode, prefix: string, fragments: Map<string, SelectionSetNode>): void => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const path = prefix ? `${prefix}.${(selection.alias ?? selection.name).value}` : (selection.alias ?? selection.name).value;
+        paths.add(path);
+        if (selection.selectionSet) add(selection.selectionSet, path, fragments);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        add(selection.selectionSet, prefix, fragments);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) add(fragment, prefix, fragments);
+      }
+    }
+  };
+  const visitNode = (node: NonNullable<QueryPlan['node']> | undefined, prefix: string[]): void => {
+    if (!node) return;
+    switch (node.kind) {
+      case 'Fetch': {
+        const document: DocumentNode = fetchDocument(node);
+        const fragments = new Map<string, SelectionSetNode>();
+        for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
+        for (const d of document.definitions) {
+          if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+          const base = prefix.filter((element) => element !== '@').join('.');
+          // An entity fetch's fields sit under `_entities`, at the Flatten's path.
+          const entities = d.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value === '_entities');
+          const root = node.requires && entities?.kind === Kind.FIELD && entities.selectionSet ? entities.selectionSet : d.selectionSet;
+          add(root, base, fragments);
+        }
+        return;
+      }
+      case 'Flatten':
+        return visitNode(node.node, [...prefix, ...node.path.map(String)]);
+      case 'Sequence':
+      case 'Parallel':
+        for (const child of node.nodes) visitNode(child, prefix);
+        return;
+      case 'Condition':
+        visitNode(node.ifClause, prefix);
+        visitNode(node.elseClause, prefix);
+        return;
+      case 'Defer':
+        visitNode(node.primary.node, prefix);
+        for (const deferred of node.deferred) visitNode(deferred.node, prefix);
+        return;
+      case 'Subscription':
+        visitNode(node.primary, prefix);
+        visitNode(node.rest, prefix);
+        return;
+    }
+  };
+  visitNode(plan.node, []);
+  return paths;
+}
+
+function fieldNotReachable(coordinate: string): GraphQLError {
+  return new GraphQLError(
+    `Cannot fetch "${coordinate}": only @interfaceObject types without a resolvable key define it, and no subgraph that could resolve it can be reached from where it is selected`,
+    { extensions: { code: 'FIELD_NOT_REACHABLE', field: coordinate, http: { status: 400 } } },
+  );
+}
