@@ -257,9 +257,9 @@ export class Pipeline {
         status,
         durationMs: Math.round(seconds * 100_000) / 100,
         clientId: record.clientId,
-        clientName: record.clientName,
+        clientName: record.clientName === undefined ? undefined : bounded(record.clientName),
         profile: record.profile,
-        operationName: record.resolved ? (record.operationName ?? null) : undefined,
+        operationName: record.resolved ? (record.operationName === undefined ? null : bounded(record.operationName)) : undefined,
         operationType: record.operationType,
         outcome: record.outcome,
         errorCodes: record.errorCodes.size > 0 ? [...record.errorCodes.keys()] : undefined,
@@ -272,6 +272,16 @@ export class Pipeline {
       'request',
     );
   }
+}
+
+/** Longest client-chosen text (operation name, client name) the access log keeps whole. */
+const MAX_LOGGED_NAME_CHARS = 200;
+/** Largest allowlisted variable value (as JSON) the access log shows. */
+const MAX_LOGGED_VARIABLE_CHARS = 1024;
+
+/** A client-chosen name, cut to MAX_LOGGED_NAME_CHARS with its length said. */
+function bounded(text: string): string {
+  return text.length <= MAX_LOGGED_NAME_CHARS ? text : `${text.slice(0, MAX_LOGGED_NAME_CHARS)}… (${text.length} characters)`;
 }
 
 /** The metrics code of a request whose client went away before its answer was written. */
@@ -322,7 +332,10 @@ function recordOperation(record: RequestRecord, operation: ValidatedOperation, e
   for (const name of logVariables) {
     if (!Object.hasOwn(operation.variables, name)) continue;
     record.variables ??= {};
-    record.variables[name] = operation.variables[name];
+    const value = operation.variables[name];
+    // A client picks the value: a large one is logged as its size, so a log line stays bounded.
+    const size = JSON.stringify(value)?.length ?? 0;
+    record.variables[name] = size > MAX_LOGGED_VARIABLE_CHARS ? `[${size} characters, not logged]` : value;
   }
 }
 

@@ -24,6 +24,21 @@ export const gatewayConfigSchema = z.strictObject({
   demand_control: demandControlConfigSchema.prefault({}),
   quotas: quotasConfigSchema.prefault({}),
   telemetry: telemetryConfigSchema.prefault({}),
+}).superRefine((config, ctx) => {
+  // Keys of two slices that must agree: caught at start-up, each naming the key to change.
+  const { metrics } = config.telemetry;
+  const { server } = config;
+  if (metrics.listen !== undefined && !metrics.enabled) {
+    ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'listen'], message: 'set, but telemetry.metrics.enabled is false: remove one' });
+  }
+  if (metrics.listen !== undefined && metrics.listen === server.listen && !metrics.listen.endsWith(':0')) {
+    ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'listen'], message: `the same address as server.listen (${server.listen}): a listener of its own needs an address of its own` });
+  }
+  if (metrics.enabled && metrics.listen === undefined) {
+    for (const key of ['graphql_path', 'health_path', 'ready_path'] as const) {
+      if (metrics.path === server[key]) ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'path'], message: `the same path as server.${key} (${server[key]})` });
+    }
+  }
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -74,6 +75,7 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
       const [header, id] = routes.requestId(req);
       res.setHeader(header, id);
       res.setHeader('connection', 'close');
+      options.logger?.info({ requestId: id, status: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE' }, 'too many header lines');
       sendJson(res, 431, errorBody('REQUEST_HEADER_FIELDS_TOO_LARGE', `Too many header lines (at most ${MAX_HEADER_LINES})`, id));
       return;
     }
@@ -91,8 +93,10 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
       const { ready, body } = routes.readiness();
       sendJson(res, ready ? 200 : 503, body);
     } else if (routes.metrics && path === options.metricsPath) {
-      sendMetrics(res, routes.metrics);
+      serveMetrics(req, res, routes.metrics, id);
     } else {
+      // Logged, so that the request id of the error leads to a line (as the GraphQL path's do).
+      options.logger?.info({ requestId: id, method: req.method, path: path.slice(0, 100), status: 404 }, 'no route');
       sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${path.slice(0, 100)}`, id));
     }
   });
@@ -224,12 +228,22 @@ function pathOf(url: string | undefined): string {
  */
 export function createMetricsServer(metricsPath: string, metrics: NonNullable<Routes['metrics']>): Server {
   const server = createServer((req, res) => {
-    if (pathOf(req.url) === metricsPath && (req.method === 'GET' || req.method === 'HEAD')) sendMetrics(res, metrics);
-    else sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${pathOf(req.url).slice(0, 100)}`));
+    // Its answers carry a request id too, as the main listener's do.
+    const id = randomUUID();
+    res.setHeader('x-request-id', id);
+    if (pathOf(req.url) === metricsPath) serveMetrics(req, res, metrics, id);
+    else sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${pathOf(req.url).slice(0, 100)}`, id));
   });
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   return server;
+}
+
+/** GET (or HEAD) the metrics; any other method 405. */
+function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: NonNullable<Routes['metrics']>, requestId: string): void {
+  if (req.method === 'GET' || req.method === 'HEAD') return sendMetrics(res, metrics);
+  res.setHeader('allow', 'GET, HEAD');
+  sendJson(res, 405, errorBody('METHOD_NOT_ALLOWED', 'Metrics are read with GET', requestId));
 }
 
 function sendMetrics(res: ServerResponse, metrics: NonNullable<Routes['metrics']>): void {

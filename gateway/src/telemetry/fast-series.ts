@@ -78,6 +78,15 @@ export class FastHistogram implements ScrapedMetric {
     registry.registerMetric(this as unknown as Metric);
   }
 
+  has(key: string): boolean {
+    return this.#series.has(key);
+  }
+
+  /** Distinct label sets observed. */
+  get size(): number {
+    return this.#series.size;
+  }
+
   observe(key: string, labelValues: readonly string[], value: number): void {
     let series = this.#series.get(key);
     if (series === undefined) {

@@ -5,6 +5,7 @@
 // registry for the whole process, rendered with each gateway's.
 import { createRequire } from 'node:module';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ERROR_CODES } from '../core/errors.ts';
 import type { TelemetryConfig } from './config.ts';
 import { FastCounter, FastHistogram } from './fast-series.ts';
 import type { RequestRecord } from './request-record.ts';
@@ -17,6 +18,10 @@ export const UNKNOWN_LABEL = 'unknown';
 /** An unnamed operation. */
 export const ANONYMOUS_LABEL = 'anonymous';
 const MAX_LABEL_LENGTH = 100;
+/** Operation × client series kept per label value allowed (`max_label_values` 100 → 500 series). */
+const SERIES_PER_LABEL_VALUE = 5;
+/** The outcome of a request whose client went away (pipeline.ts). */
+const CLIENT_ABORTED_LABEL = 'client_aborted';
 /** Request and subgraph fetch latency buckets (seconds). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -44,11 +49,15 @@ export interface MetricsSources {
  */
 export class LabelCap {
   readonly #seen = new Set<string>();
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    /** Values that always pass and take no slot (the gateway's own error codes). */
+    private readonly reserved: ReadonlySet<string> = new Set(),
+  ) {}
 
   value(name: string): string {
     if (this.#seen.has(name)) return name;
-    if (name === UNKNOWN_LABEL || name === ANONYMOUS_LABEL) return name;
+    if (name === UNKNOWN_LABEL || name === ANONYMOUS_LABEL || this.reserved.has(name)) return name;
     if (name.length > MAX_LABEL_LENGTH || this.#seen.size >= this.max) return OTHER_LABEL;
     this.#seen.add(name);
     return name;
@@ -105,6 +114,7 @@ export class GatewayMetrics {
   readonly #operations: LabelCap;
   readonly #clients: LabelCap;
   readonly #codes: LabelCap;
+  readonly #maxSeries: number;
   readonly #requests: FastCounter;
   readonly #duration: FastHistogram;
   readonly #errors: Counter<'code'>;
@@ -117,13 +127,18 @@ export class GatewayMetrics {
   readonly #redisDuration: Histogram<'command'>;
   readonly #redisErrors: Counter<'command'>;
   readonly #supergraphLoads: Counter<'result'>;
+  readonly #redisCommandsSeen = new Set<string>();
 
   constructor(config: TelemetryConfig['metrics'], sources: MetricsSources) {
     const registers = [this.registry];
     this.#operations = new LabelCap(config.max_label_values);
     this.#clients = new LabelCap(config.max_label_values);
-    // Error codes are the registry's and Apollo's, but a subgraph's error may carry any code.
-    this.#codes = new LabelCap(config.max_label_values);
+    // The registry's codes always pass; a subgraph's error may carry any code, those are capped
+    // (so that a subgraph inventing codes cannot fold the gateway's own 5xx codes into `other`).
+    this.#codes = new LabelCap(config.max_label_values, new Set([...Object.keys(ERROR_CODES), CLIENT_ABORTED_LABEL]));
+    // Operation × client combinations are capped too: each name is capped, but 100 × 100 of them
+    // would be 10,000 histograms. Past the cap, a new combination counts as other × other.
+    this.#maxSeries = config.max_label_values * SERIES_PER_LABEL_VALUE;
     // Counted on every request: the fast series (fast-series.ts), prom-client's format when scraped.
     this.#requests = new FastCounter(
       'tollgate_requests_total',
@@ -265,6 +280,9 @@ export class GatewayMetrics {
       labelNames: ['result'],
       registers,
     });
+    // Both series from the start (see redisCommand): the first refused reload is an increase.
+    this.#supergraphLoads.labels('ok').inc(0);
+    this.#supergraphLoads.labels('error').inc(0);
     new Gauge({
       name: 'tollgate_supergraph_info',
       help: 'The serving supergraph (its hash), value 1',
@@ -311,11 +329,16 @@ export class GatewayMetrics {
 
   /** One request done: counted by operation, client and outcome, with its errors, quota decision and cost. */
   requestDone(record: RequestRecord, seconds: number): void {
-    const operation = !record.resolved ? UNKNOWN_LABEL : record.operationName === undefined ? ANONYMOUS_LABEL : this.#operations.value(record.operationName);
+    let operation = !record.resolved ? UNKNOWN_LABEL : record.operationName === undefined ? ANONYMOUS_LABEL : this.#operations.value(record.operationName);
     const clientName = record.clientName ?? record.clientId;
-    const client = clientName === undefined || clientName === '' ? UNKNOWN_LABEL : this.#clients.value(clientName);
+    let client = clientName === undefined || clientName === '' ? UNKNOWN_LABEL : this.#clients.value(clientName);
     const outcome = record.outcome === 'ok' || record.outcome === 'ok_with_errors' ? record.outcome : this.#codes.value(record.outcome);
-    const series = `${operation}\u0000${client}`;
+    let series = `${operation}\u0000${client}`;
+    if (!this.#duration.has(series) && this.#duration.size >= this.#maxSeries) {
+      operation = OTHER_LABEL;
+      client = OTHER_LABEL;
+      series = `${OTHER_LABEL}\u0000${OTHER_LABEL}`;
+    }
     this.#requests.inc(`${series}\u0000${outcome}`, [operation, client, outcome]);
     this.#duration.observe(series, [operation, client], seconds);
     for (const [code, count] of record.errorCodes) this.#errors.labels(this.#codes.value(code)).inc(count);
@@ -341,7 +364,13 @@ export class GatewayMetrics {
   /** One Redis round trip of the quota store. */
   redisCommand(command: string, seconds: number, failed: boolean): void {
     this.#redisDuration.labels(command).observe(seconds);
+    // The error series exists (at 0) from the first round trip: increase() cannot see the first
+    // error of a series that starts at 1, and alerts on it would miss it.
     if (failed) this.#redisErrors.labels(command).inc();
+    else if (!this.#redisCommandsSeen.has(command)) {
+      this.#redisCommandsSeen.add(command);
+      this.#redisErrors.labels(command).inc(0);
+    }
   }
 
   /** The text exposition format: this gateway's metrics, then the process's. */

@@ -133,6 +133,17 @@ describe('access log', () => {
     const notFound = await fetch(`${logged.gateway.url.replace('/graphql', '/nowhere')}`);
     const notFoundBody = (await notFound.json()) as any;
     assert.equal(notFoundBody.errors[0].extensions.requestId, notFound.headers.get('x-request-id'));
+    const notFoundLine = logged.logs.find((entry) => entry.requestId === notFound.headers.get('x-request-id'));
+    assert.equal(notFoundLine?.status, 404, 'a 404 is logged with its request id');
+  });
+
+  test('client-chosen names are cut in the log line, so a line stays bounded', async () => {
+    const longName = `Op${'x'.repeat(5000)}`;
+    const response = await post(logged.gateway.url, { query: `query ${longName} { products(first: 1) { id } }` }, { 'x-api-key': apiKey, 'apollographql-client-name': 'c'.repeat(5000) });
+    const line = accessLine(response.requestId);
+    assert.equal(line.operationName, `${longName.slice(0, 200)}… (${longName.length} characters)`);
+    assert.equal(line.clientName, `${'c'.repeat(200)}… (5000 characters)`);
+    assert.ok(JSON.stringify(line).length < 2000, 'the whole line stays small');
   });
 
   test('a refused request: 429 with the refusing policy, no subgraph fetch', async () => {

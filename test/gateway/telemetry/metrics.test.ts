@@ -4,7 +4,9 @@
 // keep their own counts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseConfig } from '../../../gateway/src/config/load.ts';
 import type { GatewayConfigInput } from '../../../gateway/src/config/schema.ts';
+import { ConfigError } from '../../../gateway/src/core/config-errors.ts';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, postGraphQL, startTestGateway } from '../../support/gateway.ts';
@@ -104,6 +106,29 @@ describe('Prometheus metrics', () => {
     ]);
   });
 
+  test('operation × client combinations are capped too; the registry\'s error codes never fold into `other`', async () => {
+    // max_label_values 2: two names of each, and 5 × 2 = 10 operation × client series at most.
+    const gateway = await start({ telemetry: { logging: { level: 'silent' }, metrics: { max_label_values: 2 } } });
+    for (const operation of ['Q1', 'Q2', 'Q3', 'Q4']) {
+      for (const client of ['c1', 'c2', 'c3', 'c4']) {
+        assert.equal((await postGraphQL(gateway.url, { query: `query ${operation} { hello }` }, { 'apollographql-client-name': client })).status, 200);
+      }
+    }
+    for (const query of ['{ nope }', '{']) await postGraphQL(gateway.url, { query });
+    await postGraphQL(gateway.url, { query: '{ hello }', operationName: 'Missing' });
+    const samples = await scrape(gateway);
+    const combinations = series(samples, 'tollgate_request_duration_seconds_count');
+    // Q1,Q2,other × c1,c2,other = 9 combinations under the cap, plus `unknown` × unknown (the
+    // refused ones): 10; nothing past it.
+    assert.ok(combinations.length <= 11, `${combinations.length} series: ${combinations.join(', ')}`);
+    assert.ok(combinations.some((line) => line.startsWith('{"client":"other","operation":"other"}')), 'other × other is there');
+    // Three registry codes with a cap of 2: each is counted under its own name.
+    assert.deepEqual(
+      series(samples, 'tollgate_errors_total').map((line) => line.replace(/ \d+$/, '')),
+      ['{"code":"GRAPHQL_PARSE_FAILED"}', '{"code":"GRAPHQL_VALIDATION_FAILED"}', '{"code":"OPERATION_RESOLUTION_FAILURE"}'],
+    );
+  });
+
   test('quota decisions by profile', async () => {
     const gateway = await start({ redis: { url: '' }, quotas: { rules: [{ key: ['ip'], requests: { limit: 2, window_s: 60 } }] } });
     const statuses = [];
@@ -154,7 +179,8 @@ describe('Prometheus metrics', () => {
       assert.deepEqual(series(samples, 'tollgate_cost_actual_count'), ['{} 2']);
       // One GCRA script call per admitted request, against the real Redis.
       assert.deepEqual(series(samples, 'tollgate_redis_command_duration_seconds_count'), ['{"command":"gcra"} 2']);
-      assert.deepEqual(series(samples, 'tollgate_redis_command_errors_total'), []);
+      // At 0 from the first round trip, so that an alert's increase() sees the first error.
+      assert.deepEqual(series(samples, 'tollgate_redis_command_errors_total'), ['{"command":"gcra"} 0']);
       assert.deepEqual(series(samples, 'tollgate_quota_store_up'), ['{"store":"redis"} 1']);
       assert.deepEqual(series(samples, 'tollgate_quota_decisions_total'), ['{"decision":"admitted","profile":"anonymous","rule":"none"} 2']);
       assert.deepEqual(series(samples, 'tollgate_jwks_fetches_total'), [
@@ -171,7 +197,7 @@ describe('Prometheus metrics', () => {
   test('supergraph loads: start-up and reloads counted, a refused one as error; the info metric follows the serving hash', async () => {
     const gateway = await start({ telemetry: { logging: { level: 'silent' } } });
     const firstHash = gateway.stages.graph!.schemaHash;
-    assert.deepEqual(series(await scrape(gateway), 'tollgate_supergraph_loads_total'), ['{"result":"ok"} 1']);
+    assert.deepEqual(series(await scrape(gateway), 'tollgate_supergraph_loads_total'), ['{"result":"error"} 0', '{"result":"ok"} 1']);
     const BYE_SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
       type Query { hello: String bye: String }`;
     await gateway.reloadSupergraph(composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: BYE_SDL }]));
@@ -192,7 +218,12 @@ describe('Prometheus metrics', () => {
     const own = await fetch(`http://127.0.0.1:${gateway.metricsPort}/metrics`);
     assert.equal(own.status, 200);
     assert.deepEqual(series(parseMetrics(await own.text()), 'tollgate_requests_total'), ['{"client":"unknown","code":"ok","operation":"Own"} 1']);
-    assert.equal((await fetch(`http://127.0.0.1:${gateway.metricsPort}/graphql`)).status, 404);
+    const elsewhere = await fetch(`http://127.0.0.1:${gateway.metricsPort}/graphql`);
+    assert.equal(elsewhere.status, 404);
+    assert.equal(((await elsewhere.json()) as any).errors[0].extensions.requestId, elsewhere.headers.get('x-request-id'));
+    const posted = await fetch(`http://127.0.0.1:${gateway.metricsPort}/metrics`, { method: 'POST' });
+    assert.equal(posted.status, 405);
+    assert.equal(posted.headers.get('allow'), 'GET, HEAD');
 
     // A port already taken: start-up fails with the key named, and the main listener is closed again.
     await assert.rejects(
@@ -212,4 +243,16 @@ describe('Prometheus metrics', () => {
     assert.equal(response.status, 404);
     assert.equal(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code, 'NOT_FOUND');
   });
+});
+
+test('metrics config that cannot work is refused at start-up, naming the key', () => {
+  const refused = (config: Omit<GatewayConfigInput, 'supergraph'>, line: string) => {
+    assert.throws(() => parseConfig({ supergraph: { file: 's.graphql' }, ...config }, {}), (error: Error) => error instanceof ConfigError && error.message.includes(line));
+  };
+  refused({ telemetry: { metrics: { path: '/graphql' } } }, 'telemetry.metrics.path: the same path as server.graphql_path (/graphql)');
+  refused({ telemetry: { metrics: { path: '/health' } } }, 'telemetry.metrics.path: the same path as server.health_path (/health)');
+  refused({ telemetry: { metrics: { enabled: false, listen: '127.0.0.1:9464' } } }, 'telemetry.metrics.listen: set, but telemetry.metrics.enabled is false');
+  refused({ server: { listen: '127.0.0.1:4000' }, telemetry: { metrics: { listen: '127.0.0.1:4000' } } }, 'telemetry.metrics.listen: the same address as server.listen (127.0.0.1:4000)');
+  // On a listener of its own, the metrics path may be anything.
+  assert.equal(parseConfig({ supergraph: { file: 's.graphql' }, telemetry: { metrics: { path: '/graphql', listen: '127.0.0.1:0' } } }, {}).telemetry.metrics.path, '/graphql');
 });
