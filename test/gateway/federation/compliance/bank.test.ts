@@ -1,15 +1,11 @@
 // Oracle-based compliance, "bank" fixture: unions whose members live in other subgraphs, an
 // entity fetch failing for one object, mutations of two subgraphs in order. Every answer of
 // Tollgate and of executor: apollo must be the monolith's.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { graphql } from 'graphql';
-import type { RunningGateway } from '../../../../gateway/src/gateway.ts';
-import { composeForTest, postGraphQL, startBothExecutors } from '../../../support/gateway.ts';
-import { bankMonolith, startBankStack, type BankStack } from '../../../fixtures/compliance/bank.ts';
-
-const oracleAnswer = async (oracle: ReturnType<typeof bankMonolith>, query: string, variables?: Record<string, unknown>) =>
-  JSON.parse(JSON.stringify(await graphql({ ...oracle, source: query, variableValues: variables })));
+import { postGraphQL } from '../../../support/gateway.ts';
+import { complianceGateways, oracleAnswer } from './harness.ts';
+import { bankMonolith, startBankStack } from '../../../fixtures/compliance/bank.ts';
 
 const cases: Array<{ name: string; query: string; variables?: Record<string, unknown> }> = [
   {
@@ -28,28 +24,17 @@ const cases: Array<{ name: string; query: string; variables?: Record<string, unk
 ];
 
 describe('compliance: bank supergraph against its monolith', () => {
-  let stack: BankStack;
-  let tollgate: RunningGateway;
-  let apollo: RunningGateway;
+  const started = complianceGateways(startBankStack);
 
-  before(async () => {
-    stack = await startBankStack();
-    ({ apollo, tollgate } = await startBothExecutors(composeForTest(stack.services)));
-  });
-  after(async () => {
-    await apollo?.stop();
-    await tollgate?.stop();
-    await stack?.stop();
-  });
 
   // Read-only cases first: the mutation test below changes the store.
   for (const c of cases) {
     test(c.name, async () => {
       const expected = await oracleAnswer(bankMonolith(), c.query, c.variables);
       assert.equal(expected.errors, undefined, 'the oracle answers without errors');
-      for (const gateway of [tollgate, apollo]) {
+      for (const gateway of [started.tollgate, started.apollo]) {
         const actual = await postGraphQL(gateway.url, { query: c.query, variables: c.variables });
-        assert.deepEqual(actual.body, expected, gateway === tollgate ? 'tollgate' : 'the stock gateway agrees');
+        assert.deepEqual(actual.body, expected, gateway === started.tollgate ? 'tollgate' : 'the stock gateway agrees');
       }
     });
   }
@@ -61,7 +46,7 @@ describe('compliance: bank supergraph against its monolith', () => {
     const expected = await oracleAnswer(bankMonolith(), query);
     assert.equal(expected.data.feed[3], null, 'pay2 is null');
     assert.notEqual(expected.data.feed[0], null, 'pay1 is not');
-    for (const gateway of [tollgate, apollo]) {
+    for (const gateway of [started.tollgate, started.apollo]) {
       const actual = await postGraphQL(gateway.url, { query });
       assert.deepEqual(actual.body.data, expected.data);
       const paths = actual.body.errors.map((e: { path: unknown }) => e.path);
@@ -85,7 +70,7 @@ describe('compliance: bank supergraph against its monolith', () => {
     assert.deepEqual(expected.data.first, { balance: 105 });
     assert.deepEqual(expected.data.after.balance, 71, 'the last deposit sees the transfer');
     // One gateway only: the subgraphs' store is changed by the mutation.
-    const actual = await postGraphQL(tollgate.url, { query, variables });
+    const actual = await postGraphQL(started.tollgate.url, { query, variables });
     assert.deepEqual(actual.body, expected);
   });
 });

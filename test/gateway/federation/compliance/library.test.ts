@@ -2,12 +2,11 @@
 // supergraph, five real subgraphs on loopback) and by the monolithic graphql-js schema holding the
 // same data must be deep-equal. Where an executor answers otherwise, the case names the reason
 // and asserts the answer it gives, so a change on either side shows.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { graphql } from 'graphql';
-import type { RunningGateway } from '../../../../gateway/src/gateway.ts';
-import { composeForTest, postGraphQL, startBothExecutors } from '../../../support/gateway.ts';
-import { libraryMonolith, startLibraryStack, type LibraryStack } from '../../../fixtures/compliance/library.ts';
+import { postGraphQL } from '../../../support/gateway.ts';
+import { complianceGateways, oracleAnswer } from './harness.ts';
+import { libraryMonolith, startLibraryStack } from '../../../fixtures/compliance/library.ts';
 
 interface ComplianceCase {
   name: string;
@@ -98,57 +97,43 @@ const cases: ComplianceCase[] = [
   },
 ];
 
-const oracleAnswer = async (oracle: ReturnType<typeof libraryMonolith>, query: string, variables?: Record<string, unknown>) =>
-  JSON.parse(JSON.stringify(await graphql({ ...oracle, source: query, variableValues: variables })));
-
 describe('compliance: library supergraph against its monolith', () => {
-  let stack: LibraryStack;
-  let tollgate: RunningGateway;
-  let apollo: RunningGateway;
+  const started = complianceGateways(startLibraryStack);
   const oracle = libraryMonolith();
 
-  before(async () => {
-    stack = await startLibraryStack();
-    ({ apollo, tollgate } = await startBothExecutors(composeForTest(stack.services)));
-  });
-  after(async () => {
-    await apollo?.stop();
-    await tollgate?.stop();
-    await stack?.stop();
-  });
 
   for (const c of cases) {
     test(c.name, async () => {
       const expected = await oracleAnswer(oracle, c.query, c.variables);
       assert.equal(expected.errors, undefined, 'the oracle answers without errors');
-      const actual = await postGraphQL(tollgate.url, { query: c.query, variables: c.variables });
+      const actual = await postGraphQL(started.tollgate.url, { query: c.query, variables: c.variables });
       if (c.tollgateDiffers) {
         assert.notDeepEqual(actual.body, expected, c.tollgateDiffers.reason);
         assert.deepEqual(actual.body, c.tollgateDiffers.answer, c.tollgateDiffers.reason);
       } else {
         assert.deepEqual(actual.body, expected);
       }
-      const stock = await postGraphQL(apollo.url, { query: c.query, variables: c.variables });
+      const stock = await postGraphQL(started.apollo.url, { query: c.query, variables: c.variables });
       if (c.stockGatewayDiffers) assert.notDeepEqual(stock.body, expected, c.stockGatewayDiffers);
       else assert.deepEqual(stock.body, c.tollgateDiffers ? c.tollgateDiffers.answer : expected, 'the stock gateway agrees');
     });
   }
 
   test('@provides: the provided title is not fetched from catalog, a field not provided is', async () => {
-    const before = stack.subgraphs.catalog.requests.length;
-    const provided = await postGraphQL(tollgate.url, { query: '{ topReviews { book { title } } }' });
+    const before = started.stack.subgraphs.catalog.requests.length;
+    const provided = await postGraphQL(started.tollgate.url, { query: '{ topReviews { book { title } } }' });
     assert.deepEqual(provided.body, await oracleAnswer(oracle, '{ topReviews { book { title } } }'));
-    assert.equal(stack.subgraphs.catalog.requests.length, before, 'no request reached catalog');
-    const notProvided = await postGraphQL(tollgate.url, { query: '{ topReviews { book { title author } } }' });
+    assert.equal(started.stack.subgraphs.catalog.requests.length, before, 'no request reached catalog');
+    const notProvided = await postGraphQL(started.tollgate.url, { query: '{ topReviews { book { title author } } }' });
     assert.deepEqual(notProvided.body, await oracleAnswer(oracle, '{ topReviews { book { title author } } }'));
-    assert.equal(stack.subgraphs.catalog.requests.length, before + 1, 'author is fetched from catalog, in one entity fetch');
+    assert.equal(started.stack.subgraphs.catalog.requests.length, before + 1, 'author is fetched from catalog, in one entity fetch');
   });
 
   test('@inaccessible: isbn is not in the API schema, queried it fails validation as in the monolith', async () => {
     const query = '{ book(id: "b1") { title isbn } }';
     const expected = await oracleAnswer(oracle, query);
     assert.equal(expected.data, undefined);
-    for (const gateway of [tollgate, apollo]) {
+    for (const gateway of [started.tollgate, started.apollo]) {
       const actual = await postGraphQL(gateway.url, { query });
       assert.equal(actual.body.data, undefined);
       // The gateway adds its error code; message and location are graphql-js's, as in the monolith.
@@ -172,7 +157,7 @@ describe('compliance: library supergraph against its monolith', () => {
         .sort((a, b) => a.name.localeCompare(b.name));
     const expected = normalize(await oracleAnswer(oracle, query));
     assert.ok(expected.some((t) => t.name === 'Media' && t.possibleTypes?.join() === 'Book,Film'));
-    for (const gateway of [tollgate, apollo]) {
+    for (const gateway of [started.tollgate, started.apollo]) {
       const actual = await postGraphQL(gateway.url, { query });
       assert.deepEqual(normalize(actual.body), expected);
     }

@@ -2,12 +2,11 @@
 // federated supergraph, real subgraphs on loopback) and by the monolithic graphql-js schema
 // holding the same data must be deep-equal. Where the stock gateway (executor: apollo) answers
 // differently, the case names the reason; it is asserted, so a change on either side shows.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { graphql } from 'graphql';
-import type { RunningGateway } from '../../../../gateway/src/gateway.ts';
-import { composeForTest, postGraphQL, startBothExecutors } from '../../../support/gateway.ts';
-import { shopMonolith, startShopStack, type ShopStack } from '../../../fixtures/compliance/shop.ts';
+import { postGraphQL } from '../../../support/gateway.ts';
+import { complianceGateways, oracleAnswer } from './harness.ts';
+import { shopMonolith, startShopStack } from '../../../fixtures/compliance/shop.ts';
 
 interface ComplianceCase {
   name: string;
@@ -44,28 +43,17 @@ const cases: ComplianceCase[] = [
 ];
 
 describe('compliance: shop supergraph against its monolith', () => {
-  let stack: ShopStack;
-  let tollgate: RunningGateway;
-  let apollo: RunningGateway;
+  const started = complianceGateways(startShopStack);
   const oracle = shopMonolith();
 
-  before(async () => {
-    stack = await startShopStack();
-    ({ apollo, tollgate } = await startBothExecutors(composeForTest(stack.services)));
-  });
-  after(async () => {
-    await apollo?.stop();
-    await tollgate?.stop();
-    await stack?.stop();
-  });
 
   for (const c of cases) {
     test(c.name, async () => {
-      const expected = JSON.parse(JSON.stringify(await graphql({ ...oracle, source: c.query, variableValues: c.variables })));
+      const expected = await oracleAnswer(oracle, c.query, c.variables);
       assert.equal(expected.errors, undefined, 'the oracle answers without errors');
-      const actual = await postGraphQL(tollgate.url, { query: c.query, variables: c.variables });
+      const actual = await postGraphQL(started.tollgate.url, { query: c.query, variables: c.variables });
       assert.deepEqual(actual.body, expected);
-      const stock = await postGraphQL(apollo.url, { query: c.query, variables: c.variables });
+      const stock = await postGraphQL(started.apollo.url, { query: c.query, variables: c.variables });
       if (c.stockGatewayDiffers) assert.notDeepEqual(stock.body, expected, c.stockGatewayDiffers);
       else assert.deepEqual(stock.body, expected, 'the stock gateway agrees');
     });
@@ -75,8 +63,8 @@ describe('compliance: shop supergraph against its monolith', () => {
     // Messages differ by design (subgraph errors are masked, README "Subgraph errors"): the data
     // and the error's path must not.
     const query = '{ products { id reviews { id stars } } }';
-    const expected = JSON.parse(JSON.stringify(await graphql({ ...oracle, source: query })));
-    const actual = await postGraphQL(tollgate.url, { query });
+    const expected = await oracleAnswer(oracle, query);
+    const actual = await postGraphQL(started.tollgate.url, { query });
     assert.deepEqual(actual.body.data, expected.data);
     assert.equal(expected.data.products[2], null, 'only the product with the failing review is null');
     assert.deepEqual(actual.body.errors.map((e: { path: unknown }) => e.path), expected.errors.map((e: { path: unknown }) => e.path));
@@ -87,8 +75,8 @@ describe('compliance: shop supergraph against its monolith', () => {
       first: addReview(code: "A1", body: "One", stars: 4) { id body }
       second: addReview(code: "A1", body: "Two", stars: 2) { id body stars }
     }`;
-    const expected = JSON.parse(JSON.stringify(await graphql({ ...oracle, source: query })));
-    const actual = await postGraphQL(tollgate.url, { query });
+    const expected = await oracleAnswer(oracle, query);
+    const actual = await postGraphQL(started.tollgate.url, { query });
     assert.deepEqual(actual.body, expected);
     assert.deepEqual(expected.data.second.id, 'r6');
   });
