@@ -465,6 +465,8 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
     );
     const headers: Record<string, string> = {};
     this.#tracing.propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, defaultTextMapSetter);
+    // The propagator writes an empty `tracestate` when the client's could not be parsed: send none.
+    if (headers['tracestate'] === '') delete headers['tracestate'];
     if (!span.isRecording()) return { headers, ended: () => span.end() };
     let attempts = 0;
     const now = () => this.now();

@@ -296,6 +296,12 @@ describe('tracing', () => {
     assert.deepEqual({ parent: fresh.parentSpanId, links: fresh.links, traceState: fresh.traceState }, { parent: '', links: [], traceState: '' });
     assert.equal(parseTraceparent(receivedBy('products', 'trusted-malformed')['traceparent']).traceId, fresh.traceId);
     assert.equal(receivedBy('products', 'trusted-malformed')['tracestate'], undefined);
+
+    // A valid traceparent with a tracestate that cannot be parsed: the trace continues, and no
+    // (empty) tracestate header goes to the subgraph.
+    await postGraphQL(gateway.url, { query: GET_PRODUCTS }, { 'x-request-id': 'trusted-bad-state', traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01`, tracestate: '=,=' });
+    assert.equal(parseTraceparent(receivedBy('products', 'trusted-bad-state')['traceparent']).traceId, CLIENT_TRACE_ID);
+    assert.ok(!('tracestate' in receivedBy('products', 'trusted-bad-state')), 'no tracestate header at all');
   });
 
   test('propagation.trust_incoming false: a new trace, linked to the client span; the client trace goes no further', async () => {
