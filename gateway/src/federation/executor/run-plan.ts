@@ -77,7 +77,7 @@ async function runFetch(run: PlanRun, step: FetchStep, cursor: Cursor): Promise<
   const variablesJson = variables === NO_VARIABLES ? '{}' : JSON.stringify(variables);
 
   if (!step.requires) {
-    const mapper = new ErrorPathMapper(false, cursor.path, cursor.fullResult);
+    const mapper = new ErrorPathMapper(cursor.path, cursor.fullResult);
     const received = await send(run, step, `${step.bodyPrefix}${variablesJson}}`, (errors) =>
       errors.map((error) => downstreamServiceError(error, step.serviceName, mapper.map(error.path))),
     );
@@ -94,7 +94,7 @@ async function runFetch(run: PlanRun, step: FetchStep, cursor: Cursor): Promise<
     step.bodyPrefix +
     (variablesJson === '{}' ? '{' : `${variablesJson.slice(0, -1)},`) +
     `"representations":[${batch.unique.join(',')}]}}`;
-  const mapper = new ErrorPathMapper(true, cursor.path, cursor.fullResult);
+  const mapper = new ErrorPathMapper(cursor.path, cursor.fullResult, batch.entityOf);
   const received = await send(run, step, body, (errors) =>
     batch.unique.length === count
       ? errors.map((error) => downstreamServiceError(error, step.serviceName, mapper.map(error.path)))

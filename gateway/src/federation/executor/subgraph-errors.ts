@@ -29,22 +29,27 @@ export function downstreamServiceError(
 
 /**
  * Maps a subgraph error path to the client's: `_entities.<i>.rest` of an entity fetch becomes the
- * i-th entity's concrete path plus `rest`; anything else is prefixed with the fetch's path.
+ * concrete path of the entity that sent representation i, plus `rest`; anything else is prefixed
+ * with the fetch's path. @apollo/gateway takes i as the entity's index among all objects at the
+ * fetch's path, which names the wrong object when some sent no representation (a union member of
+ * another type): Tollgate maps through `entityOf` (README "Correctness").
  */
 export class ErrorPathMapper {
   private concrete: ResponsePath[] | undefined;
 
   constructor(
-    private readonly isEntityFetch: boolean,
     private readonly fetchPath: ResponsePath,
     private readonly fullResult: unknown,
+    /** Entity fetches: per representation, the index of the entity it was built from. */
+    private readonly entityOf?: readonly number[],
   ) {}
 
   /** `representationIndex` overrides the index in the path (deduplicated representations). */
   map(errorPath: ReadonlyArray<string | number> | undefined, representationIndex?: number): ResponsePath | undefined {
-    if (this.isEntityFetch && typeof errorPath?.[1] === 'number') {
+    if (this.entityOf && typeof errorPath?.[1] === 'number') {
       this.concrete ??= concretePaths(this.fetchPath, this.fullResult);
-      const hydrated = this.concrete[representationIndex ?? errorPath[1]] ?? [];
+      const representation = representationIndex ?? errorPath[1];
+      const hydrated = this.concrete[this.entityOf[representation] ?? representation] ?? [];
       return [...hydrated, ...errorPath.slice(2)];
     }
     return errorPath ? [...this.fetchPath, ...errorPath.slice()] : undefined;
