@@ -3,6 +3,7 @@ import type { GraphQLDataSource, ServiceEndpointDefinition } from '@apollo/gatew
 import { QueryPlanner } from '@apollo/query-planner';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { SubgraphSender } from './compile-plan.ts';
+import { OverrideLabels } from './plan-corrections/override-labels.ts';
 import { PlanCorrections } from './plan-corrections/plan-corrections.ts';
 import { TypeConditions } from './type-conditions.ts';
 
@@ -22,6 +23,8 @@ export interface LoadedSupergraph {
   types: TypeConditions;
   /** Undefined: the planner's plans are run as they are (no correction applies to this supergraph). */
   corrections: PlanCorrections | undefined;
+  /** Undefined: no progressive @override with a percentage, so every request plans alike. */
+  overrideLabels: OverrideLabels | undefined;
 }
 
 /**
@@ -49,5 +52,6 @@ export function loadSupergraph(
     senders: new Map(Object.entries(services)),
     types: new TypeConditions(supergraphSchema),
     corrections: PlanCorrections.build(built, schema, supergraphSchema),
+    overrideLabels: OverrideLabels.build(built),
   };
 }

@@ -32,12 +32,15 @@ export function prepareOperation(
   operationContext: OperationContext,
   document: DocumentNode,
   operationName: string | undefined,
+  /** This request's progressive-override labels (plan-corrections/override-labels.ts). */
+  overrideConditions?: Map<string, boolean>,
 ): PreparedOperation {
   const { corrections } = loaded;
   const planned = operationFromDocument(loaded.apiSchema, corrections?.documentToPlan(document) ?? document, { operationName });
   const stockPlan = loaded.planner.buildQueryPlan(planned, {
     recursiveSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK'] === 'true',
     nonLocalSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK'] === 'true',
+    overrideConditions,
   });
   // Once per cached plan, and only for supergraphs where the planner can be wrong (README "Correctness").
   const queryPlan = corrections ? corrections.correct(stockPlan, planned) : stockPlan;

@@ -81,7 +81,9 @@ export class TollgateGateway implements GatewayInterface {
     const { request } = requestContext;
     const authorized = authorizeRequest(this.options.authorize, requestContext);
     const document = authorized ? authorized.document : requestContext.document;
-    const key = `${authorized ? `authorized:${authorized.cacheKey}` : requestContext.queryHash}\u0000${request.operationName ?? ''}`;
+    // One plan per operation and per combination of progressive-override labels drawn on.
+    const labels = loaded.overrideLabels?.draw();
+    const key = `${authorized ? `authorized:${authorized.cacheKey}` : requestContext.queryHash}\u0000${request.operationName ?? ''}${labels ? `\u0000${labels.key}` : ''}`;
 
     // As ApolloGateway: resolve the operation, check the variables, then plan (cached here).
     let prepared = this.operations.get(key);
@@ -101,7 +103,7 @@ export class TollgateGateway implements GatewayInterface {
         this.stats.planCacheHits++;
       } else {
         this.stats.planCacheMisses++;
-        prepared = prepareOperation(loaded, operationContext, document, request.operationName);
+        prepared = prepareOperation(loaded, operationContext, document, request.operationName, labels?.conditions);
         if (prepared.fallbackReason) {
           this.options.logger.debug({ reason: prepared.fallbackReason, operationName: request.operationName }, 'operation runs on the Apollo executor');
         }
