@@ -1,4 +1,4 @@
-import { FieldDefinition, type Supergraph } from '@apollo/federation-internals';
+import { baseType, FieldDefinition, InterfaceType, ObjectType, type Subgraph, type Supergraph } from '@apollo/federation-internals';
 import { Kind, parse, print, type ArgumentNode, type FieldNode, type SelectionSetNode } from 'graphql';
 
 /** One argument set of a field that some @requires asks for, fetched under an alias of its own. */
@@ -16,15 +16,24 @@ export interface RequiredArguments {
   selectionSet: SelectionSetNode | undefined;
 }
 
+/** Where one @requires needs an argument set: the representation's path to the field's parent. */
+export interface Requirement {
+  /** The entity type the @requires is on (the representation's `... on` type). */
+  entityType: string;
+  /** Fields (and `... on T` fragments) from the entity down to the field's parent; [] at the top. */
+  path: readonly string[];
+  required: RequiredArguments;
+}
+
 /**
- * Every @requires of the supergraph that selects a field with arguments (issue 13, behaviours 1
+ * Every @requires of the supergraph that selects a field with arguments, at any depth (issue 13, behaviours 1
  * and 2): @apollo/query-planner merges such a field with the client's own selection of it, and
  * with other @requires of it, under one response name, whatever their arguments. Built once per
  * supergraph; empty for most, and then no plan is ever corrected for it.
  */
 export class RequiresArgumentsIndex {
   /** By `subgraph\0Type\0field` of the field carrying @requires. */
-  private readonly byRequiringField = new Map<string, RequiredArguments[]>();
+  private readonly byRequiringField = new Map<string, Requirement[]>();
   /** By `Type.field` of the required field: each distinct argument set. */
   private readonly byRequiredField = new Map<string, RequiredArguments[]>();
 
@@ -36,18 +45,36 @@ export class RequiresArgumentsIndex {
         const field = application.parent;
         if (!(field instanceof FieldDefinition)) continue;
         const selectionSet = parse(`{${String(application.arguments().fields)}}`).definitions[0] as { selectionSet: SelectionSetNode };
-        for (const selection of selectionSet.selectionSet.selections) {
-          // Top-level fields of the entity only; arguments deeper down are left as planned.
-          if (selection.kind !== Kind.FIELD || !selection.arguments?.length) continue;
-          const required = index.add(field.parent.name, selection);
-          const key = `${subgraph.name}\u0000${field.parent.name}\u0000${field.name}`;
-          const list = index.byRequiringField.get(key) ?? [];
-          if (!list.includes(required)) list.push(required);
-          index.byRequiringField.set(key, list);
-        }
+        const requirements: Requirement[] = [];
+        index.collect(subgraph, field.parent.name, selectionSet.selectionSet, field.parent.name, [], requirements);
+        if (requirements.length === 0) continue;
+        const key = `${subgraph.name}\u0000${field.parent.name}\u0000${field.name}`;
+        index.byRequiringField.set(key, [...(index.byRequiringField.get(key) ?? []), ...requirements]);
       }
     }
     return index;
+  }
+
+  /**
+   * The fields with arguments in one @requires selection. Below a field with arguments nothing
+   * more is collected: its alias already keeps everything under it apart.
+   */
+  private collect(subgraph: Subgraph, entityType: string, selectionSet: SelectionSetNode, parentType: string, path: string[], into: Requirement[]): void {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const typeName = selection.typeCondition?.name.value;
+        const fragmentPath = typeName ? [...path, `... on ${typeName}`] : path;
+        this.collect(subgraph, entityType, selection.selectionSet, typeName ?? parentType, fragmentPath, into);
+      } else if (selection.kind === Kind.FIELD) {
+        if (selection.arguments?.length) {
+          into.push({ entityType, path, required: this.add(parentType, selection) });
+        } else if (selection.selectionSet) {
+          const parent = subgraph.schema.type(parentType);
+          const fieldType = parent instanceof ObjectType || parent instanceof InterfaceType ? parent.field(selection.name.value)?.type : undefined;
+          if (fieldType) this.collect(subgraph, entityType, selection.selectionSet, baseType(fieldType).name, [...path, selection.name.value], into);
+        }
+      }
+    }
   }
 
   get isEmpty(): boolean {
@@ -55,7 +82,7 @@ export class RequiresArgumentsIndex {
   }
 
   /** The argument sets a field with @requires needs, or undefined when it needs none. */
-  requiredBy(subgraph: string, typeName: string, fieldName: string): readonly RequiredArguments[] | undefined {
+  requiredBy(subgraph: string, typeName: string, fieldName: string): readonly Requirement[] | undefined {
     return this.byRequiringField.get(`${subgraph}\u0000${typeName}\u0000${fieldName}`);
   }
 

@@ -12,7 +12,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { fetchDocument, mapFetches, withOperation } from './map-plan.ts';
-import { CLIENT_ALIAS_PREFIX, type RequiredArguments, type RequiresArgumentsIndex } from './requires-arguments.ts';
+import { CLIENT_ALIAS_PREFIX, type RequiredArguments, type Requirement, type RequiresArgumentsIndex } from './requires-arguments.ts';
 
 /**
  * Corrects a plan (of the operation as aliasClientFields rewrote it) so that each argument set
@@ -33,7 +33,13 @@ export function separateRequiredArguments(plan: QueryPlan, index: RequiresArgume
 /** One group of an entity fetch: the requiring fields that agree on every argument set. */
 interface Group {
   fields: Set<FieldNode>;
-  chosen: Map<string, RequiredArguments>;
+  /** By where in the representation the argument set goes (`slotOf`). */
+  chosen: Map<string, Requirement>;
+}
+
+/** Two requirements with one slot need the same field at the same place of the representation. */
+function slotOf(r: Requirement): string {
+  return [r.entityType, ...r.path, r.required.fieldName].join('\u0000');
 }
 
 function splitEntityFetch(fetch: FetchNode, index: RequiresArgumentsIndex, needed: Set<RequiredArguments>): FetchNode | FetchNode[] {
@@ -48,26 +54,27 @@ function splitEntityFetch(fetch: FetchNode, index: RequiresArgumentsIndex, neede
       if (selection.kind !== Kind.FIELD) continue;
       const requires = index.requiredBy(fetch.serviceName, typeName, selection.name.value);
       if (!requires) continue;
-      let group = groups.find((g) => requires.every((r) => (g.chosen.get(`${r.typeName}.${r.fieldName}`) ?? r) === r));
+      let group = groups.find((g) => requires.every((r) => (g.chosen.get(slotOf(r))?.required ?? r.required) === r.required));
       if (!group) {
         group = { fields: new Set(), chosen: new Map() };
         groups.push(group);
       }
       group.fields.add(selection);
       for (const r of requires) {
-        group.chosen.set(`${r.typeName}.${r.fieldName}`, r);
-        needed.add(r);
+        group.chosen.set(slotOf(r), r);
+        needed.add(r.required);
       }
     }
   }
   if (groups.length === 0) return fetch;
   const requiringFields = new Set(groups.flatMap((g) => [...g.fields]));
+  const all = [...new Set(groups.flatMap((g) => [...g.chosen.values()]))];
   return groups.map((group, i) => {
     // The first part keeps every other field of the fetch; the others only their own.
     const keep = (selection: SelectionNode) =>
       selection.kind !== Kind.FIELD || group.fields.has(selection) || (i === 0 ? !requiringFields.has(selection) : selection.name.value === '__typename');
     const operation = groups.length === 1 ? document : filterEntities(document, keep);
-    const { requires, renames } = requiresFor(fetch.requires ?? [], group, index);
+    const { requires, renames } = requiresFor(fetch.requires ?? [], group, all);
     const inputRewrites: FetchDataRewrite[] = [...(fetch.inputRewrites ?? []), ...renames];
     const part: FetchNode = { ...withOperation(fetch, operation), requires, inputRewrites };
     if (groups.length > 1 && fetch.id !== undefined) part.id = `${fetch.id}.${i}`;
@@ -101,28 +108,49 @@ function filterEntities(document: DocumentNode, keep: (selection: SelectionNode)
 }
 
 /**
- * The representation of one group: the planner's merged copy of each required field is replaced
- * by the group's argument set, read from its alias and renamed to the field's name.
+ * The representation of one group: the planner's merged copy of every required field of the
+ * fetch (`all`, every group's) is dropped, and the group's own argument sets are read from their
+ * aliases, renamed to the field's name.
  */
 function requiresFor(
   requires: readonly QueryPlanSelectionNode[],
   group: Group,
-  index: RequiresArgumentsIndex,
+  all: readonly Requirement[],
 ): { requires: QueryPlanSelectionNode[]; renames: FetchDataRewrite[] } {
   const renames: FetchDataRewrite[] = [];
   const rewritten = requires.map((selection): QueryPlanSelectionNode => {
     if (selection.kind !== 'InlineFragment' || !selection.typeCondition) return selection;
     const typeName = selection.typeCondition;
-    const chosen = [...group.chosen.values()].filter((r) => r.typeName === typeName);
-    if (chosen.length === 0) return selection;
-    const kept = selection.selections.filter((s) => s.kind !== 'Field' || s.alias !== undefined || !index.argumentSetsOf(typeName, s.name));
-    for (const r of chosen) {
-      kept.push({ kind: 'Field', name: r.alias, selections: r.selectionSet && planSelections(r.selectionSet) });
-      renames.push({ kind: 'KeyRenamer', path: [`... on ${typeName}`, r.alias], renameKeyTo: r.fieldName });
+    let selections = selection.selections;
+    for (const r of all) {
+      if (r.entityType !== typeName) continue;
+      selections = editAt(selections, r.path, (list) => list.filter((s) => s.kind !== 'Field' || s.alias !== undefined || s.name !== r.required.fieldName));
     }
-    return { ...selection, selections: kept };
+    for (const r of group.chosen.values()) {
+      if (r.entityType !== typeName) continue;
+      const { alias, fieldName, selectionSet } = r.required;
+      selections = editAt(selections, r.path, (list) => [...list, { kind: 'Field', name: alias, selections: selectionSet && planSelections(selectionSet) }]);
+      renames.push({ kind: 'KeyRenamer', path: [`... on ${typeName}`, ...r.path, alias], renameKeyTo: fieldName });
+    }
+    return selections === selection.selections ? selection : { ...selection, selections };
   });
   return { requires: rewritten, renames };
+}
+
+/** `selections` with `edit` applied to the selections at `path` (fields, and `... on T` fragments). */
+function editAt(
+  selections: readonly QueryPlanSelectionNode[],
+  path: readonly string[],
+  edit: (selections: readonly QueryPlanSelectionNode[]) => QueryPlanSelectionNode[],
+): QueryPlanSelectionNode[] {
+  const [head, ...rest] = path;
+  if (head === undefined) return edit(selections);
+  const fragment = head.startsWith('... on ') ? head.slice('... on '.length) : undefined;
+  return selections.map((s) => {
+    const onPath = fragment ? s.kind === 'InlineFragment' && s.typeCondition === fragment : s.kind === 'Field' && s.alias === undefined && s.name === head;
+    if (!onPath || !s.selections) return s;
+    return { ...s, selections: editAt(s.selections, rest, edit) } as QueryPlanSelectionNode;
+  });
 }
 
 function planSelections(selectionSet: SelectionSetNode): QueryPlanSelectionNode[] {
