@@ -44,14 +44,56 @@ function mapNode(node: PlanNode | SubscriptionNode, replace: (fetch: FetchNode) 
   }
 }
 
-/** Every fetch node of the plan, in plan order. */
+/** A fetch node of the plan and where it runs. */
+export interface LocatedFetch {
+  fetch: FetchNode;
+  /** The Flatten path the fetch runs at ([] for a root fetch). */
+  path: ReadonlyArray<string | number>;
+  /** Set when it sits in a Defer or Subscription: mapFetches leaves those as planned. */
+  within?: 'Defer' | 'Subscription';
+}
+
+/**
+ * Every fetch node of the plan in plan order, both branches of a Condition, and those in a Defer
+ * or Subscription too (marked by `within`; callers that rewrite through mapFetches skip them).
+ */
+export function locateFetches(plan: QueryPlan): LocatedFetch[] {
+  const located: LocatedFetch[] = [];
+  const visit = (node: PlanNode | SubscriptionNode | undefined, path: ReadonlyArray<string | number>, within: LocatedFetch['within']): void => {
+    if (!node) return;
+    switch (node.kind) {
+      case 'Fetch':
+        located.push(within ? { fetch: node, path, within } : { fetch: node, path });
+        return;
+      case 'Flatten':
+        return visit(node.node, [...path, ...node.path], within);
+      case 'Sequence':
+      case 'Parallel':
+        for (const child of node.nodes) visit(child, path, within);
+        return;
+      case 'Condition':
+        visit(node.ifClause, path, within);
+        visit(node.elseClause, path, within);
+        return;
+      case 'Defer':
+        visit(node.primary.node, path, within ?? 'Defer');
+        for (const deferred of node.deferred) visit(deferred.node, path, within ?? 'Defer');
+        return;
+      case 'Subscription':
+        visit(node.primary, path, within ?? 'Subscription');
+        visit(node.rest, path, within ?? 'Subscription');
+        return;
+    }
+  };
+  visit(plan.node, [], undefined);
+  return located;
+}
+
+/** Every fetch node mapFetches reaches (none in a Defer or Subscription), in plan order. */
 export function fetchesOf(plan: QueryPlan): FetchNode[] {
-  const fetches: FetchNode[] = [];
-  mapFetches(plan, (fetch) => {
-    fetches.push(fetch);
-    return fetch;
-  });
-  return fetches;
+  return locateFetches(plan)
+    .filter((located) => !located.within)
+    .map((located) => located.fetch);
 }
 
 /** The fetch's operation as a document (the planner's own when it kept one). */

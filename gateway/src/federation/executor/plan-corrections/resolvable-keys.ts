@@ -1,7 +1,7 @@
 import type { Supergraph } from '@apollo/federation-internals';
-import type { FetchNode, PlanNode, QueryPlan, QueryPlanSelectionNode, SubscriptionNode } from '@apollo/query-planner';
+import type { FetchNode, QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
 import { GraphQLError, Kind, parse, visit, type FieldNode, type SelectionSetNode } from 'graphql';
-import { fetchDocument, mapFetches, withOperation } from './map-plan.ts';
+import { fetchDocument, locateFetches, mapFetches, withOperation } from './map-plan.ts';
 
 interface EntityKeys {
   resolvable: SelectionSetNode[];
@@ -38,7 +38,8 @@ export class ResolvableKeys {
 
   /** The plan with every entity fetch carrying a resolvable key; throws when no fetch can supply one. */
   correct(plan: QueryPlan): QueryPlan {
-    const located = locateFetches(plan);
+    // Only fetches mapFetches can rewrite: a Defer or Subscription runs as planned.
+    const located = locateFetches(plan).filter((l) => !l.within);
     const replacements = new Map<FetchNode, FetchNode>();
     const current = (fetch: FetchNode) => replacements.get(fetch) ?? fetch;
     located.forEach(({ fetch, path }, position) => {
@@ -61,38 +62,6 @@ export class ResolvableKeys {
     });
     return replacements.size === 0 ? plan : mapFetches(plan, current);
   }
-}
-
-interface LocatedFetch {
-  fetch: FetchNode;
-  /** The Flatten path the fetch runs at ([] for a root fetch). */
-  path: ReadonlyArray<string | number>;
-}
-
-function locateFetches(plan: QueryPlan): LocatedFetch[] {
-  const located: LocatedFetch[] = [];
-  const visitNode = (node: PlanNode | SubscriptionNode | undefined, path: ReadonlyArray<string | number>): void => {
-    if (!node) return;
-    switch (node.kind) {
-      case 'Fetch':
-        located.push({ fetch: node, path });
-        return;
-      case 'Flatten':
-        return visitNode(node.node, [...path, ...node.path]);
-      case 'Sequence':
-      case 'Parallel':
-        for (const child of node.nodes) visitNode(child, path);
-        return;
-      case 'Condition':
-        visitNode(node.ifClause, path);
-        visitNode(node.elseClause, path);
-        return;
-      default:
-        return;
-    }
-  };
-  visitNode(plan.node, []);
-  return located;
 }
 
 /** A root fetch reaches every path; an entity fetch only the objects at its own path. */

@@ -1,7 +1,7 @@
 import { isInterfaceType, type Operation, type SelectionSet, type Supergraph } from '@apollo/federation-internals';
 import type { QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
-import { fetchDocument } from './map-plan.ts';
+import { fetchDocument, locateFetches } from './map-plan.ts';
 
 /**
  * Fields that only @interfaceObject types without a resolvable key define (issue 13,
@@ -74,44 +74,20 @@ function fetchedPaths(plan: QueryPlan): Set<string> {
       }
     }
   };
-  const visitNode = (node: NonNullable<QueryPlan['node']> | undefined, prefix: string[]): void => {
-    if (!node) return;
-    switch (node.kind) {
-      case 'Fetch': {
-        const document: DocumentNode = fetchDocument(node);
-        const fragments = new Map<string, SelectionSetNode>();
-        for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
-        for (const d of document.definitions) {
-          if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-          const base = prefix.filter((element) => element !== '@').join('.');
-          // An entity fetch's fields sit under `_entities`, at the Flatten's path.
-          const entities = d.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value === '_entities');
-          const root = node.requires && entities?.kind === Kind.FIELD && entities.selectionSet ? entities.selectionSet : d.selectionSet;
-          add(root, base, fragments);
-        }
-        return;
-      }
-      case 'Flatten':
-        return visitNode(node.node, [...prefix, ...node.path.map(String)]);
-      case 'Sequence':
-      case 'Parallel':
-        for (const child of node.nodes) visitNode(child, prefix);
-        return;
-      case 'Condition':
-        visitNode(node.ifClause, prefix);
-        visitNode(node.elseClause, prefix);
-        return;
-      case 'Defer':
-        visitNode(node.primary.node, prefix);
-        for (const deferred of node.deferred) visitNode(deferred.node, prefix);
-        return;
-      case 'Subscription':
-        visitNode(node.primary, prefix);
-        visitNode(node.rest, prefix);
-        return;
+  // Fetches in a Defer or Subscription select fields too: all count.
+  for (const { fetch, path } of locateFetches(plan)) {
+    const document: DocumentNode = fetchDocument(fetch);
+    const fragments = new Map<string, SelectionSetNode>();
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
+    const base = path.filter((element) => element !== '@').join('.');
+    for (const d of document.definitions) {
+      if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+      // An entity fetch's fields sit under `_entities`, at the Flatten's path.
+      const entities = d.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value === '_entities');
+      const root = fetch.requires && entities?.kind === Kind.FIELD && entities.selectionSet ? entities.selectionSet : d.selectionSet;
+      add(root, base, fragments);
     }
-  };
-  visitNode(plan.node, []);
+  }
   return paths;
 }
 
