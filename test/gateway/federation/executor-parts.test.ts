@@ -16,6 +16,7 @@ import { flatRepresentation, selectRepresentation, writeFlatRepresentation } fro
 import { leafCheck } from '../../../gateway/src/federation/executor/shape-response.ts';
 import { TypeConditions } from '../../../gateway/src/federation/executor/type-conditions.ts';
 import { UnsupportedPlanError } from '../../../gateway/src/federation/executor/unsupported.ts';
+import { ErrorPathMapper } from '../../../gateway/src/federation/executor/subgraph-errors.ts';
 
 // Apollo's own deepMerge, the reference (not exported from the package index).
 const require = createRequire(import.meta.url);
@@ -158,5 +159,16 @@ describe('loading the supergraph', () => {
     assert.equal(printSchema(fromDocument.schema), printSchema(fromSdl.schema));
     assert.equal(printSchema(fromDocument.supergraphSchema), printSchema(fromSdl.supergraphSchema));
     assert.deepEqual(Object.keys(fromDocument.services), Object.keys(fromSdl.services));
+  });
+});
+
+describe('ErrorPathMapper', () => {
+  test("a required argument set's alias is named by its field in the client's error path", () => {
+    const root = new ErrorPathMapper(['product'], {});
+    assert.deepEqual(root.map(['price', '__tollgate_required_price_1']), ['product', 'price', 'price']);
+    const data = { feed: [{ id: 'n1' }, { id: 'p1' }, null, { id: 'p2' }] };
+    const entities = new ErrorPathMapper(['feed', '@'], data, [1, 2]);
+    assert.deepEqual(entities.map(['_entities', 1, '__tollgate_required_price_0', 'amount']), ['feed', 3, 'price', 'amount']);
+    assert.deepEqual(entities.map(['_entities', 0, 'x']), ['feed', 1, 'x']);
   });
 });

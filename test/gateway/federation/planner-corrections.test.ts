@@ -94,6 +94,40 @@ describe('planner correction 2: two @requires need one field with different argu
     assert.deepEqual(response.body, { data: { products: [{ price: 79, shippingEUR: 96, shippingUSD: 105 }, { price: 198, shippingEUR: 234, shippingUSD: 255 }] } });
   });
 
+  // Found by the cold check: a client alias equal to the required field's name (or another field
+  // aliased to it) was merged with the required argument set, or dropped with the whole fetch.
+  const aliasCases: Array<{ query: string; expected: unknown }> = [
+    {
+      query: '{ products { id shippingUSD price: price(currency: "USD") } }',
+      expected: { data: { products: [{ id: 'p1', shippingUSD: 105, price: 100 }, { id: 'p2', shippingUSD: 255, price: 250 }] } },
+    },
+    {
+      query: '{ products { price: price(currency: "GBP") shippingUSD } }',
+      expected: { data: { products: [{ price: 79, shippingUSD: 105 }, { price: 198, shippingUSD: 255 }] } },
+    },
+    {
+      query: '{ products { shippingEUR price: id } }',
+      expected: { data: { products: [{ shippingEUR: 96, price: 'p1' }, { shippingEUR: 234, price: 'p2' }] } },
+    },
+    {
+      query: '{ products { ... on Product { euro: price(currency: "EUR") price: price(currency: "GBP") } shippingEUR } }',
+      expected: { data: { products: [{ euro: 92, price: 79, shippingEUR: 96 }, { euro: 230, price: 198, shippingEUR: 234 }] } },
+    },
+  ];
+  for (const c of aliasCases) {
+    test(`a client alias named like the required field: ${c.query}`, async () => {
+      assert.deepEqual((await askTollgate(s.tollgate, { query: c.query })).body, c.expected);
+    });
+  }
+
+  test("a client alias with Tollgate's reserved prefix is refused, naming it", async () => {
+    const response = await postGraphQL(s.tollgate.url, { query: '{ products { __tollgate_required_price_0: price(currency: "GBP") shippingUSD } }' });
+    // As any validation error: 200 for `accept: application/json` (README "GraphQL over HTTP").
+    assert.equal(response.body.data, undefined);
+    assert.equal(response.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.match(response.body.errors[0].message, /"__tollgate_required_price_0" is reserved/);
+  });
+
   test('executor: apollo still gives both resolvers one price (the planner bug this corrects)', async () => {
     const response = await postGraphQL(s.apollo.url, { query: '{ products { shippingUSD shippingEUR } }' });
     const [p1] = response.body.data.products;

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLErrorOptions, type GraphQLFormattedError } from 'graphql';
 import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
 import type { ResponsePath } from '@apollo/query-planner';
+import { REQUIRED_ALIAS_PREFIX, requiredAliasField } from './plan-corrections/requires-arguments.ts';
 import { concretePaths } from './response-path.ts';
 
 /**
@@ -50,8 +51,13 @@ export class ErrorPathMapper {
       this.concrete ??= concretePaths(this.fetchPath, this.fullResult);
       const representation = representationIndex ?? errorPath[1];
       const hydrated = this.concrete[this.entityOf[representation] ?? representation] ?? [];
-      return [...hydrated, ...errorPath.slice(2)];
+      return [...hydrated, ...clientNames(errorPath.slice(2))];
     }
-    return errorPath ? [...this.fetchPath, ...errorPath.slice()] : undefined;
+    return errorPath ? [...this.fetchPath, ...clientNames(errorPath)] : undefined;
   }
+}
+
+/** A path through a corrected fetch names a required argument set by its field, never by Tollgate's alias. */
+function clientNames(path: ReadonlyArray<string | number>): Array<string | number> {
+  return path.map((element) => (typeof element === 'string' && element.startsWith(REQUIRED_ALIAS_PREFIX) ? requiredAliasField(element) : element));
 }

@@ -115,6 +115,12 @@ export class RequiresArgumentsIndex {
   }
 }
 
-/** Response names the corrections introduce; a client alias with these prefixes turns correction off. */
-export const REQUIRED_ALIAS_PREFIX = '__tollgate_required_';
-export const CLIENT_ALIAS_PREFIX = '__tollgate_client_';
+/** Response names the corrections introduce; a client alias with this prefix is refused. */
+export const RESERVED_ALIAS_PREFIX = '__tollgate_';
+export const REQUIRED_ALIAS_PREFIX = `${RESERVED_ALIAS_PREFIX}required_`;
+export const CLIENT_ALIAS_PREFIX = `${RESERVED_ALIAS_PREFIX}client_`;
+
+/** The field a required argument set's alias stands for: `__tollgate_required_price_1` → `price`. */
+export function requiredAliasField(alias: string): string {
+  return alias.slice(REQUIRED_ALIAS_PREFIX.length).replace(/_\d+$/, '');
+}

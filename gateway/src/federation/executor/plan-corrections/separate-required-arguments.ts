@@ -182,8 +182,10 @@ function rewriteSelections(fetch: FetchNode, index: RequiresArgumentsIndex, need
         const selections = node.selections.flatMap((selection): SelectionNode[] => {
           if (selection.kind !== Kind.FIELD) return [selection];
           if (selection.alias?.value.startsWith(CLIENT_ALIAS_PREFIX)) {
+            // The client's own response name back: its alias, or none when that is the field's name.
             edited = true;
-            return [{ ...selection, alias: undefined }];
+            const responseName = selection.alias.value.slice(CLIENT_ALIAS_PREFIX.length);
+            return [{ ...selection, alias: responseName === selection.name.value ? undefined : { kind: Kind.NAME, value: responseName } }];
           }
           if (selection.alias || !typeName) return [selection];
           const sets = index.argumentSetsOf(typeName, selection.name.value)?.filter((r) => needed.has(r));
