@@ -171,6 +171,27 @@ describe('planner correction 4: a field reachable only through a non-resolvable 
     });
   }
 
+  // Found by the cold check: a field the query skips is not selected, so not refused.
+  test('skipped by a literal @skip/@include: answered as the stock gateway answers', async () => {
+    for (const query of ['{ a { id note @skip(if: true) } }', '{ a { ... on Shelf @include(if: false) { note } id } }']) {
+      const response = await askTollgate(s.tollgate, { query });
+      assert.deepEqual(response.body, (await postGraphQL(s.apollo.url, { query })).body, query);
+      assert.equal(response.body.errors, undefined, query);
+    }
+  });
+
+  test('under @include with a variable: refused only on the requests that select it', async () => {
+    const query = 'query Q($x: Boolean!, $y: Boolean = true) { a { id note @include(if: $x) @skip(if: $y) } }';
+    const skipped = await askTollgate(s.tollgate, { query, variables: { x: true } });
+    assert.deepEqual(skipped.body, { data: { a: null } }, '$y defaults to true: skipped');
+    const excluded = await askTollgate(s.tollgate, { query, variables: { x: false, y: false } });
+    assert.deepEqual(excluded.body, { data: { a: null } });
+    const selected = await askTollgateRefusal(s.tollgate, query, { x: true, y: false });
+    assert.equal(selected.status, 400);
+    assert.equal(selected.body.errors[0].extensions.code, 'FIELD_NOT_REACHABLE');
+    assert.equal(selected.body.errors[0].extensions.field, 'Shelf.note');
+  });
+
   test('a reachable selection of the same type still runs', async () => {
     const response = await askTollgate(s.tollgate, { query: '{ a { id } }' });
     assert.deepEqual(response.body, { data: { a: null } });
@@ -183,10 +204,10 @@ describe('planner correction 4: a field reachable only through a non-resolvable 
 });
 
 /** A refused operation runs on neither executor. */
-async function askTollgateRefusal(gateway: RunningGateway, query: string) {
+async function askTollgateRefusal(gateway: RunningGateway, query: string, variables?: Record<string, unknown>) {
   const stats = gateway.federation.executorStats!;
   const before = stats.tollgate + stats.apollo;
-  const response = await postGraphQL(gateway.url, { query });
+  const response = await postGraphQL(gateway.url, { query, variables });
   assert.equal(stats.tollgate + stats.apollo, before, 'no plan ran');
   return response;
 }

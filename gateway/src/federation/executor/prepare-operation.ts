@@ -7,6 +7,7 @@ import { countFetches } from './fetch-budget.ts';
 import { introspectionCompiler } from './introspection.ts';
 import type { LoadedSupergraph } from './loaded-supergraph.ts';
 import { ResponseShaper } from './shape-response.ts';
+import type { ConditionalRefusal } from './plan-corrections/unreachable-fields.ts';
 import { UnsupportedPlanError } from './unsupported.ts';
 
 export type OperationContext = ReturnType<typeof buildOperationContext>;
@@ -15,6 +16,8 @@ export type OperationContext = ReturnType<typeof buildOperationContext>;
 export interface PreparedOperation {
   operationContext: OperationContext;
   queryPlan: QueryPlan;
+  /** Fields no fetch can reach under @skip/@include with variables: refused per request. */
+  refusals: readonly ConditionalRefusal[];
   /** The plan's fetch nodes (for `limits.max_subgraph_fetches`). */
   fetchCount: number;
   /** Undefined: Apollo's executeQueryPlan runs this plan, for `fallbackReason`. */
@@ -43,9 +46,9 @@ export function prepareOperation(
     overrideConditions,
   });
   // Once per cached plan, and only for supergraphs where the planner can be wrong (README "Correctness").
-  const queryPlan = corrections ? corrections.correct(stockPlan, planned) : stockPlan;
+  const { plan: queryPlan, refusals } = corrections ? corrections.correct(stockPlan, planned) : { plan: stockPlan, refusals: NO_REFUSALS };
   const fetchCount = countFetches(queryPlan);
-  const fallback = (reason: string): PreparedOperation => ({ operationContext, queryPlan, fetchCount, program: undefined, fallbackReason: reason });
+  const fallback = (reason: string): PreparedOperation => ({ operationContext, queryPlan, refusals, fetchCount, program: undefined, fallbackReason: reason });
   try {
     // The shaper reads the operation exactly as Apollo's executor builds it (unvalidated, from
     // the selected operation and the fragments only).
@@ -56,7 +59,7 @@ export function prepareOperation(
     );
     const step = compilePlan(queryPlan, operation, loaded.senders, loaded.types);
     const shaper = new ResponseShaper(operation, introspectionCompiler(loaded.schema, operationContext.operation.variableDefinitions));
-    return { operationContext, queryPlan, fetchCount, program: { step, shaper }, fallbackReason: undefined };
+    return { operationContext, queryPlan, refusals, fetchCount, program: { step, shaper }, fallbackReason: undefined };
   } catch (error) {
     if (error instanceof UnsupportedPlanError) return fallback(error.message);
     // Apollo's executor answers such an operation with this error, on every request.
@@ -64,3 +67,5 @@ export function prepareOperation(
     throw error;
   }
 }
+
+const NO_REFUSALS: readonly ConditionalRefusal[] = Object.freeze([]);

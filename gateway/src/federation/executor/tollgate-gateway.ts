@@ -18,6 +18,7 @@ import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './l
 import { LruCache } from '../../core/cache.ts';
 import type { JsonObject } from './merge.ts';
 import { prepareOperation, type PreparedOperation } from './prepare-operation.ts';
+import { refusedField } from './plan-corrections/unreachable-fields.ts';
 import { runPlan, type PlanRun } from './run-plan.ts';
 
 export interface TollgateGatewayOptions {
@@ -91,9 +92,11 @@ export class TollgateGateway implements GatewayInterface {
       prepared?.operationContext ??
       buildOperationContext({ schema: loaded.schema, operationDocument: document, operationName: request.operationName });
     const definitions = operationContext.operation.variableDefinitions;
+    let coerced: Record<string, unknown> = NO_VARIABLES;
     if (definitions && definitions.length > 0) {
-      const { errors } = getVariableValues(loaded.schema, definitions, request.variables ?? {});
-      if (errors) return authorized ? authorized.complete({ errors }) : { errors };
+      const values = getVariableValues(loaded.schema, definitions, request.variables ?? {});
+      if (values.errors) return authorized ? authorized.complete({ errors: values.errors }) : { errors: values.errors };
+      coerced = values.coerced;
     }
     // Planning is watched (a span when tracing) from the cache look-up to the fetch budget's check.
     const planWatch = (requestContext.context as Partial<RequestContext>).planning?.planStarted();
@@ -112,6 +115,8 @@ export class TollgateGateway implements GatewayInterface {
       // Between planning and running, as @apollo/gateway's experimental_didResolveQueryPlan (executor: apollo).
       const maxFetches = this.options.maxSubgraphFetches;
       if (maxFetches !== undefined && prepared.fetchCount > maxFetches) throw tooManyFetches(prepared.fetchCount, maxFetches);
+      const refused = prepared.refusals.length > 0 ? refusedField(prepared.refusals, coerced) : undefined;
+      if (refused) throw refused;
     } catch (error) {
       planWatch?.ended({ cached, fetches: prepared?.fetchCount, error: errorCodeOf(error) });
       throw error;
@@ -163,6 +168,8 @@ export class TollgateGateway implements GatewayInterface {
     }
   }
 }
+
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
 
 /** A planning failure's `extensions.code`, or the error's name. */
 function errorCodeOf(error: unknown): string {

@@ -5,7 +5,7 @@ import { aliasClientFields } from './alias-client-fields.ts';
 import { RequiresArgumentsIndex } from './requires-arguments.ts';
 import { ResolvableKeys } from './resolvable-keys.ts';
 import { separateRequiredArguments } from './separate-required-arguments.ts';
-import { UnreachableFields } from './unreachable-fields.ts';
+import { UnreachableFields, type ConditionalRefusal } from './unreachable-fields.ts';
 
 /**
  * Where Tollgate plans differently from @apollo/query-planner (README "Correctness"): worked out
@@ -39,13 +39,14 @@ export class PlanCorrections {
 
   /**
    * The plan of `documentToPlan`'s document (`operation`), corrected to answer the client's
-   * document; throws a GraphQLError (FIELD_NOT_REACHABLE) for an operation no plan can answer.
+   * document; throws a GraphQLError (FIELD_NOT_REACHABLE) for an operation no plan can answer,
+   * and returns the refusals that depend on the request's variables.
    */
-  correct(plan: QueryPlan, operation: Operation): QueryPlan {
-    this.unreachable?.check(operation, plan);
+  correct(plan: QueryPlan, operation: Operation): { plan: QueryPlan; refusals: ConditionalRefusal[] } {
+    const refusals = this.unreachable?.check(operation, plan) ?? [];
     let corrected = plan;
     if (this.requiresArguments) corrected = separateRequiredArguments(corrected, this.requiresArguments, this.supergraphSchema);
     if (this.resolvableKeys) corrected = this.resolvableKeys.correct(corrected);
-    return corrected;
+    return { plan: corrected, refusals };
   }
 }

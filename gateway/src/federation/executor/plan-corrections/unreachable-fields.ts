@@ -1,7 +1,19 @@
-import { isInterfaceType, type Operation, type SelectionSet, type Supergraph } from '@apollo/federation-internals';
+import { isInterfaceType, Variable, type Operation, type SelectionSet, type Supergraph } from '@apollo/federation-internals';
 import type { QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import { fetchDocument, locateFetches } from './map-plan.ts';
+
+/** A field selected only when variables say so: `@include(if: $x)` is `{ variable: 'x', include: true }`. */
+export interface SelectionCondition {
+  variable: string;
+  include: boolean;
+}
+
+/** An unreachable field under @skip/@include with variables: refused on the requests that select it. */
+export interface ConditionalRefusal {
+  coordinate: string;
+  when: readonly SelectionCondition[];
+}
 
 /**
  * Fields that only @interfaceObject types without a resolvable key define (issue 13,
@@ -34,27 +46,60 @@ export class UnreachableFields {
     return candidates.size === 0 ? undefined : new UnreachableFields(candidates);
   }
 
-  /** Throws FIELD_NOT_REACHABLE when the operation selects a candidate field the plan never fetches. */
-  check(operation: Operation, plan: QueryPlan): void {
+  /**
+   * Throws FIELD_NOT_REACHABLE when the operation selects a candidate field the plan never
+   * fetches. A field skipped by a literal @skip/@include is not selected; one that variables
+   * decide is returned, to be refused per request (`refusedField`).
+   */
+  check(operation: Operation, plan: QueryPlan): ConditionalRefusal[] {
     let fetched: Set<string> | undefined;
-    const visitSelections = (selectionSet: SelectionSet, path: string): void => {
+    const refusals: ConditionalRefusal[] = [];
+    const visitSelections = (selectionSet: SelectionSet, path: string, when: readonly SelectionCondition[]): void => {
       for (const selection of selectionSet.selections()) {
+        const conditions = conditionsOf(selection.element.appliedDirectives);
+        if (conditions === 'skipped') continue;
+        const selectedWhen = conditions.length === 0 ? when : [...when, ...conditions];
         if (selection.kind === 'FieldSelection') {
           const field = selection.element;
           const responsePath = path ? `${path}.${field.responseName()}` : field.responseName();
           const coordinate = `${field.definition.parent.name}.${field.name}`;
           if (this.candidates.has(coordinate) && isInterfaceType(field.definition.parent)) {
             fetched ??= fetchedPaths(plan);
-            if (!fetched.has(responsePath)) throw fieldNotReachable(coordinate);
+            if (!fetched.has(responsePath)) {
+              if (selectedWhen.length === 0) throw fieldNotReachable(coordinate);
+              refusals.push({ coordinate, when: selectedWhen });
+            }
           }
-          if (selection.selectionSet) visitSelections(selection.selectionSet, responsePath);
+          if (selection.selectionSet) visitSelections(selection.selectionSet, responsePath, selectedWhen);
         } else if (selection.selectionSet) {
-          visitSelections(selection.selectionSet, path);
+          visitSelections(selection.selectionSet, path, selectedWhen);
         }
       }
     };
-    visitSelections(operation.expandAllFragments().selectionSet, '');
+    visitSelections(operation.expandAllFragments().selectionSet, '', []);
+    return refusals;
   }
+}
+
+/** 'skipped' for a literal @skip(if: true) / @include(if: false); else the variables that decide. */
+function conditionsOf(directives: ReadonlyArray<{ name: string; arguments(): Record<string, unknown> }>): SelectionCondition[] | 'skipped' {
+  const conditions: SelectionCondition[] = [];
+  for (const directive of directives) {
+    if (directive.name !== 'skip' && directive.name !== 'include') continue;
+    const include = directive.name === 'include';
+    const value = directive.arguments()['if'];
+    if (value instanceof Variable) conditions.push({ variable: value.name, include });
+    else if (value !== include) return 'skipped';
+  }
+  return conditions;
+}
+
+/** The refusal for this request's variables (coerced, defaults applied), or undefined. */
+export function refusedField(refusals: readonly ConditionalRefusal[], variables: Record<string, unknown>): GraphQLError | undefined {
+  for (const { coordinate, when } of refusals) {
+    if (when.every(({ variable, include }) => variables[variable] === include)) return fieldNotReachable(coordinate);
+  }
+  return undefined;
 }
 
 /** Every response path (`a.note`, list positions left out) some fetch of the plan selects. */
