@@ -147,6 +147,20 @@ describe('planner correction 3: a non-resolvable key is never used for a jump', 
     }
   });
 
+  // Found by the cold check: a client field answering under the name of a field some @requires
+  // needs bare (`weight: id`) was overwritten by the required value (or overwrote it).
+  test('a client alias named like a field required without arguments keeps its own value', async () => {
+    const response = await askTollgate(s.tollgate, { query: '{ things { shippingCost weight: id } }' });
+    assert.deepEqual(response.body, { data: { things: [{ shippingCost: 20, weight: 't1' }, { shippingCost: 14, weight: 't2' }] } });
+    const both = await askTollgate(s.tollgate, { query: '{ things { weight: id shippingCost } more: things { weight id } }' });
+    assert.deepEqual(both.body, {
+      data: {
+        things: [{ weight: 't1', shippingCost: 20 }, { weight: 't2', shippingCost: 14 }],
+        more: [{ weight: 10, id: 't1' }, { weight: 7, id: 't2' }],
+      },
+    });
+  });
+
   test('executor: apollo still sends the non-resolvable key and loses the data silently', async () => {
     const response = await postGraphQL(s.apollo.url, { query: '{ things { id shippingCost } }' });
     assert.equal(response.body.data, null);

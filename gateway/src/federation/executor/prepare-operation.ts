@@ -39,14 +39,15 @@ export function prepareOperation(
   overrideConditions?: Map<string, boolean>,
 ): PreparedOperation {
   const { corrections } = loaded;
-  const planned = operationFromDocument(loaded.apiSchema, corrections?.documentToPlan(document) ?? document, { operationName });
+  const toPlan = corrections?.documentToPlan(document);
+  const planned = operationFromDocument(loaded.apiSchema, toPlan?.document ?? document, { operationName });
   const stockPlan = loaded.planner.buildQueryPlan(planned, {
     recursiveSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK'] === 'true',
     nonLocalSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK'] === 'true',
     overrideConditions,
   });
   // Once per cached plan, and only for supergraphs where the planner can be wrong (README "Correctness").
-  const { plan: queryPlan, refusals } = corrections ? corrections.correct(stockPlan, planned) : { plan: stockPlan, refusals: NO_REFUSALS };
+  const { plan: queryPlan, refusals } = corrections && toPlan ? corrections.correct(stockPlan, planned, toPlan) : { plan: stockPlan, refusals: NO_REFUSALS };
   const fetchCount = countFetches(queryPlan);
   const fallback = (reason: string): PreparedOperation => ({ operationContext, queryPlan, refusals, fetchCount, program: undefined, fallbackReason: reason });
   try {

@@ -1,7 +1,7 @@
 import type { Operation, Supergraph } from '@apollo/federation-internals';
 import type { QueryPlan } from '@apollo/query-planner';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { aliasClientFields } from './alias-client-fields.ts';
+import { aliasClientFields, type AliasedDocument } from './alias-client-fields.ts';
 import { RequiresArgumentsIndex } from './requires-arguments.ts';
 import { ResolvableKeys } from './resolvable-keys.ts';
 import { separateRequiredArguments } from './separate-required-arguments.ts';
@@ -32,9 +32,9 @@ export class PlanCorrections {
   }
 
   /** The document to plan instead of the client's, when the planner would merge its fields wrongly. */
-  documentToPlan(document: DocumentNode): DocumentNode {
-    if (!this.requiresArguments) return document;
-    return aliasClientFields(document, this.apiSchema, this.requiresArguments) ?? document;
+  documentToPlan(document: DocumentNode): AliasedDocument {
+    const aliased = this.requiresArguments && aliasClientFields(document, this.apiSchema, this.requiresArguments);
+    return aliased || { document, collisions: NO_COLLISIONS };
   }
 
   /**
@@ -42,11 +42,16 @@ export class PlanCorrections {
    * document; throws a GraphQLError (FIELD_NOT_REACHABLE) for an operation no plan can answer,
    * and returns the refusals that depend on the request's variables.
    */
-  correct(plan: QueryPlan, operation: Operation): { plan: QueryPlan; refusals: ConditionalRefusal[] } {
+  correct(plan: QueryPlan, operation: Operation, planned: AliasedDocument): { plan: QueryPlan; refusals: ConditionalRefusal[] } {
     const refusals = this.unreachable?.check(operation, plan) ?? [];
     let corrected = plan;
-    if (this.requiresArguments) corrected = separateRequiredArguments(corrected, this.requiresArguments, this.supergraphSchema);
+    const index = this.requiresArguments;
+    if (index && (index.hasArguments || planned.collisions.size > 0)) {
+      corrected = separateRequiredArguments(corrected, index, this.supergraphSchema, planned.collisions);
+    }
     if (this.resolvableKeys) corrected = this.resolvableKeys.correct(corrected);
     return { plan: corrected, refusals };
   }
 }
+
+const NO_COLLISIONS: AliasedDocument['collisions'] = new Set();

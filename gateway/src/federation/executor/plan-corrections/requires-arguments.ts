@@ -14,6 +14,11 @@ export interface RequiredArguments {
   alias: string;
   /** What the @requires select below the field (merged over every @requires of this argument set). */
   selectionSet: SelectionSetNode | undefined;
+  /**
+   * A leaf required without arguments (`weight`): the planner only goes wrong with it when the
+   * client gives another field its name (`weight: id`), so it is aliased only in such operations.
+   */
+  onClientCollision: boolean;
 }
 
 /** Where one @requires needs an argument set: the representation's path to the field's parent. */
@@ -26,16 +31,19 @@ export interface Requirement {
 }
 
 /**
- * Every @requires of the supergraph that selects a field with arguments, at any depth (issue 13, behaviours 1
- * and 2): @apollo/query-planner merges such a field with the client's own selection of it, and
- * with other @requires of it, under one response name, whatever their arguments. Built once per
- * supergraph; empty for most, and then no plan is ever corrected for it.
+ * Every @requires of the supergraph that selects a field with arguments, at any depth (issue 13,
+ * behaviours 1 and 2): @apollo/query-planner merges such a field with the client's own selection
+ * of it, and with other @requires of it, under one response name, whatever their arguments. Also
+ * every leaf a @requires selects without arguments, for operations where the client aliases
+ * another field to its name. Built once per supergraph; empty without @requires.
  */
 export class RequiresArgumentsIndex {
   /** By `subgraph\0Type\0field` of the field carrying @requires. */
   private readonly byRequiringField = new Map<string, Requirement[]>();
   /** By `Type.field` of the required field: each distinct argument set. */
   private readonly byRequiredField = new Map<string, RequiredArguments[]>();
+  /** Some @requires selects a field with arguments: plans are corrected even without a collision. */
+  hasArguments = false;
 
   static build(supergraph: Supergraph): RequiresArgumentsIndex {
     const index = new RequiresArgumentsIndex();
@@ -66,9 +74,9 @@ export class RequiresArgumentsIndex {
         const fragmentPath = typeName ? [...path, `... on ${typeName}`] : path;
         this.collect(subgraph, entityType, selection.selectionSet, typeName ?? parentType, fragmentPath, into);
       } else if (selection.kind === Kind.FIELD) {
-        if (selection.arguments?.length) {
+        if (selection.arguments?.length || !selection.selectionSet) {
           into.push({ entityType, path, required: this.add(parentType, selection) });
-        } else if (selection.selectionSet) {
+        } else {
           const parent = subgraph.schema.type(parentType);
           const fieldType = parent instanceof ObjectType || parent instanceof InterfaceType ? parent.field(selection.name.value)?.type : undefined;
           if (fieldType) this.collect(subgraph, entityType, selection.selectionSet, baseType(fieldType).name, [...path, selection.name.value], into);
@@ -93,7 +101,9 @@ export class RequiresArgumentsIndex {
 
   private add(typeName: string, field: FieldNode): RequiredArguments {
     const key = `${typeName}.${field.name.value}`;
-    const printedArguments = `(${field.arguments!.map((argument) => print(argument)).join(', ')})`;
+    const argumentNodes = field.arguments ?? [];
+    const printedArguments = argumentNodes.length === 0 ? '' : `(${argumentNodes.map((argument) => print(argument)).join(', ')})`;
+    if (argumentNodes.length > 0) this.hasArguments = true;
     const sets = this.byRequiredField.get(key) ?? [];
     let required = sets.find((set) => set.arguments === printedArguments);
     if (!required) {
@@ -101,9 +111,10 @@ export class RequiresArgumentsIndex {
         typeName,
         fieldName: field.name.value,
         arguments: printedArguments,
-        argumentNodes: field.arguments!,
+        argumentNodes,
         alias: `${REQUIRED_ALIAS_PREFIX}${field.name.value}_${sets.length}`,
         selectionSet: field.selectionSet,
+        onClientCollision: argumentNodes.length === 0,
       };
       sets.push(required);
       this.byRequiredField.set(key, sets);

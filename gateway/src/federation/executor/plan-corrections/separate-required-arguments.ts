@@ -24,9 +24,14 @@ import { CLIENT_ALIAS_PREFIX, type RequiredArguments, type Requirement, type Req
  *   argument set under its alias instead, and the client's aliased field gets its name back.
  * Returns the plan unchanged when none of this applies.
  */
-export function separateRequiredArguments(plan: QueryPlan, index: RequiresArgumentsIndex, supergraphSchema: GraphQLSchema): QueryPlan {
+export function separateRequiredArguments(
+  plan: QueryPlan,
+  index: RequiresArgumentsIndex,
+  supergraphSchema: GraphQLSchema,
+  collisions: ReadonlySet<RequiredArguments>,
+): QueryPlan {
   const needed = new Set<RequiredArguments>();
-  const split = mapFetches(plan, (fetch) => (fetch.requires ? splitEntityFetch(fetch, index, needed) : fetch));
+  const split = mapFetches(plan, (fetch) => (fetch.requires ? splitEntityFetch(fetch, index, collisions, needed) : fetch));
   return mapFetches(split, (fetch) => rewriteSelections(fetch, index, needed, supergraphSchema));
 }
 
@@ -42,7 +47,12 @@ function slotOf(r: Requirement): string {
   return [r.entityType, ...r.path, r.required.fieldName].join('\u0000');
 }
 
-function splitEntityFetch(fetch: FetchNode, index: RequiresArgumentsIndex, needed: Set<RequiredArguments>): FetchNode | FetchNode[] {
+function splitEntityFetch(
+  fetch: FetchNode,
+  index: RequiresArgumentsIndex,
+  collisions: ReadonlySet<RequiredArguments>,
+  needed: Set<RequiredArguments>,
+): FetchNode | FetchNode[] {
   const document = fetchDocument(fetch);
   const entities = entitiesSelection(document);
   if (!entities) return fetch;
@@ -52,8 +62,9 @@ function splitEntityFetch(fetch: FetchNode, index: RequiresArgumentsIndex, neede
     const typeName = fragment.typeCondition.name.value;
     for (const selection of fragment.selectionSet.selections) {
       if (selection.kind !== Kind.FIELD) continue;
-      const requires = index.requiredBy(fetch.serviceName, typeName, selection.name.value);
-      if (!requires) continue;
+      // A leaf required bare is corrected only in operations whose client fields take its name.
+      const requires = index.requiredBy(fetch.serviceName, typeName, selection.name.value)?.filter((r) => !r.required.onClientCollision || collisions.has(r.required));
+      if (!requires || requires.length === 0) continue;
       let group = groups.find((g) => requires.every((r) => (g.chosen.get(slotOf(r))?.required ?? r.required) === r.required));
       if (!group) {
         group = { fields: new Set(), chosen: new Map() };
