@@ -120,6 +120,21 @@ describe('planner correction 2: two @requires need one field with different argu
     });
   }
 
+  // Found by the second cold check: where another member of a union answers under the required
+  // field's name, the planner aliases the required field itself (`price__alias_0`).
+  test('a union member answering under the required field name', async () => {
+    const response = await askTollgate(s.tollgate, { query: '{ feed { ... on Note { price: text } ... on Product { shippingUSD shippingEUR } } }' });
+    assert.deepEqual(response.body, { data: { feed: [{ shippingUSD: 105, shippingEUR: 96 }, { price: 'hello' }, { shippingUSD: 255, shippingEUR: 234 }] } });
+  });
+
+  test('a split entity fetch sends only the variables its part uses', async () => {
+    const query = 'query Q($x: Boolean!) { products { id shippingUSD @skip(if: $x) shippingEUR } }';
+    const shown = await askTollgate(s.tollgate, { query, variables: { x: false } });
+    assert.deepEqual(shown.body, { data: { products: [{ id: 'p1', shippingUSD: 105, shippingEUR: 96 }, { id: 'p2', shippingUSD: 255, shippingEUR: 234 }] } });
+    const skipped = await askTollgate(s.tollgate, { query, variables: { x: true } });
+    assert.deepEqual(skipped.body, { data: { products: [{ id: 'p1', shippingEUR: 96 }, { id: 'p2', shippingEUR: 234 }] } });
+  });
+
   test("a client alias with Tollgate's reserved prefix is refused, naming it", async () => {
     const response = await postGraphQL(s.tollgate.url, { query: '{ products { __tollgate_required_price_0: price(currency: "GBP") shippingUSD } }' });
     // As any validation error: 200 for `accept: application/json` (README "GraphQL over HTTP").

@@ -84,13 +84,36 @@ function splitEntityFetch(
     // The first part keeps every other field of the fetch; the others only their own.
     const keep = (selection: SelectionNode) =>
       selection.kind !== Kind.FIELD || group.fields.has(selection) || (i === 0 ? !requiringFields.has(selection) : selection.name.value === '__typename');
-    const operation = groups.length === 1 ? document : filterEntities(document, keep);
+    const operation = groups.length === 1 ? document : withoutUnusedVariables(filterEntities(document, keep));
     const { requires, renames } = requiresFor(fetch.requires ?? [], group, all);
     const inputRewrites: FetchDataRewrite[] = [...(fetch.inputRewrites ?? []), ...renames];
     const part: FetchNode = { ...withOperation(fetch, operation), requires, inputRewrites };
+    if (fetch.variableUsages) part.variableUsages = fetch.variableUsages.filter((name) => usesVariable(operation, name));
     if (groups.length > 1 && fetch.id !== undefined) part.id = `${fetch.id}.${i}`;
     return part;
   });
+}
+
+/** Variables a part of a split fetch no longer uses would fail validation in the subgraph. */
+function withoutUnusedVariables(document: DocumentNode): DocumentNode {
+  return visit(document, {
+    OperationDefinition(node) {
+      const variableDefinitions = node.variableDefinitions?.filter((d) => usesVariable(document, d.variable.name.value));
+      return variableDefinitions?.length === node.variableDefinitions?.length ? undefined : { ...node, variableDefinitions };
+    },
+  });
+}
+
+/** Whether the document uses `$name` anywhere but in its own definition. */
+function usesVariable(document: DocumentNode, name: string): boolean {
+  let used = false;
+  visit(document, {
+    VariableDefinition: () => false,
+    Variable(node) {
+      if (node.name.value === name) used = true;
+    },
+  });
+  return used;
 }
 
 /** The `_entities` field's selection set of an entity fetch. */
@@ -183,6 +206,7 @@ function planSelections(selectionSet: SelectionSetNode): QueryPlanSelectionNode[
 function rewriteSelections(fetch: FetchNode, index: RequiresArgumentsIndex, needed: Set<RequiredArguments>, schema: GraphQLSchema): FetchNode {
   const typeInfo = new TypeInfo(schema);
   let changed = false;
+  const replacedAliases = new Set<string>();
   const rewritten = visit(
     fetchDocument(fetch),
     visitWithTypeInfo(typeInfo, {
@@ -198,10 +222,12 @@ function rewriteSelections(fetch: FetchNode, index: RequiresArgumentsIndex, need
             const responseName = selection.alias.value.slice(CLIENT_ALIAS_PREFIX.length);
             return [{ ...selection, alias: responseName === selection.name.value ? undefined : { kind: Kind.NAME, value: responseName } }];
           }
-          if (selection.alias || !typeName) return [selection];
+          const plannerAlias = selection.alias && isPlannerAlias(selection.alias.value, selection.name.value) ? selection.alias.value : undefined;
+          if ((selection.alias && !plannerAlias) || !typeName) return [selection];
           const sets = index.argumentSetsOf(typeName, selection.name.value)?.filter((r) => needed.has(r));
           if (!sets || sets.length === 0) return [selection];
           edited = true;
+          if (plannerAlias) replacedAliases.add(plannerAlias);
           return sets.map(aliasedCopy);
         });
         if (!edited) return undefined;
@@ -210,7 +236,22 @@ function rewriteSelections(fetch: FetchNode, index: RequiresArgumentsIndex, need
       },
     }),
   );
-  return changed ? withOperation(fetch, rewritten) : fetch;
+  if (!changed) return fetch;
+  const corrected = withOperation(fetch, rewritten);
+  // The planner's renaming of an alias it no longer finds would do nothing: drop it.
+  if (replacedAliases.size > 0 && fetch.outputRewrites) {
+    corrected.outputRewrites = fetch.outputRewrites.filter((rewrite) => !replacedAliases.has(String(rewrite.path[rewrite.path.length - 1])));
+  }
+  return corrected;
+}
+
+/**
+ * `price__alias_0`: the planner's own alias for a required field where another member of an
+ * abstract type answers under its name; the required copy is Tollgate's to alias then.
+ */
+function isPlannerAlias(alias: string, fieldName: string): boolean {
+  const prefix = `${fieldName}__alias_`;
+  return alias.startsWith(prefix) && /^\d+$/.test(alias.slice(prefix.length));
 }
 
 function aliasedCopy(r: RequiredArguments): FieldNode {
