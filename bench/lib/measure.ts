@@ -52,6 +52,7 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
       args: [...(row.args ?? []), ...(prepared.args ?? [])],
       env: { ...row.env, ...prepared.env },
       tollgateRoot: prepared.root ?? null,
+      cwd: prepared.cwd ?? null,
       cpuProfDir: profiled ? join(ctx.cpuProfDir, row.name) : null,
     });
     const started = Date.now();
