@@ -26,7 +26,7 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
   if (row.kind === 'subgraph-direct') {
     if (!running.direct) return [];
     const { url, workload } = running.direct;
-    return [await measureWorkload(row, workload, url, {}, { target: null, subgraphs: running.pid }, ctx)];
+    return [await measureWorkload(row, workload, url, {}, { target: null, subgraphs: running.pid }, running, ctx)];
   }
   const first = running.workloads[0];
   if (!first) return [];
@@ -71,7 +71,7 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
     const pids = { target: child.pid, subgraphs: running.pid };
     const results: RowResult[] = [];
     for (const workload of running.workloads) {
-      results.push(await measureWorkload(row, workload, spec.graphqlUrl, headers, pids, ctx));
+      results.push(await measureWorkload(row, workload, spec.graphqlUrl, headers, pids, running, ctx));
     }
     return results;
   } catch (err) {
@@ -88,13 +88,19 @@ async function measureWorkload(
   url: string,
   headers: Record<string, string>,
   pids: { target: number | null; subgraphs: number },
+  running: RunningScenario,
   ctx: MeasureContext,
 ): Promise<RowResult> {
   const base = { scenario: ctx.scenario, row: row.name, workload: workload.name, url };
   const label = `  ${row.name} · ${workload.name}`;
   let probe;
+  // The probe is the only request in flight (the previous load has drained), so the subgraph
+  // requests it causes are the query's own fetch count (no sharing with other clients' requests).
+  let probeSubgraphRequests: number | null;
   try {
+    const before = await settledCount(running);
     probe = await post(url, workload.body, headers);
+    probeSubgraphRequests = windowCount(before, await settledCount(running));
   } catch (err) {
     return { ...base, status: 'load-failed', reason: `probe request failed: ${(err as Error).message}` };
   }
@@ -116,7 +122,11 @@ async function measureWorkload(
 
   const { opts } = ctx;
   // CPU over the measured window only, for the gateway and the subgraphs (the worker reports its own).
+  // The subgraphs' request counter is read once the warm-up's abandoned requests have drained (so
+  // the window starts with nothing in flight) and again once the window's own have: every subgraph
+  // request of a request sent in the window is counted, none from outside it.
   let meter: ReturnType<typeof cpuMeter> | undefined;
+  let requestsBefore: number | null = null;
   try {
     const load = await runLoad(
       {
@@ -129,12 +139,14 @@ async function measureWorkload(
         expectedData: reference.data,
       },
       ctx.repoRoot,
-      () => {
+      async () => {
+        requestsBefore = await settledCount(running);
         meter = cpuMeter([pids.target ?? -1, pids.subgraphs]);
         meter.start();
       },
     );
     const [gatewayCpu, subgraphsCpu] = meter?.stop() ?? [];
+    const subgraphRequests = windowCount(requestsBefore, await settledCount(running));
     const errors = load.errors + load.mismatches;
     const result: RowResult = {
       ...base,
@@ -147,6 +159,9 @@ async function measureWorkload(
       peakRssMb: peakRssMb(pids.target ?? pids.subgraphs),
       cpuPercent: gatewayCpu ?? null,
       subgraphsCpuPercent: subgraphsCpu ?? null,
+      subgraphRequestsAlone: probeSubgraphRequests,
+      subgraphRequests,
+      subgraphRequestsPerRequest: subgraphRequests === null || load.sent === 0 ? null : subgraphRequests / load.sent,
       loadCpuPercent: load.cpuPercent,
       reference: reference.source,
       load,
@@ -154,12 +169,35 @@ async function measureWorkload(
     };
     ctx.log(
       `${label}: ${Math.round(load.requestsPerSec)} req/s, p99 ${load.latencyP99Ms} ms, ${errors} errors, ` +
-        `CPU % gateway ${result.cpuPercent ?? '—'} · subgraphs ${result.subgraphsCpuPercent ?? '—'} · load ${result.loadCpuPercent ?? '—'}`,
+        `CPU % gateway ${result.cpuPercent ?? '—'} · subgraphs ${result.subgraphsCpuPercent ?? '—'} · load ${result.loadCpuPercent ?? '—'}, ` +
+        `subgraph requests per request ${result.subgraphRequestsPerRequest?.toFixed(2) ?? '—'} (alone ${probeSubgraphRequests ?? '—'})`,
     );
     return result;
   } catch (err) {
     return { ...base, status: 'load-failed', reason: `load failed: ${(err as Error).message}` };
   }
+}
+
+/**
+ * The subgraphs' request counter once it has stopped moving (nothing in flight between gateway and
+ * subgraphs): unchanged over `quietMs`, polled every 100 ms, for at most `maxMs` (then as it is).
+ */
+async function settledCount(running: RunningScenario, quietMs = 500, maxMs = 10_000): Promise<number | null> {
+  const deadline = Date.now() + maxMs;
+  let last = await running.subgraphRequests();
+  let since = Date.now();
+  while (last !== null && Date.now() < deadline && Date.now() - since < quietMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await running.subgraphRequests();
+    if (now !== last) since = Date.now();
+    last = now;
+  }
+  return last;
+}
+
+/** Requests the subgraphs received between two readings of their counter; null if either is missing. */
+function windowCount(before: number | null, after: number | null): number | null {
+  return before === null || after === null ? null : after - before;
 }
 
 /** `data` of a 200 reply without errors, else undefined. */
