@@ -30,12 +30,53 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
   }
   const first = running.workloads[0];
   if (!first) return [];
-  const failed = (err: unknown): RowResult[] => {
+  return withGateway(
+    row,
+    running,
+    first.body,
+    ctx,
+    async (gateway) => {
+      const pids = { target: gateway.pid, subgraphs: running.pid };
+      const results: RowResult[] = [];
+      for (const workload of running.workloads) {
+        results.push(await measureWorkload(row, workload, gateway.url, gateway.headers, pids, running, ctx));
+      }
+      return results;
+    },
+    (message) =>
+      running.workloads.map((w) => ({
+        scenario: ctx.scenario, row: row.name, workload: w.name, status: 'failed-to-start', reason: message,
+      })),
+  );
+}
+
+/** A gateway row's process, ready to take requests. */
+export interface StartedGateway {
+  pid: number;
+  /** Its GraphQL endpoint. */
+  url: string;
+  /** Headers every request to it must carry (the row's and its prepare step's). */
+  headers: Record<string, string>;
+}
+
+/**
+ * Prepares a gateway row, starts it against the scenario's supergraph, waits until it answers
+ * `readyBody`, runs `use`, then stops it and runs the row's cleanup. If preparing, starting or
+ * `use` throws, the message is logged and `failed(message)` is the result.
+ */
+export async function withGateway<T>(
+  row: Row,
+  running: RunningScenario,
+  readyBody: string,
+  ctx: MeasureContext,
+  use: (gateway: StartedGateway) => Promise<T>,
+  failed: (message: string) => T,
+): Promise<T> {
+  if (row.kind === 'subgraph-direct') throw new Error(`${row.name}: not a gateway row`);
+  const fail = (err: unknown): T => {
     const message = err instanceof Error ? err.message : String(err);
     ctx.log(`  ${row.name}: failed to start: ${message.split('\n')[0]}`);
-    return running.workloads.map((w) => ({
-      scenario: ctx.scenario, row: row.name, workload: w.name, status: 'failed-to-start', reason: message,
-    }));
+    return failed(message);
   };
 
   let prepared: Prepared = {};
@@ -61,21 +102,16 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
       await waitReady(child, {
         ...(spec.healthUrl === undefined ? {} : { healthUrl: spec.healthUrl }),
         graphqlUrl: spec.graphqlUrl,
-        body: first.body,
+        body: readyBody,
         headers,
       });
     } catch (err) {
-      return failed(err);
+      return fail(err);
     }
     ctx.log(`  ${row.name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
-    const pids = { target: child.pid, subgraphs: running.pid };
-    const results: RowResult[] = [];
-    for (const workload of running.workloads) {
-      results.push(await measureWorkload(row, workload, spec.graphqlUrl, headers, pids, running, ctx));
-    }
-    return results;
+    return await use({ pid: child.pid, url: spec.graphqlUrl, headers });
   } catch (err) {
-    return failed(err); // prepare or launch failed
+    return fail(err); // prepare, launch or `use` failed
   } finally {
     await child?.stop();
     await prepared.cleanup?.();
@@ -182,7 +218,7 @@ async function measureWorkload(
  * The subgraphs' request counter once it has stopped moving (nothing in flight between gateway and
  * subgraphs): unchanged over `quietMs`, polled every 100 ms, for at most `maxMs` (then as it is).
  */
-async function settledCount(running: RunningScenario, quietMs = 500, maxMs = 10_000): Promise<number | null> {
+export async function settledCount(running: RunningScenario, quietMs = 500, maxMs = 10_000): Promise<number | null> {
   const deadline = Date.now() + maxMs;
   let last = await running.subgraphRequests();
   let since = Date.now();
@@ -196,7 +232,7 @@ async function settledCount(running: RunningScenario, quietMs = 500, maxMs = 10_
 }
 
 /** Requests the subgraphs received between two readings of their counter; null if either is missing. */
-function windowCount(before: number | null, after: number | null): number | null {
+export function windowCount(before: number | null, after: number | null): number | null {
   return before === null || after === null ? null : after - before;
 }
 

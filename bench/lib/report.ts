@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Options } from './options.ts';
 import { scores, type RowResult } from './result.ts';
+import { sampleInterval, SOAK_CLIENTS } from './soak.ts';
 import type { SystemInfo } from './system.ts';
 
 export function header(sys: SystemInfo, opts: Options, versions: Record<string, string>): string {
@@ -10,7 +11,9 @@ export function header(sys: SystemInfo, opts: Options, versions: Record<string, 
     `Tollgate benchmark — ${new Date().toISOString()}`,
     `${sys.nproc} CPU(s): ${sys.cpuModel} · ${sys.memoryGb} GB · node ${sys.node} · ${sys.platform}`,
     Object.entries(versions).map(([name, v]) => `${name} ${v}`).join(' · '),
-    `${opts.connections} connections · ${opts.warmupSeconds} s warm-up (discarded) + ${opts.durationSeconds} s measured per row`,
+    opts.soak
+      ? `soak: ${SOAK_CLIENTS} clients · 3 of 4 requests a new operation text · ${opts.soak.seconds} s per row · RSS every ${sampleInterval(opts.soak.seconds)} s`
+      : `${opts.connections} connections · ${opts.warmupSeconds} s warm-up (discarded) + ${opts.durationSeconds} s measured per row`,
   ].join('\n');
 }
 
