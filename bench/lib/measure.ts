@@ -130,13 +130,14 @@ async function measureWorkload(
   const base = { scenario: ctx.scenario, row: row.name, workload: workload.name, url };
   const label = `  ${row.name} · ${workload.name}`;
   let probe;
-  // The probe is the only request in flight (the previous load has drained), so the subgraph
-  // requests it causes are the query's own fetch count (no sharing with other clients' requests).
+  // The probe is the only request in flight (whatever came before has drained), so the subgraph
+  // requests it causes are the query's own fetch count (no sharing with other clients' requests);
+  // they are all done once its answer is in.
   let probeSubgraphRequests: number | null;
   try {
     const before = await settledCount(running);
     probe = await post(url, workload.body, headers);
-    probeSubgraphRequests = windowCount(before, await settledCount(running));
+    probeSubgraphRequests = windowCount(before, await running.subgraphRequests());
   } catch (err) {
     return { ...base, status: 'load-failed', reason: `probe request failed: ${(err as Error).message}` };
   }
