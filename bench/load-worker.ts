@@ -1,6 +1,7 @@
 // Load generator, run in its own process so it never shares a CPU thread with what it measures.
-// Receives a LoadJob over IPC, runs a discarded warm-up then the measurement with autocannon,
-// checks EVERY response body, and sends back a LoadResult.
+// Receives a LoadJob over IPC, runs a discarded warm-up, reports `warmed` and waits for the
+// parent's `go` (the parent lets the warm-up's last requests drain and starts its meters), runs
+// the measurement with autocannon, checks EVERY response body, and sends back a LoadResult.
 import autocannon from 'autocannon';
 import { exitWithParent } from './lib/child.ts';
 import { makeBodyCheck } from './lib/verify.ts';
@@ -26,6 +27,8 @@ export interface PhaseStats {
 }
 
 export interface LoadResult extends PhaseStats {
+  /** Requests sent during the measurement, including those still in flight when it ended. */
+  sent: number;
   requestsPerSec: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -64,21 +67,29 @@ async function phase(job: LoadJob, seconds: number) {
 }
 
 export type WorkerMessage =
-  | { type: 'measuring' }
+  | { type: 'warmed' }
   | { type: 'done'; result: LoadResult }
   | { type: 'error'; error: string };
 
+/** Parent → worker, after `warmed`: start measuring now. */
+export interface GoMessage {
+  type: 'go';
+}
+
 const send = (m: WorkerMessage, then: () => void = () => {}) => process.send?.(m, then);
 
-async function run(job: LoadJob): Promise<LoadResult> {
+async function run(job: LoadJob, go: Promise<void>): Promise<LoadResult> {
   const warmup = job.warmupSeconds > 0 ? (await phase(job, job.warmupSeconds)).stats : null;
-  send({ type: 'measuring' }); // lets the parent sample CPU time over the measured window only
+  // The parent samples CPU time and the subgraphs' request counter over the measured window only.
+  send({ type: 'warmed' });
+  await go;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { r, stats, mismatchSample } = await phase(job, job.durationSeconds);
   const cpu = process.cpuUsage(cpu0);
   return {
     ...stats,
+    sent: r.requests.sent ?? stats.requests,
     requestsPerSec: r.requests.average,
     latencyP50Ms: r.latency.p50,
     latencyP99Ms: r.latency.p99,
@@ -91,8 +102,15 @@ async function run(job: LoadJob): Promise<LoadResult> {
 }
 
 exitWithParent();
-process.once('message', (job: LoadJob) => {
-  run(job).then(
+let started: (() => void) | undefined;
+const go = new Promise<void>((resolve) => (started = resolve));
+process.on('message', (m: LoadJob | GoMessage) => {
+  if ('type' in m) {
+    if (m.type === 'go') started?.();
+    return;
+  }
+  const job = m;
+  run(job, go).then(
     (result) => send({ type: 'done', result }, () => process.exit(0)),
     (err: unknown) => send({ type: 'error', error: String(err) }, () => process.exit(1)),
   );

@@ -5,6 +5,7 @@
 // `prepare` covers anything that must happen first (write a config, start Redis, mint a token).
 
 import { prepareAuthRow } from './auth-row.ts';
+import { prepareHiveRouterRuntimeRow } from './hive-rows.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
 import { prepareDedupRow } from './resilience-rows.ts';
 import { prepareTelemetryOffRow, prepareTracingRow } from './telemetry-rows.ts';
@@ -24,6 +25,8 @@ export interface Prepared {
   headers?: Record<string, string>;
   /** Tollgate rows: run this checkout's gateway/src/cli.ts instead of the current tree's (baseline-ref.ts). */
   root?: string;
+  /** Hive rows: the gateway's cwd, where its CLI looks for gateway.config.* (default: the bare run dir). */
+  cwd?: string;
   cleanup?: () => Promise<void>;
 }
 
@@ -60,6 +63,9 @@ export const rows: readonly Row[] = [
   { name: 'tollgate+dedup', kind: 'tollgate', prepare: prepareDedupRow },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },
   { name: 'hive-gateway', kind: 'hive-gateway' },
+  // The same CLI with Hive Router's Rust query planner (@graphql-hive/router-runtime) set as
+  // `unifiedGraphHandler` in a gateway.config.mjs (hive-rows.ts).
+  { name: 'hive-router-runtime', kind: 'hive-gateway', prepare: prepareHiveRouterRuntimeRow },
   // Single-hop reference: the scenario's direct query straight at one subgraph, no gateway.
   { name: 'subgraph-direct', kind: 'subgraph-direct' },
 ];

@@ -10,6 +10,7 @@ import { parseOptions, USAGE, type Options } from './lib/options.ts';
 import { installCleanupHandlers, stopAll } from './lib/processes.ts';
 import { addRatios, header, table, writeJson } from './lib/report.ts';
 import type { RowResult } from './lib/result.ts';
+import { DEFAULT_SOAK_ROWS, sampleInterval, SOAK_CLIENTS, soakReport, soakRow, type SoakResult } from './lib/soak.ts';
 import { systemInfo } from './lib/system.ts';
 import { versions } from './lib/versions.ts';
 import { BASELINE, rows as configuredRows, type Row } from './rows.ts';
@@ -44,49 +45,92 @@ const selectedRows = rows.filter((r) => !opts.only || opts.only.has(r.name));
 const runOrder = [...selectedRows].sort((a, b) => Number(b.name === BASELINE) - Number(a.name === BASELINE));
 const wanted = (workload: string) => !opts.queries || opts.queries.has(workload);
 
-const results: RowResult[] = [];
-const skipped: { scenario: string; reason: string }[] = [];
-try {
-  for (const scenario of scenarios) {
-    if (!scenario.workloadNames.some(wanted)) continue;
-    log(`▶ scenario ${scenario.name}`);
-    // A scenario whose subgraphs cannot start is reported, not fatal: the others still run.
-    const running = await scenario.start({ repoRoot, runDir }, wanted).catch((err: unknown) => ({
+if (opts.soak) await soakRun(opts.soak.seconds);
+else await tableRun();
+
+// The benchmark table: every selected row × every workload of every scenario.
+async function tableRun(): Promise<void> {
+  const results: RowResult[] = [];
+  const skipped: { scenario: string; reason: string }[] = [];
+  try {
+    for (const scenario of scenarios) {
+      if (!scenario.workloadNames.some(wanted)) continue;
+      log(`▶ scenario ${scenario.name}`);
+      // A scenario whose subgraphs cannot start is reported, not fatal: the others still run.
+      const running = await scenario.start({ repoRoot, runDir }, wanted).catch((err: unknown) => ({
+        skipped: `failed to start: ${err instanceof Error ? err.message : String(err)}`,
+      }));
+      if ('skipped' in running) {
+        log(`  skipped: ${running.skipped}`);
+        skipped.push({ scenario: scenario.name, reason: running.skipped });
+        continue;
+      }
+      const ctx: MeasureContext = { repoRoot, runDir, scenario: scenario.name, opts, cpuProfDir, references: new Map(), log };
+      const scenarioResults: RowResult[] = [];
+      try {
+        for (const row of runOrder) scenarioResults.push(...(await measureRow(row, running, ctx)));
+      } finally {
+        await running.stop();
+      }
+      // Back to table order (rows.ts), whatever the run order was.
+      const rank = (r: RowResult) => selectedRows.findIndex((row) => row.name === r.row);
+      results.push(...scenarioResults.sort((a, b) => rank(a) - rank(b) || a.workload.localeCompare(b.workload)));
+    }
+  } finally {
+    await stopAll();
+  }
+
+  addRatios(results, BASELINE);
+  console.log(results.length > 0 ? table(results, BASELINE) : '(nothing measured)');
+  const vsRef = baselineRef && refRatios(results, baselineRef);
+  if (baselineRef && vsRef) {
+    console.log(`\n${refRatioLine(vsRef, baselineRef)}`);
+    if (baselineRef.warning) console.log(baselineRef.warning);
+  }
+  for (const s of skipped) console.log(`\nscenario ${s.scenario} skipped: ${s.reason}`);
+
+  if (opts.save) {
+    const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    writeJson(file, { startedAt, system: sys, versions: measured, options: jsonOptions(), baseline: BASELINE, ...(baselineRef ? { baselineRef: { ...baselineRef, vsTollgate: vsRef } } : {}), skipped, results });
+    console.log(`\nresults: ${file}`);
+  }
+}
+
+// --soak: the soak rows one after another against the standard scenario's subgraphs.
+async function soakRun(seconds: number): Promise<void> {
+  const soakRows = opts.only ? selectedRows : rows.filter((r) => DEFAULT_SOAK_ROWS.includes(r.name) || r.name === baselineRef?.row);
+  const settings = { seconds, clients: SOAK_CLIENTS, sampleSeconds: sampleInterval(seconds) };
+  log(`▶ soak: scenario ${standard.name}, ${soakRows.map((r) => r.name).join(', ')}`);
+  const results: SoakResult[] = [];
+  let skipped: string | null = null;
+  try {
+    const running = await standard.start({ repoRoot, runDir }, wanted).catch((err: unknown) => ({
       skipped: `failed to start: ${err instanceof Error ? err.message : String(err)}`,
     }));
     if ('skipped' in running) {
-      log(`  skipped: ${running.skipped}`);
-      skipped.push({ scenario: scenario.name, reason: running.skipped });
-      continue;
+      skipped = running.skipped;
+    } else {
+      const ctx: MeasureContext = { repoRoot, runDir, scenario: standard.name, opts, cpuProfDir, references: new Map(), log };
+      try {
+        for (const row of soakRows) results.push(await soakRow(row, running, settings, ctx));
+      } finally {
+        await running.stop();
+      }
     }
-    const ctx: MeasureContext = { repoRoot, runDir, scenario: scenario.name, opts, cpuProfDir, references: new Map(), log };
-    const scenarioResults: RowResult[] = [];
-    try {
-      for (const row of runOrder) scenarioResults.push(...(await measureRow(row, running, ctx)));
-    } finally {
-      await running.stop();
-    }
-    // Back to table order (rows.ts), whatever the run order was.
-    const rank = (r: RowResult) => selectedRows.findIndex((row) => row.name === r.row);
-    results.push(...scenarioResults.sort((a, b) => rank(a) - rank(b) || a.workload.localeCompare(b.workload)));
+  } finally {
+    await stopAll();
   }
-} finally {
-  await stopAll();
+  console.log(results.length > 0 ? soakReport(results) : '(nothing soaked)');
+  if (skipped) console.log(`\nscenario ${standard.name} skipped: ${skipped}`);
+  if (opts.save) {
+    const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-soak.json`);
+    writeJson(file, { startedAt, system: sys, versions: measured, options: jsonOptions(), mode: 'soak', soak: { settings, ...(skipped ? { skipped } : {}), results } });
+    console.log(`\nresults: ${file}`);
+  }
 }
 
-addRatios(results, BASELINE);
-console.log(results.length > 0 ? table(results, BASELINE) : '(nothing measured)');
-const vsRef = baselineRef && refRatios(results, baselineRef);
-if (baselineRef && vsRef) {
-  console.log(`\n${refRatioLine(vsRef, baselineRef)}`);
-  if (baselineRef.warning) console.log(baselineRef.warning);
-}
-for (const s of skipped) console.log(`\nscenario ${s.scenario} skipped: ${s.reason}`);
-
-if (opts.save) {
-  const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeJson(file, { startedAt, system: sys, versions: measured, options: { ...opts, only: opts.only && [...opts.only], queries: opts.queries && [...opts.queries] }, baseline: BASELINE, ...(baselineRef ? { baselineRef: { ...baselineRef, vsTollgate: vsRef } } : {}), skipped, results });
-  console.log(`\nresults: ${file}`);
+function jsonOptions() {
+  return { ...opts, only: opts.only && [...opts.only], queries: opts.queries && [...opts.queries] };
 }
 
 function validOptions(): { opts: Options; baselineRef: BaselineRef | null; rows: readonly Row[] } {
@@ -127,6 +171,12 @@ function validOptions(): { opts: Options; baselineRef: BaselineRef | null; rows:
   if (unknownRows.length > 0) fail(`--only: unknown ${unknownRows.join(', ')} (rows: ${rowNames.join(', ')})`);
   const unknownQueries = [...(parsed.queries ?? [])].filter((q) => !queryNames.includes(q));
   if (unknownQueries.length > 0) fail(`--query: unknown ${unknownQueries.join(', ')} (queries: ${queryNames.join(', ')})`);
+  if (parsed.soak) {
+    // The soak runs gateway rows on the standard scenario's queries only.
+    const notGateways = rows.filter((r) => r.kind === 'subgraph-direct' && parsed.only?.has(r.name)).map((r) => r.name);
+    if (notGateways.length > 0) fail(`--soak: ${notGateways.join(', ')} is not a gateway row`);
+    if (parsed.queries && !standard.workloadNames.some((q) => parsed.queries?.has(q))) fail(`--soak: --query must name one of ${standard.workloadNames.join(', ')}`);
+  }
   return { opts: parsed, baselineRef, rows };
 }
 

@@ -14,6 +14,8 @@ export interface LaunchContext {
   env: Record<string, string>;
   /** Tollgate rows: another checkout to run the gateway from (the --baseline-ref worktree); null = this tree. */
   tollgateRoot: string | null;
+  /** Hive rows: the cwd, where the CLI looks for gateway.config.* (a row's own scratch dir); null = runDir. */
+  cwd: string | null;
   /** Directory for --cpu-prof output, when this row is profiled. */
   cpuProfDir: string | null;
 }
@@ -69,7 +71,8 @@ const launchers: Record<GatewayKind, (ctx: LaunchContext) => LaunchSpec> = {
   }),
 
   // Its own CLI, run as `node dist/bin.js` rather than through the .bin shim. cwd is the
-  // scratch dir so it cannot pick up a stray gateway.config.ts; a file supergraph is watched,
+  // scratch dir so it cannot pick up a stray gateway.config.ts (a row that wants a config file,
+  // e.g. hive-router-runtime, gets a dir of its own with one); a file supergraph is watched,
   // not polled; nothing reports usage without a Hive/Apollo token (scrubbed from env below).
   'hive-gateway': (ctx) => ({
     command: process.execPath,
@@ -80,7 +83,7 @@ const launchers: Record<GatewayKind, (ctx: LaunchContext) => LaunchSpec> = {
       '--host', '127.0.0.1', '--port', String(ctx.port), '--fork', '1',
       ...ctx.args,
     ],
-    cwd: ctx.runDir,
+    cwd: ctx.cwd ?? ctx.runDir,
     env: gatewayEnv(ctx.env),
     graphqlUrl: `http://127.0.0.1:${ctx.port}/graphql`,
     healthUrl: `http://127.0.0.1:${ctx.port}/healthcheck`,

@@ -1,24 +1,37 @@
 // Parent side of the load worker: one worker process per measurement, bounded in time.
 import { fileURLToPath } from 'node:url';
-import type { LoadJob, LoadResult, WorkerMessage } from '../load-worker.ts';
+import type { GoMessage, LoadJob, LoadResult, WorkerMessage } from '../load-worker.ts';
 import { forkChild } from './processes.ts';
 
 const WORKER = fileURLToPath(new URL('../load-worker.ts', import.meta.url));
 
-/** Runs one job; `onMeasuring` is called when the warm-up ends and the measured window starts. */
+/**
+ * Runs one job. When the warm-up is over, `beforeMeasuring` runs (e.g. wait for the warm-up's
+ * last requests to drain, read counters, start meters) and the measurement starts once it resolves.
+ */
 export async function runLoad(
   job: LoadJob,
   cwd: string,
-  onMeasuring: () => void = () => {},
+  beforeMeasuring: () => Promise<void> = async () => {},
 ): Promise<LoadResult> {
   const child = forkChild('load-worker', WORKER, [], { cwd, execArgv: ['--import', 'tsx'] });
-  // Warm-up + measurement + slack for start-up and the last in-flight requests.
-  const limitMs = (job.warmupSeconds + job.durationSeconds + 30) * 1000;
+  // Warm-up + measurement + slack for start-up, the drain between the two and the last in-flight requests.
+  const limitMs = (job.warmupSeconds + job.durationSeconds + 45) * 1000;
   try {
     return await new Promise<LoadResult>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`load worker ran over ${limitMs / 1000} s`)), limitMs);
       child.proc.on('message', (m: WorkerMessage) => {
-        if (m.type === 'measuring') return onMeasuring();
+        if (m.type === 'warmed') {
+          const go: GoMessage = { type: 'go' };
+          beforeMeasuring().then(
+            () => child.proc.send(go, () => {}),
+            (err: unknown) => {
+              clearTimeout(timer);
+              reject(err instanceof Error ? err : new Error(String(err)));
+            },
+          );
+          return;
+        }
         clearTimeout(timer);
         if (m.type === 'done') resolve(m.result);
         else reject(new Error(`load worker: ${m.error}`));

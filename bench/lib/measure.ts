@@ -26,16 +26,57 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
   if (row.kind === 'subgraph-direct') {
     if (!running.direct) return [];
     const { url, workload } = running.direct;
-    return [await measureWorkload(row, workload, url, {}, { target: null, subgraphs: running.pid }, ctx)];
+    return [await measureWorkload(row, workload, url, {}, { target: null, subgraphs: running.pid }, running, ctx)];
   }
   const first = running.workloads[0];
   if (!first) return [];
-  const failed = (err: unknown): RowResult[] => {
+  return withGateway(
+    row,
+    running,
+    first.body,
+    ctx,
+    async (gateway) => {
+      const pids = { target: gateway.pid, subgraphs: running.pid };
+      const results: RowResult[] = [];
+      for (const workload of running.workloads) {
+        results.push(await measureWorkload(row, workload, gateway.url, gateway.headers, pids, running, ctx));
+      }
+      return results;
+    },
+    (message) =>
+      running.workloads.map((w) => ({
+        scenario: ctx.scenario, row: row.name, workload: w.name, status: 'failed-to-start', reason: message,
+      })),
+  );
+}
+
+/** A gateway row's process, ready to take requests. */
+export interface StartedGateway {
+  pid: number;
+  /** Its GraphQL endpoint. */
+  url: string;
+  /** Headers every request to it must carry (the row's and its prepare step's). */
+  headers: Record<string, string>;
+}
+
+/**
+ * Prepares a gateway row, starts it against the scenario's supergraph, waits until it answers
+ * `readyBody`, runs `use`, then stops it and runs the row's cleanup. If preparing, starting or
+ * `use` throws, the message is logged and `failed(message)` is the result.
+ */
+export async function withGateway<T>(
+  row: Row,
+  running: RunningScenario,
+  readyBody: string,
+  ctx: MeasureContext,
+  use: (gateway: StartedGateway) => Promise<T>,
+  failed: (message: string) => T,
+): Promise<T> {
+  if (row.kind === 'subgraph-direct') throw new Error(`${row.name}: not a gateway row`);
+  const fail = (err: unknown): T => {
     const message = err instanceof Error ? err.message : String(err);
     ctx.log(`  ${row.name}: failed to start: ${message.split('\n')[0]}`);
-    return running.workloads.map((w) => ({
-      scenario: ctx.scenario, row: row.name, workload: w.name, status: 'failed-to-start', reason: message,
-    }));
+    return failed(message);
   };
 
   let prepared: Prepared = {};
@@ -52,6 +93,7 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
       args: [...(row.args ?? []), ...(prepared.args ?? [])],
       env: { ...row.env, ...prepared.env },
       tollgateRoot: prepared.root ?? null,
+      cwd: prepared.cwd ?? null,
       cpuProfDir: profiled ? join(ctx.cpuProfDir, row.name) : null,
     });
     const started = Date.now();
@@ -60,21 +102,16 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
       await waitReady(child, {
         ...(spec.healthUrl === undefined ? {} : { healthUrl: spec.healthUrl }),
         graphqlUrl: spec.graphqlUrl,
-        body: first.body,
+        body: readyBody,
         headers,
       });
     } catch (err) {
-      return failed(err);
+      return fail(err);
     }
     ctx.log(`  ${row.name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
-    const pids = { target: child.pid, subgraphs: running.pid };
-    const results: RowResult[] = [];
-    for (const workload of running.workloads) {
-      results.push(await measureWorkload(row, workload, spec.graphqlUrl, headers, pids, ctx));
-    }
-    return results;
+    return await use({ pid: child.pid, url: spec.graphqlUrl, headers });
   } catch (err) {
-    return failed(err); // prepare or launch failed
+    return fail(err); // prepare, launch or `use` failed
   } finally {
     await child?.stop();
     await prepared.cleanup?.();
@@ -87,13 +124,20 @@ async function measureWorkload(
   url: string,
   headers: Record<string, string>,
   pids: { target: number | null; subgraphs: number },
+  running: RunningScenario,
   ctx: MeasureContext,
 ): Promise<RowResult> {
   const base = { scenario: ctx.scenario, row: row.name, workload: workload.name, url };
   const label = `  ${row.name} · ${workload.name}`;
   let probe;
+  // The probe is the only request in flight (whatever came before has drained), so the subgraph
+  // requests it causes are the query's own fetch count (no sharing with other clients' requests);
+  // they are all done once its answer is in.
+  let probeSubgraphRequests: number | null;
   try {
+    const before = await settledCount(running);
     probe = await post(url, workload.body, headers);
+    probeSubgraphRequests = windowCount(before, await running.subgraphRequests());
   } catch (err) {
     return { ...base, status: 'load-failed', reason: `probe request failed: ${(err as Error).message}` };
   }
@@ -115,7 +159,11 @@ async function measureWorkload(
 
   const { opts } = ctx;
   // CPU over the measured window only, for the gateway and the subgraphs (the worker reports its own).
+  // The subgraphs' request counter is read once the warm-up's abandoned requests have drained (so
+  // the window starts with nothing in flight) and again once the window's own have: every subgraph
+  // request of a request sent in the window is counted, none from outside it.
   let meter: ReturnType<typeof cpuMeter> | undefined;
+  let requestsBefore: number | null = null;
   try {
     const load = await runLoad(
       {
@@ -128,12 +176,14 @@ async function measureWorkload(
         expectedData: reference.data,
       },
       ctx.repoRoot,
-      () => {
+      async () => {
+        requestsBefore = await settledCount(running);
         meter = cpuMeter([pids.target ?? -1, pids.subgraphs]);
         meter.start();
       },
     );
     const [gatewayCpu, subgraphsCpu] = meter?.stop() ?? [];
+    const subgraphRequests = windowCount(requestsBefore, await settledCount(running));
     const errors = load.errors + load.mismatches;
     const result: RowResult = {
       ...base,
@@ -146,6 +196,9 @@ async function measureWorkload(
       peakRssMb: peakRssMb(pids.target ?? pids.subgraphs),
       cpuPercent: gatewayCpu ?? null,
       subgraphsCpuPercent: subgraphsCpu ?? null,
+      subgraphRequestsAlone: probeSubgraphRequests,
+      subgraphRequests,
+      subgraphRequestsPerRequest: subgraphRequests === null || load.sent === 0 ? null : subgraphRequests / load.sent,
       loadCpuPercent: load.cpuPercent,
       reference: reference.source,
       load,
@@ -153,12 +206,35 @@ async function measureWorkload(
     };
     ctx.log(
       `${label}: ${Math.round(load.requestsPerSec)} req/s, p99 ${load.latencyP99Ms} ms, ${errors} errors, ` +
-        `CPU % gateway ${result.cpuPercent ?? '—'} · subgraphs ${result.subgraphsCpuPercent ?? '—'} · load ${result.loadCpuPercent ?? '—'}`,
+        `CPU % gateway ${result.cpuPercent ?? '—'} · subgraphs ${result.subgraphsCpuPercent ?? '—'} · load ${result.loadCpuPercent ?? '—'}, ` +
+        `subgraph requests per request ${result.subgraphRequestsPerRequest?.toFixed(2) ?? '—'} (alone ${probeSubgraphRequests ?? '—'})`,
     );
     return result;
   } catch (err) {
     return { ...base, status: 'load-failed', reason: `load failed: ${(err as Error).message}` };
   }
+}
+
+/**
+ * The subgraphs' request counter once it has stopped moving (nothing in flight between gateway and
+ * subgraphs): unchanged over `quietMs`, polled every 100 ms, for at most `maxMs` (then as it is).
+ */
+export async function settledCount(running: RunningScenario, quietMs = 500, maxMs = 10_000): Promise<number | null> {
+  const deadline = Date.now() + maxMs;
+  let last = await running.subgraphRequests();
+  let since = Date.now();
+  while (last !== null && Date.now() < deadline && Date.now() - since < quietMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await running.subgraphRequests();
+    if (now !== last) since = Date.now();
+    last = now;
+  }
+  return last;
+}
+
+/** Requests the subgraphs received between two readings of their counter; null if either is missing. */
+export function windowCount(before: number | null, after: number | null): number | null {
+  return before === null || after === null ? null : after - before;
 }
 
 /** `data` of a 200 reply without errors, else undefined. */

@@ -18,6 +18,8 @@ export interface Options {
   save: boolean;
   /** --baseline-ref: a git ref whose Tollgate runs as an extra row `tollgate@REF`; null = none. */
   baselineRef: string | null;
+  /** --soak: instead of the table, soak rows with distinct operations for `seconds`; null = no soak. */
+  soak: { seconds: number } | null;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -32,6 +34,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --no-save             don't write the JSON result file
   --baseline-ref <ref>  also run Tollgate as it was at git <ref> (a worktree), as row tollgate@<ref>,
                         and print tollgate's req/s as a ratio of it (BENCH_BASELINE_REF)
+  --soak                instead of the table: a soak of distinct operations (20 clients, 3 of 4
+                        requests a new operation text) on the standard subgraphs, gateway RSS sampled
+                        every few seconds; rows tollgate,apollo-gateway unless --only says
+  --soak-seconds <s>    length of the soak per row (BENCH_SOAK_SECONDS, default 180)
 env BENCH_SUBGRAPH_CACHE=0 makes the standard subgraphs execute every request (default: cached)`;
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
@@ -48,12 +54,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
       'cpu-prof-all': { type: 'boolean', default: false },
       'no-save': { type: 'boolean', default: false },
       'baseline-ref': { type: 'string' },
+      soak: { type: 'boolean', default: false },
+      'soak-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) return 'help';
   const quick = values.quick === true;
+  if (values['soak-seconds'] !== undefined && values.soak !== true) throw new Error('--soak-seconds: only with --soak');
   return {
     durationSeconds: positive('duration', values.duration ?? env['BENCH_DURATION'], quick ? 5 : 10),
     warmupSeconds: positive('warmup', values.warmup ?? env['BENCH_WARMUP'], quick ? 2 : 3, true),
@@ -63,6 +72,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
     cpuProf: values['cpu-prof-all'] === true ? 'all' : values['cpu-prof'] === true ? 'tollgate' : 'off',
     save: values['no-save'] !== true,
     baselineRef: gitRef(values['baseline-ref'] ?? env['BENCH_BASELINE_REF']),
+    soak: values.soak === true ? { seconds: positive('soak-seconds', values['soak-seconds'] ?? env['BENCH_SOAK_SECONDS'], 180) } : null,
   };
 }
 

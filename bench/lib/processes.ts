@@ -106,9 +106,18 @@ export function installCleanupHandlers(): void {
 
 /** Peak resident set size (VmHWM) of a live process in MB, or null where /proc is missing. */
 export function peakRssMb(pid: number): number | null {
+  return statusMb(pid, 'VmHWM');
+}
+
+/** Current resident set size (VmRSS) of a live process in MB, or null where /proc is missing. */
+export function rssMb(pid: number): number | null {
+  return statusMb(pid, 'VmRSS');
+}
+
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
     return kb === undefined ? null : Math.round(Number(kb) / 1024);
   } catch {
     return null;

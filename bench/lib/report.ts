@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Options } from './options.ts';
 import { scores, type RowResult } from './result.ts';
+import { sampleInterval, SOAK_CLIENTS } from './soak.ts';
 import type { SystemInfo } from './system.ts';
 
 export function header(sys: SystemInfo, opts: Options, versions: Record<string, string>): string {
@@ -10,7 +11,9 @@ export function header(sys: SystemInfo, opts: Options, versions: Record<string, 
     `Tollgate benchmark — ${new Date().toISOString()}`,
     `${sys.nproc} CPU(s): ${sys.cpuModel} · ${sys.memoryGb} GB · node ${sys.node} · ${sys.platform}`,
     Object.entries(versions).map(([name, v]) => `${name} ${v}`).join(' · '),
-    `${opts.connections} connections · ${opts.warmupSeconds} s warm-up (discarded) + ${opts.durationSeconds} s measured per row`,
+    opts.soak
+      ? `soak: ${SOAK_CLIENTS} clients · 3 of 4 requests a new operation text · ${opts.soak.seconds} s per row · RSS every ${sampleInterval(opts.soak.seconds)} s`
+      : `${opts.connections} connections · ${opts.warmupSeconds} s warm-up (discarded) + ${opts.durationSeconds} s measured per row`,
   ].join('\n');
 }
 
@@ -33,8 +36,13 @@ const STATUS_TEXT: Record<RowResult['status'], string> = {
   'load-failed': 'load failed',
 };
 
+const LEGEND =
+  'subgraph req/req: HTTP requests the subgraphs received per client request over the measured window ' +
+  '(lower where a gateway shares identical in-flight subgraph requests between clients); ' +
+  'alone: for one request with nothing else in flight (the probe).';
+
 export function table(results: RowResult[], baseline: string): string {
-  const head = ['row', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB', 'CPU %', 'subgraphs CPU %', `vs ${baseline}`, ''];
+  const head = ['row', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB', 'CPU %', 'subgraphs CPU %', 'subgraph req/req', 'alone', `vs ${baseline}`, ''];
   const body = results.map((r) => {
     const measured = r.requestsPerSec !== undefined;
     return [
@@ -47,12 +55,14 @@ export function table(results: RowResult[], baseline: string): string {
       r.peakRssMb == null ? '—' : String(r.peakRssMb),
       r.cpuPercent == null ? '—' : String(r.cpuPercent),
       r.subgraphsCpuPercent == null ? '—' : String(r.subgraphsCpuPercent),
+      r.subgraphRequestsPerRequest == null ? '—' : r.subgraphRequestsPerRequest.toFixed(1),
+      r.subgraphRequestsAlone == null ? '—' : String(r.subgraphRequestsAlone),
       r.vsBaseline == null ? '—' : `${r.vsBaseline.toFixed(2)}×`,
       STATUS_TEXT[r.status],
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
@@ -62,7 +72,7 @@ export function table(results: RowResult[], baseline: string): string {
   const notes = results
     .filter((r) => r.reason !== undefined)
     .map((r) => `  ${r.row} · ${r.workload}: ${oneLine(r.reason ?? '')}`);
-  return [line(head), rule, ...body.map(line), ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n');
+  return [line(head), rule, ...body.map(line), '', LEGEND, ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n');
 }
 
 export function writeJson(file: string, payload: unknown): void {

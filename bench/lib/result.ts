@@ -28,6 +28,18 @@ export interface RowResult {
   cpuPercent?: number | null;
   /** CPU use of the subgraphs process over the measured window, % of one core. */
   subgraphsCpuPercent?: number | null;
+  /** HTTP requests the subgraphs received for the probe: one client request with nothing else in flight. */
+  subgraphRequestsAlone?: number | null;
+  /** HTTP requests the scenario's subgraphs received during the measured window (null: not counted). */
+  subgraphRequests?: number | null;
+  /**
+   * subgraphRequests ÷ client requests sent in the window (load.sent). The counter is read with
+   * nothing in flight at both edges, so each request sent in the window is counted whole, including
+   * those still in flight when the load stopped (short only if a gateway drops the remaining fetches
+   * of a request whose client went away). Below subgraphRequestsAlone where a gateway shares
+   * identical in-flight subgraph requests between concurrent clients (Hive Gateway does by default).
+   */
+  subgraphRequestsPerRequest?: number | null;
   /** CPU use of the load generator over the measured window, % of one core. */
   loadCpuPercent?: number | null;
   /** requestsPerSec ÷ the baseline's for the same workload in this run. */

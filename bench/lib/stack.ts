@@ -1,5 +1,5 @@
 // Starts a scenario's subgraphs child process and waits (bounded) for its StackMessage.
-import type { StackMessage } from './child.ts';
+import type { RequestCountQuery, RequestCountReply, StackMessage } from './child.ts';
 import { forkChild, type Child } from './processes.ts';
 
 export async function startStack(
@@ -30,4 +30,38 @@ export async function startStack(
     await child.stop();
     throw err;
   }
+}
+
+/**
+ * Asks a ready stack child how many HTTP requests its subgraphs have received so far (one IPC
+ * round trip); null if it does not answer within `timeoutMs` (e.g. it has exited).
+ */
+export function requestCounter(child: Child, timeoutMs = 2000): () => Promise<number | null> {
+  let nextId = 0;
+  const waiting = new Map<number, (count: number | null) => void>();
+  child.proc.on('message', (m: unknown) => {
+    const reply = m as Partial<RequestCountReply> | null;
+    if (reply?.type !== 'request-count' || typeof reply.id !== 'number' || typeof reply.count !== 'number') return;
+    waiting.get(reply.id)?.(reply.count);
+  });
+  return () =>
+    new Promise<number | null>((resolve) => {
+      const id = nextId++;
+      const done = (count: number | null) => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve(count);
+      };
+      const timer = setTimeout(() => done(null), timeoutMs);
+      waiting.set(id, done);
+      const query: RequestCountQuery = { type: 'request-count?', id };
+      // With a callback, a closed channel is reported there instead of as an 'error' event.
+      try {
+        child.proc.send(query, (err) => {
+          if (err) done(null);
+        });
+      } catch {
+        done(null);
+      }
+    });
 }

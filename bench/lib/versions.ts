@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const PACKAGES = ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', 'graphql', 'autocannon'];
+const PACKAGES = ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/router-runtime', '@graphql-hive/router-query-planner', 'graphql', 'autocannon'];
 
 export function versions(repoRoot: string): Record<string, string> {
   const out: Record<string, string> = { tollgate: gitRevision(repoRoot) };

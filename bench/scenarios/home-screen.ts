@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStack } from '../lib/stack.ts';
+import { requestCounter, startStack } from '../lib/stack.ts';
 import { graphqlBody, type Scenario } from './types.ts';
 
 const QUERY_FILE = 'subgraphs/home-screen.graphql';
@@ -24,6 +24,7 @@ export const homeScreen: Scenario = {
       supergraphPath: message.supergraphPath,
       workloads: [{ name: 'home-screen', body: graphqlBody(query, { userId: 'u1' }, 'HomeScreen') }],
       pid: child.pid,
+      subgraphRequests: requestCounter(child),
       stop: () => child.stop(),
     };
   },

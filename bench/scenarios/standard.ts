@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startStack } from '../lib/stack.ts';
+import { requestCounter, startStack } from '../lib/stack.ts';
 import { expectedData } from '../subgraphs/monolith.ts';
 import { graphqlBody, type Scenario, type Workload } from './types.ts';
 
@@ -30,6 +30,7 @@ export const standard: Scenario = {
       workloads,
       ...(topProducts && products ? { direct: { url: products, workload: topProducts } } : {}),
       pid: child.pid,
+      subgraphRequests: requestCounter(child),
       stop: () => child.stop(),
     };
   },

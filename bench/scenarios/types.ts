@@ -23,6 +23,8 @@ export interface RunningScenario {
   direct?: { url: string; workload: Workload };
   /** The subgraphs process (its peak RSS is shown on the direct row). */
   pid: number;
+  /** HTTP requests the scenario's subgraphs have received so far (null: no answer). */
+  subgraphRequests(): Promise<number | null>;
   stop(): Promise<void>;
 }
 

@@ -1,11 +1,13 @@
 // Child process: the four standard subgraphs on their own ports in ONE process, then the
 // supergraph composed with their URLs. Usage: main.ts <supergraph-out-file>
-import { exitWithParent, type StackMessage } from '../lib/child.ts';
+import { answerRequestCounts, exitWithParent, type StackMessage } from '../lib/child.ts';
 import { writeSupergraph } from '../lib/compose.ts';
 import { SUBGRAPH_NAMES, buildSchema, subgraphSdl } from './schemas.ts';
-import { startSubgraphServer } from './server.ts';
+import { startSubgraphServer, subgraphRequestsReceived } from './server.ts';
 
 exitWithParent();
+// The harness reads the count before and after each measured window (subgraph requests per client request).
+answerRequestCounts(subgraphRequestsReceived);
 const out = process.argv[2];
 const send = (m: StackMessage) => process.send?.(m);
 

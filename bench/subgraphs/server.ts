@@ -12,6 +12,15 @@ export interface SubgraphServerOptions {
 
 const MAX_CACHE_ENTRIES = 1024;
 
+// HTTP requests received by every subgraph server of this process, for the harness's "subgraph
+// requests per client request" column: one integer increment per request, read over IPC (main.ts).
+let requestsReceived = 0;
+
+/** Requests received so far by all subgraph servers started in this process. */
+export function subgraphRequestsReceived(): number {
+  return requestsReceived;
+}
+
 export async function startSubgraphServer(
   schema: GraphQLSchema,
   options: SubgraphServerOptions = {},
@@ -59,6 +68,7 @@ export async function startSubgraphServer(
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    requestsReceived++;
     if (req.method !== 'POST') {
       res.writeHead(405).end();
       return;

@@ -1,0 +1,25 @@
+// `hive-router-runtime`: Hive Gateway (the same CLI and flags as the `hive-gateway` row) with the
+// Rust query planner of Hive Router, @graphql-hive/router-runtime (napi), plugged in the documented
+// way: a config file whose `gatewayConfig` sets `unifiedGraphHandler`. The CLI looks for
+// gateway.config.* in its cwd, so the row gets a scratch dir of its own as cwd (the `hive-gateway`
+// row's cwd is the bare run dir, where no config file may appear). The config is plain .mjs and
+// imports both packages by absolute file URL, so it resolves the same from a temp dir.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PrepareContext, Prepared } from './rows.ts';
+
+export async function prepareHiveRouterRuntimeRow(ctx: PrepareContext): Promise<Prepared> {
+  const dir = join(ctx.runDir, `hive-router-runtime-${ctx.scenario}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'gateway.config.mjs'),
+    [
+      `import { defineConfig } from ${JSON.stringify(import.meta.resolve('@graphql-hive/gateway'))};`,
+      `import { unifiedGraphHandler } from ${JSON.stringify(import.meta.resolve('@graphql-hive/router-runtime'))};`,
+      '',
+      'export const gatewayConfig = defineConfig({ unifiedGraphHandler });',
+      '',
+    ].join('\n'),
+  );
+  return { cwd: dir };
+}
