@@ -8,17 +8,18 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { writeRowConfig } from './lib/row-config.ts';
 import type { PrepareContext, Prepared } from './rows.ts';
 
-export async function prepareAuthRow(ctx: PrepareContext): Promise<Prepared> {
+/** The config lines and the request headers of edge authentication with a fresh key pair. */
+export async function authSetup(ctx: PrepareContext): Promise<{ lines: string[]; headers: Record<string, string> }> {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
   const keyFile = join(ctx.runDir, 'auth-public.pem');
   await writeFile(keyFile, await exportSPKI(publicKey));
-  const configFile = await writeRowConfig(ctx, 'auth', [
+  const lines = [
     'authentication:',
     '  required: true',
     '  jwt:',
     '    keys:',
     `      - { file: ${JSON.stringify(keyFile)}, algorithms: [RS256], issuers: [urn:tollgate:bench], audiences: [tollgate-bench] }`,
-  ]);
+  ];
   const token = await new SignJWT({ scope: 'orders:read profile', client_id: 'bench' })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
     .setIssuer('urn:tollgate:bench')
@@ -27,5 +28,10 @@ export async function prepareAuthRow(ctx: PrepareContext): Promise<Prepared> {
     .setIssuedAt()
     .setExpirationTime('6h')
     .sign(privateKey);
-  return { args: ['--config', configFile], headers: { authorization: `Bearer ${token}` } };
+  return { lines, headers: { authorization: `Bearer ${token}` } };
+}
+
+export async function prepareAuthRow(ctx: PrepareContext): Promise<Prepared> {
+  const { lines, headers } = await authSetup(ctx);
+  return { args: ['--config', await writeRowConfig(ctx, 'auth', lines)], headers };
 }

@@ -21,23 +21,34 @@ const RULES = [
   '      cost: { limit: 1000000000, window_s: 60 }',
 ];
 
-function writeConfig(ctx: PrepareContext, name: string, redisUrl: string | undefined): Promise<string> {
-  return writeRowConfig(ctx, name, [
+/** Demand control and the quota rule, on Redis at `redisUrl` or on the embedded memory store. */
+export function quotaLines(redisUrl: string | undefined): string[] {
+  return [
     'demand_control: { enabled: true, mode: measure }',
     ...(redisUrl ? [`redis: { url: "${redisUrl}", key_prefix: "bench:" }`] : []),
     ...RULES,
-  ]);
+  ];
+}
+
+function writeConfig(ctx: PrepareContext, name: string, redisUrl: string | undefined): Promise<string> {
+  return writeRowConfig(ctx, name, quotaLines(redisUrl));
 }
 
 export async function prepareQuotasMemoryRow(ctx: PrepareContext): Promise<Prepared> {
   return { args: ['--config', await writeConfig(ctx, 'quotas-memory', undefined)] };
 }
 
-export async function prepareQuotasRedisRow(ctx: PrepareContext): Promise<Prepared> {
+/** A redis-server of the row's own on a free loopback port, up and answering. */
+export async function startRowRedis(): Promise<{ url: string; server: Child }> {
   const port = await freePort();
   const server: Child = spawnChild('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   const url = `redis://127.0.0.1:${port}`;
   await waitForRedis(url, server);
+  return { url, server };
+}
+
+export async function prepareQuotasRedisRow(ctx: PrepareContext): Promise<Prepared> {
+  const { url, server } = await startRowRedis();
   return {
     args: ['--config', await writeConfig(ctx, 'quotas-redis', url)],
     async cleanup() {

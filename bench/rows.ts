@@ -5,6 +5,7 @@
 // `prepare` covers anything that must happen first (write a config, start Redis, mint a token).
 
 import { prepareAuthRow } from './auth-row.ts';
+import { prepareFullRow } from './full-row.ts';
 import { prepareHiveRouterRuntimeRow } from './hive-rows.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
 import { prepareDedupRow } from './resilience-rows.ts';
@@ -59,6 +60,8 @@ export const rows: readonly Row[] = [
   // embedded memory store, then a redis-server of the row's own (one EVALSHA per request).
   { name: 'tollgate+quotas-memory', kind: 'tollgate', prepare: prepareQuotasMemoryRow },
   { name: 'tollgate+quotas-redis', kind: 'tollgate', prepare: prepareQuotasRedisRow },
+  // Everything at once: auth, demand control, Redis quotas, metrics and the access log.
+  { name: 'tollgate+full', kind: 'tollgate', prepare: prepareFullRow },
   // Identical in-flight query fetches to a subgraph deduplicated (traffic_shaping.all.deduplicate_query).
   { name: 'tollgate+dedup', kind: 'tollgate', prepare: prepareDedupRow },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },
