@@ -81,10 +81,10 @@ export async function withGateway<T>(
 
   let prepared: Prepared = {};
   let child: Child | undefined;
+  const profiled = ctx.opts.cpuProf === 'all' || (ctx.opts.cpuProf === 'tollgate' && row.kind === 'tollgate');
   try {
     prepared = (await row.prepare?.({ runDir: ctx.runDir, supergraphPath: running.supergraphPath, scenario: ctx.scenario })) ?? {};
     const headers = { ...row.headers, ...prepared.headers };
-    const profiled = ctx.opts.cpuProf === 'all' || (ctx.opts.cpuProf === 'tollgate' && row.kind === 'tollgate');
     const spec = launchSpec(row.kind, {
       repoRoot: ctx.repoRoot,
       runDir: ctx.runDir,
@@ -113,7 +113,8 @@ export async function withGateway<T>(
   } catch (err) {
     return fail(err); // prepare, launch or `use` failed
   } finally {
-    await child?.stop();
+    // A profiled gateway writes its profile only once its graceful stop (the drain, 5 s by default) ends.
+    await child?.stop(profiled ? 30_000 : undefined);
     await prepared.cleanup?.();
   }
 }
