@@ -63,7 +63,10 @@ export interface SubgraphRequest {
  * tracer gives each a span. Structural, so the data source needs no telemetry import.
  */
 export interface FetchObserver {
-  /** A fetch to `subgraph` starts (one per plan fetch, retries included). */
+  /**
+   * A fetch to `subgraph` starts: one per subgraph request (entity fetches batched into one
+   * request are one fetch), retries included.
+   */
   fetchStarted(subgraph: string): FetchWatch;
 }
 

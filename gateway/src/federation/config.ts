@@ -90,6 +90,12 @@ const subgraphTrafficSchema = z.strictObject({
   deduplicate_query: configBoolean().optional(),
   /** Ask for gzip/br responses (`accept-encoding: gzip, br`), decoded while streaming; default true. */
   compression: configBoolean().optional(),
+  /**
+   * Tollgate's executor sends entity fetches to this subgraph that run at the same time as one
+   * request, one aliased `_entities` field each; default true. False for a subgraph that cannot
+   * take several `_entities` fields in one operation.
+   */
+  batch_entity_fetches: configBoolean().optional(),
   retry: retrySchema.optional(),
   circuit_breaker: circuitBreakerSchema.optional(),
   outlier_detection: outlierDetectionSchema.optional(),
@@ -151,6 +157,8 @@ export interface SubgraphTraffic {
   allowExtensionsKeys: readonly string[];
   deduplicateQuery: boolean;
   compression: boolean;
+  /** Entity fetches running together share one request (Tollgate's executor). */
+  batchEntityFetches: boolean;
   /** Undefined: retries off. */
   retry: RetrySettings | undefined;
   /** Undefined: no circuit breaker. */
@@ -208,6 +216,7 @@ export function trafficFor(config: TrafficShapingConfig, subgraph: string): Subg
     allowExtensionsKeys: own.allow_extensions_keys ?? all.allow_extensions_keys ?? [],
     deduplicateQuery: own.deduplicate_query ?? all.deduplicate_query ?? false,
     compression: own.compression ?? all.compression ?? true,
+    batchEntityFetches: own.batch_entity_fetches ?? all.batch_entity_fetches ?? true,
     retry:
       retry.enabled === false
         ? undefined

@@ -124,6 +124,11 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     }
   }
 
+  /** `batch_entity_fetches`: read by Tollgate's executor when it compiles a plan. */
+  get batchEntityFetches(): boolean {
+    return this.traffic.batchEntityFetches;
+  }
+
   async process(options: GraphQLDataSourceProcessOptions<{ subgraph?: SubgraphRequest }>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     const body = JSON.stringify({

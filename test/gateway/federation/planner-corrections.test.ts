@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { composeForTest, postGraphQL, startBothExecutors } from '../../support/gateway.ts';
+import { sentRepresentations } from '../../support/representations.ts';
 import {
   startKeysStack,
   startPostsStack,
@@ -39,7 +40,7 @@ async function askTollgate(gateway: RunningGateway, request: { query: string; va
 }
 
 const representations = (stack: FixtureStack, subgraph: string, from: number) =>
-  stack.subgraphs[subgraph]!.requests.slice(from).flatMap((r) => (r.variables?.['representations'] as unknown[] | undefined) ?? []);
+  stack.subgraphs[subgraph]!.requests.slice(from).flatMap(sentRepresentations);
 
 describe('planner correction 1: @requires with arguments, the client asks other arguments', () => {
   const s = withStack(startPostsStack);

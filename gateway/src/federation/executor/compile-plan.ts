@@ -1,7 +1,8 @@
 import type { Operation } from '@apollo/federation-internals';
-import type { PlanNode, QueryPlan, QueryPlanSelectionNode, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
+import type { FetchNode, PlanNode, QueryPlan, QueryPlanSelectionNode, ResponsePath, SubscriptionNode } from '@apollo/query-planner';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { SubgraphRequest } from '../../core/request-context.ts';
+import type { FetchBatching } from './batching/batch-plan.ts';
 import { flatRepresentation, type FlatRepresentation } from './representations.ts';
 import { compileRewrites, type CompiledRewrites } from './rewrites.ts';
 import type { TypeConditions } from './type-conditions.ts';
@@ -11,6 +12,8 @@ import { UnsupportedPlanError } from './unsupported.ts';
 export interface SubgraphSender {
   /** `kind` is the fetch's operation type: only queries are retried or deduplicated. */
   send(body: string, request: SubgraphRequest | undefined, kind: 'query' | 'mutation' | 'subscription'): Promise<GatewayGraphQLResponse>;
+  /** False: the subgraph cannot take several aliased `_entities` in one operation (default true). */
+  readonly batchEntityFetches?: boolean;
 }
 
 /** A query plan with everything that does not depend on the request worked out once. */
@@ -61,6 +64,10 @@ export interface FetchStep {
    * types) must stay apart: each gets its own __typename back.
    */
   dedupeKeyNeedsTypename: boolean;
+  /** The plan's node, as the planner made it. */
+  node: FetchNode;
+  /** Set (by planBatches) when this entity fetch may share a request with others of its subgraph. */
+  batch: FetchBatching | undefined;
 }
 
 /**
@@ -118,6 +125,8 @@ function compileNode(
         inputRewrites: compileRewrites(node.inputRewrites, types),
         outputRewrites: compileRewrites(node.outputRewrites, types),
         dedupeKeyNeedsTypename: (node.inputRewrites?.length ?? 0) > 0,
+        node,
+        batch: undefined,
       };
     }
     default:

@@ -3,8 +3,9 @@ import { GraphQLError } from 'graphql';
 
 /**
  * `limits.max_subgraph_fetches`: how many subgraph fetches a query plan may make, checked on the
- * plan before anything is fetched (both executors). A fetch node is one subgraph request however
- * many entities it carries; of a condition's two branches only the larger counts (one runs).
+ * plan before anything is fetched (both executors). A fetch node counts once however many
+ * entities it carries, and each node counts even when Tollgate's executor sends several in one
+ * request (fetch batching); of a condition's two branches only the larger counts (one runs).
  * The default, 100, is declared with the other limits (http/config.ts): the demo's home-screen
  * query (all four subgraphs, @requires) plans 9 and a real screen rarely passes 20, so 100 leaves
  * ample headroom while stopping one request from fanning out into a thousand subgraph calls

@@ -2,6 +2,7 @@ import { operationFromDocument } from '@apollo/federation-internals';
 import { buildOperationContext } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, Kind, type DocumentNode } from 'graphql';
+import { planBatches } from './batching/batch-plan.ts';
 import { compilePlan, type Step } from './compile-plan.ts';
 import { countFetches } from './fetch-budget.ts';
 import { introspectionCompiler } from './introspection.ts';
@@ -20,8 +21,11 @@ export interface PreparedOperation {
   refusals: readonly ConditionalRefusal[];
   /** The plan's fetch nodes (for `limits.max_subgraph_fetches`). */
   fetchCount: number;
-  /** Undefined: Apollo's executeQueryPlan runs this plan, for `fallbackReason`. */
-  program: { step: Step | undefined; shaper: ResponseShaper } | undefined;
+  /**
+   * Undefined: Apollo's executeQueryPlan runs this plan, for `fallbackReason`. `batching`: some
+   * entity fetches may share a request (batching/batch-plan.ts).
+   */
+  program: { step: Step | undefined; shaper: ResponseShaper; batching: boolean } | undefined;
   fallbackReason: string | undefined;
 }
 
@@ -60,7 +64,8 @@ export function prepareOperation(
     );
     const step = compilePlan(queryPlan, operation, loaded.senders, loaded.types);
     const shaper = new ResponseShaper(operation, introspectionCompiler(loaded.schema, operationContext.operation.variableDefinitions));
-    return { operationContext, queryPlan, refusals, fetchCount, program: { step, shaper }, fallbackReason: undefined };
+    const batching = planBatches(step);
+    return { operationContext, queryPlan, refusals, fetchCount, program: { step, shaper, batching }, fallbackReason: undefined };
   } catch (error) {
     if (error instanceof UnsupportedPlanError) return fallback(error.message);
     // Apollo's executor answers such an operation with this error, on every request.

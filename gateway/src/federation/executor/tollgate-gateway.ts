@@ -152,7 +152,7 @@ export class TollgateGateway implements GatewayInterface {
     const variables = requestContext.request.variables;
     const run: PlanRun = { requestContext, variables, types: loaded.types, errors: [] };
     const data: JsonObject = Object.create(null);
-    if (program.step) await runPlan(run, program.step, data);
+    if (program.step) await runPlan(run, program.step, data, program.batching);
     const errors = run.errors as GraphQLError[];
     // As Apollo's executeQueryPlan: value-completion errors only surface (as an extension) when
     // no fetch failed, and a failure while shaping replaces the whole response.
