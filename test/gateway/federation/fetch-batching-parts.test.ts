@@ -6,6 +6,7 @@ import type { QueryPlan } from '@apollo/query-planner';
 import { buildSchema, parse, validate } from 'graphql';
 import { combineOperations, parseEntityOperation, type EntityOperation } from '../../../gateway/src/federation/executor/batching/batch-operation.ts';
 import { planBatches } from '../../../gateway/src/federation/executor/batching/batch-plan.ts';
+import { deferLeafFetches } from '../../../gateway/src/federation/executor/batching/defer-leaf-fetches.ts';
 import { compilePlan, type FetchStep, type Step, type SubgraphSender } from '../../../gateway/src/federation/executor/compile-plan.ts';
 
 const entityOperation = (selection: string, extra = '') =>
@@ -131,5 +132,41 @@ describe('which fetches may share a request', () => {
     assert.deepEqual(marks({ kind: 'Parallel', nodes: [flatten(entity('s')), flatten(entity('t'))] }), { batching: false, ids: ['-', '-'] });
     assert.deepEqual(marks({ kind: 'Parallel', nodes: [root('s'), root('s'), flatten(entity('s'))] }), { batching: false, ids: ['-', '-', '-'] });
     assert.deepEqual(marks({ kind: 'Parallel', nodes: [flatten(entity('off')), flatten(entity('off'))] }), { batching: false, ids: ['-', '-'] });
+  });
+
+  /** The step tree's shape: fetches by subgraph, containers by kind. */
+  const shape = (step: Step | undefined): unknown => {
+    if (!step) return undefined;
+    switch (step.kind) {
+      case 'Fetch':
+        return step.serviceName;
+      case 'Flatten':
+        return shape(step.step);
+      case 'Condition':
+        return { if: shape(step.ifClause), else: shape(step.elseClause) };
+      default:
+        return { [step.kind]: step.steps.map(shape) };
+    }
+  };
+  const deferred = (node: unknown) => shape(deferLeafFetches(compile(node).step));
+
+  test('a leaf fetch waits for a later fetch of its subgraph in a sibling Sequence, to go with it', () => {
+    // The heavy query's inStock beside products → inventory(shippingEstimate).
+    const plan = { kind: 'Parallel', nodes: [{ kind: 'Sequence', nodes: [flatten(entity('t')), flatten(entity('s'))] }, flatten(entity('s', '...on T{b}')), flatten(entity('t', '...on T{c}'))] };
+    assert.deepEqual(deferred(plan), { Parallel: [{ Sequence: ['t', { Parallel: ['s', 's'] }] }, 't'] });
+    const { step } = compile(plan);
+    const moved = deferLeafFetches(step);
+    assert.ok(planBatches(moved), 'the two s fetches may now share a request');
+  });
+
+  test('nothing moves without a later fetch of the subgraph, into a first step, or for an opted-out subgraph', () => {
+    for (const plan of [
+      { kind: 'Parallel', nodes: [{ kind: 'Sequence', nodes: [flatten(entity('t')), flatten(entity('t'))] }, flatten(entity('s'))] },
+      { kind: 'Parallel', nodes: [{ kind: 'Sequence', nodes: [flatten(entity('s')), flatten(entity('t'))] }, flatten(entity('s'))] },
+      { kind: 'Parallel', nodes: [{ kind: 'Sequence', nodes: [flatten(entity('t')), flatten(entity('off'))] }, flatten(entity('off'))] },
+      { kind: 'Parallel', nodes: [{ kind: 'Sequence', nodes: [flatten(entity('t')), flatten(entity('s'))] }, root('s')] },
+    ]) {
+      assert.deepEqual(deferred(plan), shape(compile(plan).step), JSON.stringify(plan));
+    }
   });
 });

@@ -3,6 +3,7 @@ import { buildOperationContext } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, Kind, type DocumentNode } from 'graphql';
 import { planBatches } from './batching/batch-plan.ts';
+import { deferLeafFetches } from './batching/defer-leaf-fetches.ts';
 import { compilePlan, type Step } from './compile-plan.ts';
 import { countFetches } from './fetch-budget.ts';
 import { introspectionCompiler } from './introspection.ts';
@@ -62,7 +63,8 @@ export function prepareOperation(
       { kind: Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] },
       { validate: false },
     );
-    const step = compilePlan(queryPlan, operation, loaded.senders, loaded.types);
+    // Leaf fetches wait for a later fetch of their subgraph, to share its request (batching/).
+    const step = deferLeafFetches(compilePlan(queryPlan, operation, loaded.senders, loaded.types));
     const shaper = new ResponseShaper(operation, introspectionCompiler(loaded.schema, operationContext.operation.variableDefinitions));
     const batching = planBatches(step);
     return { operationContext, queryPlan, refusals, fetchCount, program: { step, shaper, batching }, fallbackReason: undefined };

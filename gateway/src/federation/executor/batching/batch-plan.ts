@@ -101,7 +101,8 @@ function collect(step: Step, trail: Branch[], out: Located[]): void {
   }
 }
 
-function batchable(step: FetchStep): boolean {
+/** An entity fetch that may share a request: a query, to a subgraph that allows it. */
+export function batchable(step: FetchStep): boolean {
   return (
     step.requires !== undefined &&
     step.operationKind === 'query' &&

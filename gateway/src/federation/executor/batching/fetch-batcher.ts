@@ -17,6 +17,8 @@ interface Queued {
  */
 export class FetchBatcher {
   private running = 1;
+  /** Requests of this run not answered yet: batchable fetches wait for them (waves). */
+  private inFlight = 0;
   private queued = new Map<BatchGroup, Queued[]>();
   private safetyNet: NodeJS.Immediate | undefined;
 
@@ -36,10 +38,11 @@ export class FetchBatcher {
   /** A fetch that is not batched: its branch waits on it. */
   async waitFor(fetch: Promise<void>): Promise<void> {
     this.running--;
-    this.sendIfAllWaiting();
+    this.inFlight++;
     try {
       await fetch;
     } finally {
+      this.inFlight--;
       this.running++;
     }
   }
@@ -54,12 +57,12 @@ export class FetchBatcher {
       this.running--;
       this.sendIfAllWaiting();
       // Never needed while the counting is right; a mistake in it then costs a tick, not a hung request.
-      if (this.queued.size > 0) this.safetyNet ??= setImmediate(() => this.send());
+      if (this.queued.size > 0 && this.inFlight === 0) this.safetyNet ??= setImmediate(() => this.send());
     });
   }
 
   private sendIfAllWaiting(): void {
-    if (this.running <= 0 && this.queued.size > 0) this.send();
+    if (this.running <= 0 && this.inFlight === 0 && this.queued.size > 0) this.send();
   }
 
   /** Sends what is queued: per subgraph one request, fetches of one operation in one part. */
@@ -78,8 +81,10 @@ export class FetchBatcher {
         else byOperation.set(id, [job]);
       }
       const parts = [...byOperation.values()].map(entityPart);
+      this.inFlight++;
       const finished = () => {
         // Every branch resumes at once: counted running before any of them goes on.
+        this.inFlight--;
         this.running += list.length;
         for (const { done } of list) done();
       };
