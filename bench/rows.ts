@@ -6,6 +6,7 @@
 
 import { prepareAuthRow } from './auth-row.ts';
 import { prepareHiveRouterRuntimeRow } from './hive-rows.ts';
+import { prepareMemoryBudgetRow } from './memory-rows.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
 import { prepareDedupRow } from './resilience-rows.ts';
 import { prepareTelemetryOffRow, prepareTracingRow } from './telemetry-rows.ts';
@@ -59,6 +60,8 @@ export const rows: readonly Row[] = [
   // embedded memory store, then a redis-server of the row's own (one EVALSHA per request).
   { name: 'tollgate+quotas-memory', kind: 'tollgate', prepare: prepareQuotasMemoryRow },
   { name: 'tollgate+quotas-redis', kind: 'tollgate', prepare: prepareQuotasRedisRow },
+  // Under a memory budget (memory.max_mb): a supervisor and the gateway started with V8 heap flags.
+  { name: 'tollgate+memory-512', kind: 'tollgate', prepare: prepareMemoryBudgetRow(512) },
   // Identical in-flight query fetches to a subgraph deduplicated (traffic_shaping.all.deduplicate_query).
   { name: 'tollgate+dedup', kind: 'tollgate', prepare: prepareDedupRow },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },
