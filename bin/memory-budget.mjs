@@ -28,12 +28,13 @@ const UNLIMITED_BYTES = 2 ** 50;
 
 /**
  * The V8 heap flags for a budget: old space gets what the young generation and NON_HEAP_MB leave.
- * A smaller young generation promotes more (more full GCs) but V8's default 16 MB semi-spaces
- * are 48 MB of young generation, a tenth of a 512 MB budget.
+ * The young generation keeps V8's 16 MB semi-spaces from 512 MB on: 8 MB ones cost a third of
+ * the heavy query's throughput under load (requests' data promoted, more full GCs; BENCHMARKS.md),
+ * 32 MB ones bought nothing; under 512 MB the old space needs the room more.
  * @param {number} budgetMb
  */
 export function heapSettings(budgetMb) {
-  const maxSemiSpaceMb = budgetMb >= 1024 ? 16 : budgetMb >= 512 ? 8 : 4;
+  const maxSemiSpaceMb = budgetMb >= 512 ? 16 : budgetMb >= 384 ? 8 : 4;
   const maxOldSpaceMb = Math.max(64, budgetMb - NON_HEAP_MB - 3 * maxSemiSpaceMb);
   return { maxOldSpaceMb, maxSemiSpaceMb, flags: [`--max-old-space-size=${maxOldSpaceMb}`, `--max-semi-space-size=${maxSemiSpaceMb}`] };
 }
