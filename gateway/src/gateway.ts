@@ -22,7 +22,7 @@ import { restartOnlyChanges } from './reload.ts';
 import { loadSupergraphSdl } from './schema/supergraph-source.ts';
 import { watchSupergraph, type SupergraphWatcher } from './schema/supergraph-watcher.ts';
 import { cacheBounds, type CacheBounds } from './memory/config.ts';
-import { memoryBudget, type MemoryBudget } from './memory/budget.ts';
+import { applyHeapGrowth, memoryBudget, type MemoryBudget } from './memory/budget.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { GatewayMetrics } from './telemetry/metrics.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
@@ -77,8 +77,9 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const baseDir = options.baseDir ?? process.cwd();
   // The budget was applied (V8 heap flags) before this process started; the caches follow it.
   const memory = memoryBudget(config.memory);
+  applyHeapGrowth(config.memory.heap_growing_percent);
   const caches = (withConfig: GatewayConfig) => cacheBounds(withConfig.memory, memory.budgetMb);
-  logMemoryBudget(logger, memory, caches(config));
+  logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent);
   const persistedQueries = new PersistedQueryCache(caches(config).persistedQueries.maxEntries, caches(config).persistedQueries.maxBytes);
   let authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
   // One tracer provider per running gateway (never the global one); none at all when off.
@@ -297,13 +298,14 @@ function retire(load: GraphLoad, state: SupergraphState): void {
 }
 
 /** One line at start: the budget, where it came from, V8's heap limit in effect and the caches' bounds. */
-function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBounds): void {
+function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBounds, heapGrowingPercent: number): void {
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
   logger.info(
     {
       budgetMb: memory.budgetMb ?? null,
       source: memory.source,
       heapLimitMb: memory.heapLimitMb,
+      heapGrowingPercent,
       // Under a budget this process is the supervisor's child: both pids, for whoever watches RSS.
       ...(memory.applied ? { ...memory.applied, pid: process.pid, supervisorPid: process.ppid } : {}),
       caches: { plans: mb(caches.plans.maxBytes), documents: mb(caches.documents.maxBytes), persistedQueries: mb(caches.persistedQueries.maxBytes) },

@@ -15,6 +15,7 @@ const RESTART_ONLY: ReadonlyArray<(config: GatewayConfig) => [key: string, value
   (c) => ['telemetry', c.telemetry],
   // V8's heap is sized when the process starts; the persisted-query cache outlives every reload.
   (c) => ['memory.max_mb', c.memory.max_mb],
+  (c) => ['memory.heap_growing_percent', c.memory.heap_growing_percent],
   (c) => ['memory.persisted_query_cache', c.memory.persisted_query_cache],
 ];
 

@@ -18,6 +18,7 @@ interface BudgetLine {
   budgetMb: number | null;
   source: string;
   heapLimitMb: number;
+  heapGrowingPercent: number;
   maxOldSpaceMb?: number;
   maxSemiSpaceMb?: number;
   pid?: number;
@@ -66,6 +67,7 @@ describe('tollgate serve under a memory budget', () => {
       // V8's own figure: old space plus the young generation (three semi-spaces).
       assert.ok(budget.heapLimitMb >= maxOldSpaceMb && budget.heapLimitMb <= maxOldSpaceMb + 3 * maxSemiSpaceMb + 8, `heap limit ${budget.heapLimitMb} MB`);
       assert.deepEqual(budget.caches, { plans: 50, documents: 25, persistedQueries: 13 }, 'the caches follow the budget');
+      assert.equal(budget.heapGrowingPercent, 50);
 
       assert.deepEqual((await postGraphQL(url, { query: '{ hello }' })).body, { data: { hello: 'world' } });
       const metrics = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
@@ -95,9 +97,10 @@ describe('tollgate serve under a memory budget', () => {
     }
   });
 
-  test('without memory.max_mb: the cgroup limit, else no budget, no child, V8’s own heap', async () => {
-    const { gateway, budget } = await serve('none', '');
+  test('without memory.max_mb: the cgroup limit, else no budget, no child, V8’s own heap limit', async () => {
+    const { gateway, budget } = await serve('none', 'memory:\n  heap_growing_percent: 100\n');
     try {
+      assert.equal(budget.heapGrowingPercent, 100);
       const cgroup = cgroupLimitMb();
       if (cgroup === undefined) {
         assert.equal(budget.source, 'none');

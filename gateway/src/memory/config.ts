@@ -25,6 +25,11 @@ export const memoryConfigSchema = z
   .strictObject({
     /** The process's memory budget (RSS) in MB; default the cgroup limit, else none. */
     max_mb: configNumber(z.number().int().min(MIN_BUDGET_MB)).optional(),
+    /**
+     * How far V8 lets the old generation grow past what the last full GC left live, in percent;
+     * default 50; 0 leaves V8's own heuristic, which on a host with 16 GB or more allows 300%.
+     */
+    heap_growing_percent: configNumber(z.number().int().min(0).max(300)).default(50),
     plan_cache: cacheSchema.prefault({}),
     document_cache: cacheSchema.prefault({}),
     persisted_query_cache: cacheSchema.prefault({}),

@@ -21,6 +21,13 @@ test('memory.max_mb: a whole number of MB from 256 on, also from the environment
   refused({ max_bm: 512 }, /memory\.max_bm: unknown key/);
 });
 
+test('memory.heap_growing_percent: 50 unless set, 0 (V8’s own heuristic) to 300', () => {
+  assert.equal(parse({}).memory.heap_growing_percent, 50);
+  assert.equal(parse({ heap_growing_percent: 0 }).memory.heap_growing_percent, 0);
+  refused({ heap_growing_percent: 301 }, /memory\.heap_growing_percent: /);
+  refused({ heap_growing_percent: 12.5 }, /memory\.heap_growing_percent: /);
+});
+
 test('a cache’s bounds: entries and MB, neither negative, no other key', () => {
   const memory = parse({ plan_cache: { max_entries: 50, max_mb: 8 }, document_cache: { max_entries: 0 } }).memory;
   assert.deepEqual(cacheBounds(memory, undefined).plans, { maxEntries: 50, maxBytes: 8 * MB });
