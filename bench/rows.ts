@@ -7,6 +7,7 @@
 import { prepareAuthRow } from './auth-row.ts';
 import { prepareFullRow } from './full-row.ts';
 import { prepareHiveRouterRuntimeRow } from './hive-rows.ts';
+import { prepareMemoryBudgetRow } from './memory-rows.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
 import { prepareDedupRow } from './resilience-rows.ts';
 import { prepareTelemetryOffRow, prepareTracingRow } from './telemetry-rows.ts';
@@ -62,6 +63,8 @@ export const rows: readonly Row[] = [
   { name: 'tollgate+quotas-redis', kind: 'tollgate', prepare: prepareQuotasRedisRow },
   // Everything at once: auth, demand control, Redis quotas, metrics and the access log.
   { name: 'tollgate+full', kind: 'tollgate', prepare: prepareFullRow },
+  // Under a memory budget (memory.max_mb): a supervisor and the gateway started with V8 heap flags.
+  { name: 'tollgate+memory-512', kind: 'tollgate', prepare: prepareMemoryBudgetRow(512) },
   // Identical in-flight query fetches to a subgraph deduplicated (traffic_shaping.all.deduplicate_query).
   { name: 'tollgate+dedup', kind: 'tollgate', prepare: prepareDedupRow },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },

@@ -1,7 +1,7 @@
 // Every child process the harness starts goes through here, so that all of them are stopped
 // when a run ends, fails, or is interrupted (Ctrl-C), and only those, by pid.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Child {
   name: string;
@@ -104,14 +104,57 @@ export function installCleanupHandlers(): void {
   }
 }
 
-/** Peak resident set size (VmHWM) of a live process in MB, or null where /proc is missing. */
+// A gateway may be several processes: Tollgate under a memory budget is a supervisor and its
+// child (bin/memory-budget.mjs), Hive Gateway's CLI may fork workers. Memory and CPU are those of
+// the process started and all its descendants, summed (shared pages, e.g. the node binary, count
+// once per process: the sum errs high for a process tree, never low).
+
+/** Peak resident set size (VmHWM) of a live process and its descendants in MB, or null where /proc is missing. */
 export function peakRssMb(pid: number): number | null {
-  return statusMb(pid, 'VmHWM');
+  return sumOverTree(pid, (p) => statusMb(p, 'VmHWM'));
 }
 
-/** Current resident set size (VmRSS) of a live process in MB, or null where /proc is missing. */
+/** Current resident set size (VmRSS) of a live process and its descendants in MB, or null where /proc is missing. */
 export function rssMb(pid: number): number | null {
-  return statusMb(pid, 'VmRSS');
+  return sumOverTree(pid, (p) => statusMb(p, 'VmRSS'));
+}
+
+/** CPU seconds (user + system) a live process and its live descendants have used so far, or null where /proc is missing. */
+export function cpuSeconds(pid: number): number | null {
+  return sumOverTree(pid, ownCpuSeconds);
+}
+
+/** `read` of the process and of each descendant alive now, summed; null when the process itself cannot be read. */
+function sumOverTree(pid: number, read: (pid: number) => number | null): number | null {
+  const own = read(pid);
+  if (own === null) return null;
+  return descendants(pid).reduce((sum, child) => sum + (read(child) ?? 0), own);
+}
+
+/** Pids of a process's descendants, from every /proc/<pid>/stat's parent pid. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const parent = statFields(Number(name))?.[1];
+    if (parent === undefined) continue;
+    const list = children.get(Number(parent)) ?? [];
+    list.push(Number(name));
+    children.set(Number(parent), list);
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0; ) {
+    const next = children.get(queue.shift() as number) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
 }
 
 function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
@@ -124,17 +167,22 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   }
 }
 
-/** CPU seconds (user + system) a live process has used so far, or null where /proc is missing. */
-export function cpuSeconds(pid: number): number | null {
+/** /proc/<pid>/stat's fields after the parenthesised command name (state, ppid, …), or null. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+function ownCpuSeconds(pid: number): number | null {
+  // utime and stime are fields 14 and 15 of the line.
+  const fields = statFields(pid);
+  if (fields === null) return null;
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : null;
 }
 
 // USER_HZ: 100 on every mainstream Linux build.

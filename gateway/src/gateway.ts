@@ -21,6 +21,8 @@ import { createQuotaStore, QuotaStage, type QuotaStoreHandle } from './quota/sta
 import { restartOnlyChanges } from './reload.ts';
 import { loadSupergraphSdl } from './schema/supergraph-source.ts';
 import { watchSupergraph, type SupergraphWatcher } from './schema/supergraph-watcher.ts';
+import { cacheBounds, type CacheBounds } from './memory/config.ts';
+import { applyHeapGrowth, memoryBudget, type MemoryBudget } from './memory/budget.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { GatewayMetrics } from './telemetry/metrics.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
@@ -73,6 +75,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   let config = initialConfig;
   const logger = options.logger ?? createLogger(config.telemetry.logging);
   const baseDir = options.baseDir ?? process.cwd();
+  // The budget was applied (V8 heap flags) before this process started; the caches follow it.
+  const memory = memoryBudget(config.memory);
+  applyHeapGrowth(config.memory.heap_growing_percent);
+  const caches = (withConfig: GatewayConfig) => cacheBounds(withConfig.memory, memory.budgetMb);
+  logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent);
+  const persistedQueries = new PersistedQueryCache(caches(config).persistedQueries.maxEntries, caches(config).persistedQueries.maxBytes);
   let authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
   // One tracer provider per running gateway (never the global one); none at all when off.
   const tracing = Tracing.create(config.telemetry.tracing, { logger, graphqlPath: config.server.graphql_path, redis: redisTarget(config.redis.url) });
@@ -89,6 +97,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
           return status?.store === 'redis' ? { degraded: status.degraded } : undefined;
         },
         tracing: () => tracing?.stats,
+        memory: () => memory,
+        caches: () => ({
+          plans: supergraph.current?.federation.executorStats?.planCache,
+          documents: supergraph.current?.graph.document.cacheUsage(),
+          persisted_queries: persistedQueries.usage,
+        }),
       })
     : undefined;
   let quotaStore = quotaStoreFor(config, logger, metrics);
@@ -99,7 +113,6 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     graph: undefined,
     ...quotaStages(config, quotaStore),
   };
-  const persistedQueries = new PersistedQueryCache();
   // Breakers, ejections and retry budgets belong to the subgraphs: kept across every reload.
   const subgraphSources = new SubgraphSources(logger.child({ component: 'subgraph' }), config.telemetry.request_id_header);
   const supergraph: SupergraphState = { current: undefined, rawSdl: '', lastError: undefined, retiring: new Set() };
@@ -153,7 +166,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   }
   /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
   const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
-    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, subgraphSources);
+    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, subgraphSources, caches(withConfig));
     const previous = supergraph.current;
     supergraph.current = next;
     supergraph.rawSdl = rawSdl;
@@ -282,6 +295,24 @@ function retire(load: GraphLoad, state: SupergraphState): void {
   })();
   state.retiring.add(done);
   void done.finally(() => state.retiring.delete(done));
+}
+
+/** One line at start: the budget, where it came from, V8's heap limit in effect and the caches' bounds. */
+function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBounds, heapGrowingPercent: number): void {
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  logger.info(
+    {
+      budgetMb: memory.budgetMb ?? null,
+      source: memory.source,
+      heapLimitMb: memory.heapLimitMb,
+      heapGrowingPercent,
+      // Under a budget this process is the supervisor's child: both pids, for whoever watches RSS.
+      ...(memory.applied ? { ...memory.applied, pid: process.pid, supervisorPid: process.ppid } : {}),
+      caches: { plans: mb(caches.plans.maxBytes), documents: mb(caches.documents.maxBytes), persistedQueries: mb(caches.persistedQueries.maxBytes) },
+    },
+    'memory budget',
+  );
+  if (memory.notApplied) logger.warn({ budgetMb: memory.budgetMb, heapLimitMb: memory.heapLimitMb }, `memory.max_mb is not applied to V8's heap: ${memory.notApplied}`);
 }
 
 /** Redis's host and port (`redis.url`) for the quota round-trip spans; undefined for the memory store. */

@@ -15,6 +15,7 @@ import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
 import { createApolloServer } from './federation/apollo-server.ts';
 import { createFederationGateway, type FederationGateway, type SubgraphSources } from './federation/gateway.ts';
 import type { LoadedGraph } from './pipeline.ts';
+import type { CacheBounds } from './memory/config.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
 import { SupergraphLoadError } from './schema/supergraph-source.ts';
 
@@ -39,6 +40,7 @@ export async function loadGraph(
   logger: Logger,
   persistedQueries: PersistedQueryCache,
   sources: SubgraphSources,
+  caches: Pick<CacheBounds, 'plans' | 'documents'>,
 ): Promise<GraphLoad> {
   let supergraph: Supergraph;
   try {
@@ -47,12 +49,16 @@ export async function loadGraph(
     throw new SupergraphLoadError(`supergraph: not a valid supergraph SDL: ${firstLine(error)}`);
   }
   const authorize = createOperationAuthorizer(supergraph);
-  const federation = createFederationGateway({ sdl: supergraph.sdl, document: supergraph.document }, config, logger, { authorize, sources });
+  const federation = createFederationGateway({ sdl: supergraph.sdl, document: supergraph.document }, config, logger, {
+    authorize,
+    sources,
+    planCache: caches.plans,
+  });
   let apiSchema: GraphQLSchema | undefined;
   federation.gateway.onSchemaLoadOrUpdate((loaded) => {
     apiSchema = loaded.apiSchema;
   });
-  const documentStore = new ValidatedDocumentStore();
+  const documentStore = new ValidatedDocumentStore(caches.documents.maxEntries, caches.documents.maxBytes);
   const apollo = createApolloServer(
     federation.gateway,
     { introspection: config.server.introspection, debug: config.server.debug, documentStore, suggestions: config.server.suggestions ?? config.server.introspection },
@@ -76,6 +82,8 @@ export async function loadGraph(
     profileLimits: profiles,
     persistedQueries,
     documentStore,
+    cacheSize: caches.documents.maxEntries,
+    cacheBytes: caches.documents.maxBytes,
   });
   const graph: LoadedGraph = {
     schemaHash: createHash('sha256').update(sdl).digest('hex').slice(0, 16),

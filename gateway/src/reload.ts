@@ -1,6 +1,6 @@
 // Config reload (SIGHUP): which keys a running gateway can take on, and which need a restart.
 // Live: limits, quotas (rules, trusted proxies), authentication (keys, JWKS), demand control,
-// traffic shaping, executor, CSRF, introspection. A restart: where it listens and answers, where
+// traffic shaping, executor, CSRF, introspection, the plan and document caches' bounds. A restart: where it listens and answers, where
 // the supergraph and Redis are, how it logs — the things built once around the listener.
 import type { GatewayConfig } from './config/schema.ts';
 
@@ -13,6 +13,10 @@ const RESTART_ONLY: ReadonlyArray<(config: GatewayConfig) => [key: string, value
   (c) => ['redis', c.redis],
   (c) => ['quotas.on_store_failure', c.quotas.on_store_failure],
   (c) => ['telemetry', c.telemetry],
+  // V8's heap is sized when the process starts; the persisted-query cache outlives every reload.
+  (c) => ['memory.max_mb', c.memory.max_mb],
+  (c) => ['memory.heap_growing_percent', c.memory.heap_growing_percent],
+  (c) => ['memory.persisted_query_cache', c.memory.persisted_query_cache],
 ];
 
 /** The restart-only keys whose values differ between the running config and `next`. */

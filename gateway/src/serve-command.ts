@@ -3,6 +3,7 @@ import { defaultConfig, loadConfigFile } from './config/load.ts';
 import { ConfigError } from './core/config-errors.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
+import { BUDGET_ENV } from './memory/budget.ts';
 import { SupergraphLoadError } from './schema/supergraph-source.ts';
 import { SupergraphConfigError } from './schema/supergraph-config.ts';
 
@@ -62,15 +63,20 @@ export async function runServeCommand(argv: string[]): Promise<number> {
 /**
  * SIGTERM / SIGINT: a graceful shutdown (drain, then stop; exit 0); a second one exits at once.
  * SIGHUP: the config file is read again and applied, or refused with the reason (the running
- * config stays).
+ * config stays). Under a memory budget, bin/memory-budget.mjs's supervisor forwards the signals it
+ * gets over IPC: a terminal's Ctrl-C or systemd's control-group kill reach both processes at once,
+ * which is one request, so a stop counts as "again" only from the source that asked already.
  */
 function handleSignals(gateway: RunningGateway, rereadConfig: () => Promise<{ config: GatewayConfig }>): void {
+  const asked = new Set<'signal' | 'supervisor'>();
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
+  const stop = (signal: NodeJS.Signals, source: 'signal' | 'supervisor') => {
+    if (asked.has(source)) {
       console.error(`tollgate: ${signal} again, exiting now`);
       process.exit(1);
     }
+    asked.add(source);
+    if (stopping) return;
     stopping = true;
     console.error(`tollgate: ${signal}: draining, then stopping (${signal} again to exit at once)`);
     gateway.shutdown().then(
@@ -81,15 +87,27 @@ function handleSignals(gateway: RunningGateway, rereadConfig: () => Promise<{ co
       },
     );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', () => {
+  const reload = () => {
     rereadConfig()
       .then(({ config }) => gateway.reconfigure(config))
       .then(
         () => console.error('tollgate: SIGHUP: config reloaded'),
         (error: unknown) => console.error(`tollgate: SIGHUP: config not reloaded: ${(error as Error).message}`),
       );
+  };
+  process.on('SIGINT', () => stop('SIGINT', 'signal'));
+  process.on('SIGTERM', () => stop('SIGTERM', 'signal'));
+  process.on('SIGHUP', reload);
+  // Only the supervisor's child has its channel (a process forked by anyone else keeps to signals).
+  if (process.send === undefined || process.env[BUDGET_ENV] === undefined) return;
+  process.on('message', (message: { tollgate?: unknown; signal?: unknown } | null) => {
+    if (message?.tollgate !== 'signal') return;
+    if (message.signal === 'SIGHUP') reload();
+    else if (message.signal === 'SIGINT' || message.signal === 'SIGTERM') stop(message.signal, 'supervisor');
+  });
+  // The supervisor gone (killed): nobody would forward a signal any more, so stop rather than linger.
+  process.on('disconnect', () => {
+    if (!stopping) stop('SIGTERM', 'supervisor');
   });
 }
 

@@ -4,6 +4,7 @@ import { csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../htt
 import { demandControlConfigSchema } from '../cost/config.ts';
 import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
 import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSchema } from '../federation/config.ts';
+import { memoryConfigSchema } from '../memory/config.ts';
 import { supergraphConfigSchema } from '../schema/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';
 
@@ -24,6 +25,7 @@ export const gatewayConfigSchema = z.strictObject({
   demand_control: demandControlConfigSchema.prefault({}),
   quotas: quotasConfigSchema.prefault({}),
   telemetry: telemetryConfigSchema.prefault({}),
+  memory: memoryConfigSchema.prefault({}),
 }).superRefine((config, ctx) => {
   // Keys of two slices that must agree: caught at start-up, each naming the key to change.
   const { metrics } = config.telemetry;

@@ -18,10 +18,11 @@ import {
   type OperationDefinitionNode,
   type ValidationRule,
 } from 'graphql';
-import { LruCache } from '../core/cache.ts';
+import { LruCache, type CacheUsage } from '../core/cache.ts';
 import { withoutSuggestions } from '../core/suggestions.ts';
 import { badRequest, GatewayError, type ErrorCode } from '../core/errors.ts';
 import { PersistedQueryCache } from './apq-cache.ts';
+import { documentFootprint } from './footprint.ts';
 import { NoIntrospection } from './introspection-rule.ts';
 import { checkLimits, measureDocument, type DocumentLimits, type OperationMetrics } from './limits.ts';
 
@@ -68,6 +69,8 @@ export interface DocumentStageOptions {
   documentStore: ValidatedDocumentStore;
   /** Distinct query strings whose outcome is kept; default 1000. */
   cacheSize?: number;
+  /** Their estimated heap bytes (documentFootprint) kept at most; default no byte bound. */
+  cacheBytes?: number | undefined;
 }
 
 /** Counters for tests and metrics: how much parsing and validating the requests cost. */
@@ -101,7 +104,7 @@ export class DocumentStage {
   readonly #heightCap: number;
 
   constructor(private readonly options: DocumentStageOptions) {
-    this.#cache = new LruCache(options.cacheSize ?? 1000);
+    this.#cache = new LruCache(options.cacheSize ?? 1000, { maxBytes: options.cacheBytes, sizeOf: (_, query) => documentFootprint(query.length) });
     this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoIntrospection];
     let heightCap = options.limits.max_height;
     for (const [profile, own] of Object.entries(options.profileLimits ?? {})) {
@@ -115,6 +118,11 @@ export class DocumentStage {
   /** The counters, and how often Apollo Server missed a document here (then it parsed it itself). */
   stats(): Readonly<DocumentStats & { storeMisses: number }> {
     return { ...this.#stats, storeMisses: this.options.documentStore.misses };
+  }
+
+  /** Entries and estimated bytes of the document cache. */
+  cacheUsage(): CacheUsage {
+    return { size: this.#cache.size, bytes: this.#cache.bytes };
   }
 
   /** Throws a GatewayError for every request that cannot run as sent; `profile` (stage 3) picks the limits. */
@@ -257,15 +265,17 @@ function graphqlErrors(code: ErrorCode, errors: readonly GraphQLError[], suggest
  * Apollo Server's `documentStore` (a KeyValueCache of validated documents): stage 4 puts every
  * document it validated here under its query hash, so Apollo's request pipeline finds it and
  * skips its own parse and validation. Apollo prefixes keys with a schema hash; each supergraph
- * load builds a new store with its Apollo Server, so the hash after the prefix is key enough.
+ * load builds a new store with its Apollo Server, so the hash after the prefix is key enough. It
+ * holds the very documents of stage 4's cache, under the same bounds, so it keeps none alive that
+ * stage 4 dropped for long.
  */
 export class ValidatedDocumentStore {
   readonly #documents: LruCache<string, DocumentNode>;
   /** Apollo Server asked for a document stage 4 did not hand over (then it parses it itself). */
   misses = 0;
 
-  constructor(size = 1000) {
-    this.#documents = new LruCache(size);
+  constructor(size = 1000, maxBytes?: number) {
+    this.#documents = new LruCache(size, { maxBytes, sizeOf: (document) => documentFootprint(document.loc?.end ?? 0) });
   }
 
   add(hash: string, document: DocumentNode): void {

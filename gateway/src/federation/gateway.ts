@@ -55,6 +55,8 @@ export interface FederationGatewayOptions {
    * a reload); the caller closes them. Without it the gateway has its own, closed by close().
    */
   sources?: SubgraphSources;
+  /** Bounds of Tollgate's plan cache (`memory.plan_cache`); default 1000 entries, no byte bound. */
+  planCache?: { maxEntries: number; maxBytes: number };
 }
 
 /** A federation gateway over a fixed supergraph, fetching through Tollgate's pooled data source. */
@@ -94,6 +96,8 @@ export function createFederationGateway(
       logger: logger.child({ component: 'tollgate-executor' }),
       authorize: options.authorize,
       maxSubgraphFetches: maxFetches,
+      planCacheSize: options.planCache?.maxEntries,
+      planCacheBytes: options.planCache?.maxBytes,
     });
     return { gateway, close, executorStats, subgraphHealth };
   }

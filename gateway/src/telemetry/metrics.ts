@@ -18,6 +18,7 @@ export const UNKNOWN_LABEL = 'unknown';
 /** An unnamed operation. */
 export const ANONYMOUS_LABEL = 'anonymous';
 const MAX_LABEL_LENGTH = 100;
+const MIB = 2 ** 20;
 /** Operation × client series kept per label value allowed (`max_label_values` 100 → 500 series). */
 const SERIES_PER_LABEL_VALUE = 5;
 /** The outcome of a request whose client went away (pipeline.ts). */
@@ -41,6 +42,10 @@ export interface MetricsSources {
   quotaStore(): { degraded: boolean } | undefined;
   /** The span exporter's counters when `telemetry.tracing.enabled`; else undefined (the series stay 0). */
   tracing?(): TracingStats | undefined;
+  /** The memory budget (MB; undefined: none) and V8's heap limit in effect (MB). */
+  memory?(): { budgetMb: number | undefined; heapLimitMb: number };
+  /** Per cache (plans, documents, persisted_queries): entries and estimated bytes held now. */
+  caches?(): Record<string, { size: number; bytes: number } | undefined>;
 }
 
 /**
@@ -324,6 +329,38 @@ export class GatewayMetrics {
         this.inc(sources.tracing?.()?.exportFailures ?? 0);
       },
     });
+    new Gauge({
+      name: 'tollgate_memory_heap_limit_bytes',
+      help: "V8's heap size limit in effect (set from memory.max_mb or the cgroup limit by tollgate serve, else V8's default)",
+      registers,
+      collect() {
+        const memory = sources.memory?.();
+        if (memory) this.set(memory.heapLimitMb * MIB);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_memory_budget_bytes',
+      help: 'The memory budget (memory.max_mb, else the cgroup limit); absent without one',
+      registers,
+      collect() {
+        this.reset();
+        const budgetMb = sources.memory?.().budgetMb;
+        if (budgetMb !== undefined) this.set(budgetMb * MIB);
+      },
+    });
+    const cacheGauge = (name: string, help: string, read: (usage: { size: number; bytes: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['cache'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [cache, usage] of Object.entries(sources.caches?.() ?? {})) if (usage) this.set({ cache }, read(usage));
+        },
+      });
+    cacheGauge('tollgate_cache_entries', 'Entries held per cache (plans, documents, persisted_queries)', (usage) => usage.size);
+    cacheGauge('tollgate_cache_bytes', "Estimated heap bytes held per cache, as its byte bound counts them (memory.<cache>.max_mb)", (usage) => usage.bytes);
     processMetrics();
   }
 

@@ -1,3 +1,5 @@
+import type { CacheUsage } from '../../core/cache.ts';
+
 /**
  * How many operations each executor ran, for a metrics exporter (a Prometheus counter per field)
  * and for tests: Tollgate's compiled executor, or @apollo/gateway's executeQueryPlan for plans it
@@ -20,6 +22,8 @@ export class ExecutorStats {
    * must stay bounded); later new reasons count under OTHER_FALLBACK_REASON.
    */
   readonly fallbacksByReason = new Map<string, number>();
+  /** The plan cache's entries and estimated bytes, once an executor holds one. */
+  planCache: CacheUsage | undefined;
 
   /** Counts one fallback operation; returns its reason's count so far (1: first time seen). */
   countFallback(reason: string): number {

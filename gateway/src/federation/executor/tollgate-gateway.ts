@@ -17,6 +17,7 @@ import { tooManyFetches } from './fetch-budget.ts';
 import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './loaded-supergraph.ts';
 import { LruCache } from '../../core/cache.ts';
 import type { JsonObject } from './merge.ts';
+import { planFootprint } from './plan-footprint.ts';
 import { prepareOperation, type PreparedOperation } from './prepare-operation.ts';
 import { refusedField } from './plan-corrections/unreachable-fields.ts';
 import { runPlan, type PlanRun } from './run-plan.ts';
@@ -33,7 +34,9 @@ export interface TollgateGatewayOptions {
   logger: Logger;
   authorize?: OperationAuthorizer | undefined;
   /** Distinct operations whose compiled plans are kept; default 1000. */
-  planCacheSize?: number;
+  planCacheSize?: number | undefined;
+  /** The plan cache's byte budget (planFootprint's estimate); default none. */
+  planCacheBytes?: number | undefined;
   /** `limits.max_subgraph_fetches`: plans with more fetch nodes are refused before running; default no limit. */
   maxSubgraphFetches?: number | undefined;
   /** Where executed operations are counted; default a new one (read it from `stats`). */
@@ -56,8 +59,9 @@ export class TollgateGateway implements GatewayInterface {
   readonly stats: ExecutorStats;
 
   constructor(private readonly options: TollgateGatewayOptions) {
-    this.operations = new LruCache(options.planCacheSize ?? 1000);
+    this.operations = new LruCache(options.planCacheSize ?? 1000, { maxBytes: options.planCacheBytes, sizeOf: planFootprint });
     this.stats = options.stats ?? new ExecutorStats();
+    this.stats.planCache = this.operations;
   }
 
   onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
