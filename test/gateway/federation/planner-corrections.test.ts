@@ -3,10 +3,11 @@
 // (gateway/src/federation/executor/plan-corrections/); every case asserts it ran on Tollgate's
 // executor. `executor: apollo` still answers what the planner planned: these tests pin that too,
 // so the day the stock gateway agrees, the difference shows.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
-import { composeForTest, postGraphQL, startBothExecutors } from '../../support/gateway.ts';
+import { postGraphQL } from '../../support/gateway.ts';
+import { complianceGateways } from './compliance/harness.ts';
 import { sentRepresentations } from '../../support/representations.ts';
 import {
   startKeysStack,
@@ -16,19 +17,8 @@ import {
   type FixtureStack,
 } from '../../fixtures/planner/supergraphs.ts';
 
-function withStack(start: () => Promise<FixtureStack>) {
-  const state = {} as { stack: FixtureStack; apollo: RunningGateway; tollgate: RunningGateway };
-  before(async () => {
-    state.stack = await start();
-    Object.assign(state, await startBothExecutors(composeForTest(state.stack.services)));
-  });
-  after(async () => {
-    await state.apollo?.stop();
-    await state.tollgate?.stop();
-    await state.stack?.stop();
-  });
-  return state;
-}
+/** The fixture's subgraphs and a gateway per executor over them, for the suite. */
+const withStack = (start: () => Promise<FixtureStack>) => complianceGateways(start);
 
 /** Posts to Tollgate's executor and checks it (not the @apollo/gateway fallback) ran the plan. */
 async function askTollgate(gateway: RunningGateway, request: { query: string; variables?: Record<string, unknown> }) {

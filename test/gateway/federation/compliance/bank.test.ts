@@ -4,10 +4,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postGraphQL } from '../../../support/gateway.ts';
-import { complianceGateways, oracleAnswer } from './harness.ts';
+import { complianceGateways, complianceTests, oracleAnswer, type ComplianceCase } from './harness.ts';
 import { bankMonolith, startBankStack } from '../../../fixtures/compliance/bank.ts';
 
-const cases: Array<{ name: string; query: string; variables?: Record<string, unknown> }> = [
+const cases: ComplianceCase[] = [
   {
     name: 'union of one subgraph, members entities of others',
     query: '{ feed { __typename ... on Notice { text } ... on Account { owner balance } } }',
@@ -28,16 +28,7 @@ describe('compliance: bank supergraph against its monolith', () => {
 
 
   // Read-only cases first: the mutation test below changes the store.
-  for (const c of cases) {
-    test(c.name, async () => {
-      const expected = await oracleAnswer(bankMonolith(), c.query, c.variables);
-      assert.equal(expected.errors, undefined, 'the oracle answers without errors');
-      for (const gateway of [started.tollgate, started.apollo]) {
-        const actual = await postGraphQL(gateway.url, { query: c.query, variables: c.variables });
-        assert.deepEqual(actual.body, expected, gateway === started.tollgate ? 'tollgate' : 'the stock gateway agrees');
-      }
-    });
-  }
+  complianceTests(started, bankMonolith(), cases);
 
   test('an entity fetch failing for one union member nulls that member only, as in the monolith', async () => {
     // Messages differ by design (subgraph errors are masked, README "Subgraph errors"): the data

@@ -5,16 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postGraphQL } from '../../../support/gateway.ts';
-import { complianceGateways, oracleAnswer } from './harness.ts';
+import { complianceGateways, complianceTests, oracleAnswer, type ComplianceCase } from './harness.ts';
 import { libraryMonolith, startLibraryStack } from '../../../fixtures/compliance/library.ts';
-
-interface ComplianceCase {
-  name: string;
-  query: string;
-  variables?: Record<string, unknown>;
-  /** Why executor: apollo answers otherwise than the oracle and Tollgate (it must then differ). */
-  stockGatewayDiffers?: string;
-}
 
 // Progressive override: @apollo/query-planner 2.14.4 starts every override label at false
 // (QueryPlanner.collectAllOverrideLabels) and takes per-plan values from
@@ -101,17 +93,7 @@ describe('compliance: library supergraph against its monolith', () => {
   const oracle = libraryMonolith();
 
 
-  for (const c of cases) {
-    test(c.name, async () => {
-      const expected = await oracleAnswer(oracle, c.query, c.variables);
-      assert.equal(expected.errors, undefined, 'the oracle answers without errors');
-      const actual = await postGraphQL(started.tollgate.url, { query: c.query, variables: c.variables });
-      assert.deepEqual(actual.body, expected);
-      const stock = await postGraphQL(started.apollo.url, { query: c.query, variables: c.variables });
-      if (c.stockGatewayDiffers) assert.notDeepEqual(stock.body, expected, c.stockGatewayDiffers);
-      else assert.deepEqual(stock.body, expected, 'the stock gateway agrees');
-    });
-  }
+  complianceTests(started, oracle, cases);
 
   test('@provides: the provided title is not fetched from catalog, a field not provided is', async () => {
     const before = started.stack.subgraphs.catalog.requests.length;

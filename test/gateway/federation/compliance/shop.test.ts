@@ -5,16 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postGraphQL } from '../../../support/gateway.ts';
-import { complianceGateways, oracleAnswer } from './harness.ts';
+import { complianceGateways, complianceTests, oracleAnswer, type ComplianceCase } from './harness.ts';
 import { shopMonolith, startShopStack } from '../../../fixtures/compliance/shop.ts';
-
-interface ComplianceCase {
-  name: string;
-  query: string;
-  variables?: Record<string, unknown>;
-  /** Why executor: apollo answers otherwise (its answer must then differ from the oracle's). */
-  stockGatewayDiffers?: string;
-}
 
 const cases: ComplianceCase[] = [
   { name: 'entity across three subgraphs, compound key jump', query: '{ products { id name sku { vendor code } reviews { id body } } }' },
@@ -47,17 +39,7 @@ describe('compliance: shop supergraph against its monolith', () => {
   const oracle = shopMonolith();
 
 
-  for (const c of cases) {
-    test(c.name, async () => {
-      const expected = await oracleAnswer(oracle, c.query, c.variables);
-      assert.equal(expected.errors, undefined, 'the oracle answers without errors');
-      const actual = await postGraphQL(started.tollgate.url, { query: c.query, variables: c.variables });
-      assert.deepEqual(actual.body, expected);
-      const stock = await postGraphQL(started.apollo.url, { query: c.query, variables: c.variables });
-      if (c.stockGatewayDiffers) assert.notDeepEqual(stock.body, expected, c.stockGatewayDiffers);
-      else assert.deepEqual(stock.body, expected, 'the stock gateway agrees');
-    });
-  }
+  complianceTests(started, oracle, cases);
 
   test('a failing non-null field inside an entity fetch propagates as in the monolith', async () => {
     // Messages differ by design (subgraph errors are masked, README "Subgraph errors"): the data
