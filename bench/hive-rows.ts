@@ -4,12 +4,23 @@
 // gateway.config.* in its cwd, so the row gets a scratch dir of its own as cwd (the `hive-gateway`
 // row's cwd is the bare run dir, where no config file may appear). The config is plain .mjs and
 // imports both packages by absolute file URL, so it resolves the same from a temp dir.
+// `hive-router-runtime+no-dedup` also turns off Hive's default sharing of identical in-flight
+// subgraph requests, the documented way (transportEntries '*.http' deduplicateInflightRequests: false),
+// to compare like for like with `tollgate+no-dedup`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PrepareContext, Prepared } from './rows.ts';
 
-export async function prepareHiveRouterRuntimeRow(ctx: PrepareContext): Promise<Prepared> {
-  const dir = join(ctx.runDir, `hive-router-runtime-${ctx.scenario}`);
+export const prepareHiveRouterRuntimeRow = hiveRouterRuntimeRow({ dedup: true });
+export const prepareHiveRouterRuntimeNoDedupRow = hiveRouterRuntimeRow({ dedup: false });
+
+function hiveRouterRuntimeRow({ dedup }: { dedup: boolean }) {
+  return (ctx: PrepareContext) => writeHiveConfig(ctx, dedup);
+}
+
+async function writeHiveConfig(ctx: PrepareContext, dedup: boolean): Promise<Prepared> {
+  const dir = join(ctx.runDir, `hive-router-runtime${dedup ? '' : '-no-dedup'}-${ctx.scenario}`);
+  const options = dedup ? '{ unifiedGraphHandler }' : "{ unifiedGraphHandler, transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } }";
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, 'gateway.config.mjs'),
@@ -17,7 +28,7 @@ export async function prepareHiveRouterRuntimeRow(ctx: PrepareContext): Promise<
       `import { defineConfig } from ${JSON.stringify(import.meta.resolve('@graphql-hive/gateway'))};`,
       `import { unifiedGraphHandler } from ${JSON.stringify(import.meta.resolve('@graphql-hive/router-runtime'))};`,
       '',
-      'export const gatewayConfig = defineConfig({ unifiedGraphHandler });',
+      `export const gatewayConfig = defineConfig(${options});`,
       '',
     ].join('\n'),
   );

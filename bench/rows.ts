@@ -6,10 +6,10 @@
 
 import { prepareAuthRow } from './auth-row.ts';
 import { prepareFullRow } from './full-row.ts';
-import { prepareHiveRouterRuntimeRow } from './hive-rows.ts';
+import { prepareHiveRouterRuntimeNoDedupRow, prepareHiveRouterRuntimeRow } from './hive-rows.ts';
 import { prepareMemoryBudgetRow } from './memory-rows.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
-import { prepareDedupRow } from './resilience-rows.ts';
+import { prepareNoDedupRow } from './resilience-rows.ts';
 import { prepareTelemetryOffRow, prepareTracingRow } from './telemetry-rows.ts';
 
 export type RowKind = 'tollgate' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
@@ -65,13 +65,15 @@ export const rows: readonly Row[] = [
   { name: 'tollgate+full', kind: 'tollgate', prepare: prepareFullRow },
   // Under a memory budget (memory.max_mb): a supervisor and the gateway started with V8 heap flags.
   { name: 'tollgate+memory-512', kind: 'tollgate', prepare: prepareMemoryBudgetRow(512) },
-  // Identical in-flight query fetches to a subgraph deduplicated (traffic_shaping.all.deduplicate_query).
-  { name: 'tollgate+dedup', kind: 'tollgate', prepare: prepareDedupRow },
+  // Identical in-flight query fetches to a subgraph not shared (deduplicate_query: false; on by default).
+  { name: 'tollgate+no-dedup', kind: 'tollgate', prepare: prepareNoDedupRow },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },
   { name: 'hive-gateway', kind: 'hive-gateway' },
   // The same CLI with Hive Router's Rust query planner (@graphql-hive/router-runtime) set as
   // `unifiedGraphHandler` in a gateway.config.mjs (hive-rows.ts).
   { name: 'hive-router-runtime', kind: 'hive-gateway', prepare: prepareHiveRouterRuntimeRow },
+  // … and without its default sharing of identical in-flight subgraph requests (like tollgate+no-dedup).
+  { name: 'hive-router-runtime+no-dedup', kind: 'hive-gateway', prepare: prepareHiveRouterRuntimeNoDedupRow },
   // Single-hop reference: the scenario's direct query straight at one subgraph, no gateway.
   { name: 'subgraph-direct', kind: 'subgraph-direct' },
 ];

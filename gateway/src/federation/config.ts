@@ -214,7 +214,9 @@ export function trafficFor(config: TrafficShapingConfig, subgraph: string): Subg
     maxResponseBytes: own.max_response_bytes ?? all.max_response_bytes ?? DEFAULT_SUBGRAPH_MAX_RESPONSE_BYTES,
     includeErrors: own.include_subgraph_errors ?? all.include_subgraph_errors ?? false,
     allowExtensionsKeys: own.allow_extensions_keys ?? all.allow_extensions_keys ?? [],
-    deduplicateQuery: own.deduplicate_query ?? all.deduplicate_query ?? false,
+    // On by default, as in Hive Gateway and Hive Router: the key holds the identity headers, so
+    // only what one caller could have received anyway is shared (README "Deduplication").
+    deduplicateQuery: own.deduplicate_query ?? all.deduplicate_query ?? true,
     compression: own.compression ?? all.compression ?? true,
     batchEntityFetches: own.batch_entity_fetches ?? all.batch_entity_fetches ?? true,
     retry:
