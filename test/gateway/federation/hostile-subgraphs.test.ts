@@ -199,7 +199,8 @@ for (const executor of ['tollgate', 'apollo'] as const) {
         // Stage 4's alias and root-field limits (default 30 and 20) would refuse the 700 aliases
         // before planning: raised, the fetch budget is what stops them.
         limits: { max_aliases: 1000, max_root_fields: 1000 },
-        traffic_shaping: { all: { timeout_ms: 10_000, allow_extensions_keys: ['retryable', 'http'] } },
+        // Five concurrent identical queries must be five fetches (five 50 MB answers), not one shared.
+        traffic_shaping: { all: { timeout_ms: 10_000, allow_extensions_keys: ['retryable', 'http'], deduplicate_query: false } },
       });
       optedIn = await startLoggedGateway(sdl, {
         executor,

@@ -142,7 +142,7 @@ test('operation kind from the subgraph operation text', () => {
 
 test('traffic_shaping resilience keys: defaults, all, subgraphs.<name> merged key by key', () => {
   const defaults = trafficFor(trafficShapingConfigSchema.parse({}), 'orders');
-  assert.equal(defaults.deduplicateQuery, false);
+  assert.equal(defaults.deduplicateQuery, true);
   assert.equal(defaults.compression, true);
   assert.deepEqual(defaults.retry, { maxAttempts: 3, minPerSec: 3, retryPercent: 0.2, ttlMs: 10_000, backoffBaseMs: 25, backoffMaxMs: 1_000, maxRetryAfterMs: 2_000 });
   assert.deepEqual(defaults.breaker, { failureRatio: 0.5, minimumRequests: 20, windowMs: 10_000, cooldownMs: 5_000, halfOpenProbes: 3 });
@@ -150,12 +150,12 @@ test('traffic_shaping resilience keys: defaults, all, subgraphs.<name> merged ke
   assert.equal(defaults.healthCheck, undefined);
 
   const config = trafficShapingConfigSchema.parse({
-    all: { deduplicate_query: 'true', retry: { max_attempts: 5 }, circuit_breaker: { cooldown_ms: 100 } },
+    all: { deduplicate_query: 'false', retry: { max_attempts: 5 }, circuit_breaker: { cooldown_ms: 100 } },
     subgraphs: { reviews: { retry: { enabled: false }, circuit_breaker: { minimum_requests: 2 }, health_check: { interval_ms: 500 } } },
   });
   const orders = trafficFor(config, 'orders');
   const reviews = trafficFor(config, 'reviews');
-  assert.equal(orders.deduplicateQuery, true);
+  assert.equal(orders.deduplicateQuery, false);
   assert.equal(orders.retry?.maxAttempts, 5);
   assert.equal(reviews.retry, undefined);
   assert.deepEqual([reviews.breaker?.cooldownMs, reviews.breaker?.minimumRequests], [100, 2]);

@@ -207,8 +207,8 @@ for (const executor of ['tollgate', 'apollo'] as const) {
       reviews = await startReviews();
       const sdl = supergraph(products, reviews.url);
       const common: Omit<GatewayConfigInput, 'supergraph'> = { executor, authentication: { api_keys: apiKeys } };
-      on = await startTestGateway(sdl, { ...common, traffic_shaping: { all: { deduplicate_query: true } } });
-      off = await startTestGateway(sdl, common);
+      on = await startTestGateway(sdl, common); // on by default
+      off = await startTestGateway(sdl, { ...common, traffic_shaping: { all: { deduplicate_query: false } } });
     });
     after(async () => {
       await on?.stop();
@@ -217,7 +217,7 @@ for (const executor of ['tollgate', 'apollo'] as const) {
       await reviews?.stop();
     });
 
-    test('on: N identical concurrent queries → one upstream call, every waiter gets the answer', async () => {
+    test('on (the default): N identical concurrent queries → one upstream call, every waiter gets the answer', async () => {
       reviews.behave({ kind: 'held' });
       const calls = reviews.received.length;
       const joined = reviewsHealth(on).stats.deduplicated;
@@ -253,7 +253,7 @@ for (const executor of ['tollgate', 'apollo'] as const) {
       reviews.behave({ kind: 'normal' });
     });
 
-    test('off (the default): every query its own call', async () => {
+    test('off (deduplicate_query: false): every query its own call', async () => {
       reviews.behave({ kind: 'held' });
       const calls = reviews.received.length;
       const pending = Array.from({ length: 8 }, () => postGraphQL(off.url, { query: REVIEWS_ONLY }));

@@ -88,8 +88,9 @@ for (const executor of ['tollgate', 'apollo'] as const) {
       running = await startLoggedGateway(subgraph, {
         executor,
         traffic_shaping: {
-          // A small pool, the default 30 s deadline, and a breaker that would open after 4 failures.
-          all: { max_connections: 4, timeout_ms: 30_000, circuit_breaker: { minimum_requests: 4, failure_ratio: 0.5 } },
+          // A small pool, the default 30 s deadline, and a breaker that would open after 4 failures;
+          // no sharing of identical fetches, so 130 identical queries are 130 fetches for the pool.
+          all: { max_connections: 4, timeout_ms: 30_000, circuit_breaker: { minimum_requests: 4, failure_ratio: 0.5 }, deduplicate_query: false },
         },
       });
     });
