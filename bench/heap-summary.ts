@@ -34,7 +34,8 @@ const USAGE = `usage: node --import tsx bench/heap-summary.ts [options]   (npm r
   --load-seconds <s>      heavy query under load for this long before the first snapshot (default 20)
   --connections <n>       load connections (default 50)
   --soak-seconds <s>      then a soak of distinct operations, snapshot ${SOAK_SNAPSHOT_BEFORE_END} s before its end (default 180; 0 = none)
-  --keep-snapshots <dir>  keep the .heapsnapshot files there (default: deleted once summarised)`;
+  --keep-snapshots <dir>  keep the .heapsnapshot files there (default: deleted once summarised)
+  --report <json>         only print the tables of a saved bench/results/<timestamp>-heap.json`;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => console.error(line);
@@ -107,12 +108,17 @@ const { values } = parseArgs({
     connections: { type: 'string' },
     'soak-seconds': { type: 'string' },
     'keep-snapshots': { type: 'string' },
+    report: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
 });
 if (values.help) {
   console.log(USAGE);
+  process.exit(0);
+}
+if (values.report) {
+  console.log(report((JSON.parse(readFileSync(values.report, 'utf8')) as { measurements: Measurement[] }).measurements));
   process.exit(0);
 }
 const loadSeconds = whole('load-seconds', values['load-seconds'], 20, 1);
@@ -339,7 +345,10 @@ async function metrics(base: string): Promise<Record<string, number>> {
 
 // ── Report ────────────────────────────────────────────────────────────────────────────────────
 
-function report(ms: Measurement[]): string {
+function report(measured: Measurement[]): string {
+  // Phase by phase, the trees side by side (stable sort: trees stay in the order measured).
+  const phases: Measurement['phase'][] = ['load', 'soak'];
+  const ms = [...measured].sort((a, b) => phases.indexOf(a.phase) - phases.indexOf(b.phase));
   const cols = ms.map((m) => `${m.tree} · ${m.phase}`);
   const out: string[] = [];
   const tableOf = (title: string, rows: [string, ...string[]][]) => {
@@ -385,7 +394,8 @@ function report(ms: Measurement[]): string {
   const keysBy = (pick: (s: HeapSummary) => Record<string, Tally>, limit: number) => {
     const max = new Map<string, number>();
     for (const s of summaries) for (const [k, t] of Object.entries(s ? pick(s) : {})) max.set(k, Math.max(max.get(k) ?? 0, t.bytes));
-    return [...max].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([k]) => k);
+    // Rows under 0.05 MB in every column would print as 0.0 throughout.
+    return [...max].filter(([, bytes]) => bytes >= 0.05 * 2 ** 20).sort((a, b) => b[1] - a[1]).slice(0, limit).map(([k]) => k);
   };
   const rowsOf = (pick: (s: HeapSummary) => Record<string, Tally>, keys: string[]): [string, ...string[]][] =>
     keys.map((k) => [k, ...summaries.map((s) => cell(s && pick(s)[k], s?.totalBytes))]);
