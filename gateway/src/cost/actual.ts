@@ -44,10 +44,20 @@ interface CollectedField {
   selectionSets: SelectionSetNode[];
 }
 
+/** A selected field of an object, resolved against the schema's costs. */
+interface ResolvedField {
+  key: string;
+  field: CollectedField;
+  definition: FieldCost;
+  /** The type whose field definition applies. */
+  owner: string;
+}
+
 class ResponseWalker {
   // Compiled once per selection / field, not once per list item.
   readonly #argumentCosts = new Map<FieldNode, number>();
   readonly #requiresCosts = new Map<FieldCost, number>();
+  readonly #fields = new Map<readonly SelectionSetNode[], Map<string, ResolvedField[]>>();
 
   constructor(
     private readonly model: CostModel,
@@ -58,23 +68,40 @@ class ResponseWalker {
   object(staticType: string, value: Record<string, unknown>, selectionSets: readonly SelectionSetNode[]): number {
     const typename = value.__typename;
     const runtimeType = typeof typename === 'string' && this.model.types.has(typename) ? typename : undefined;
+    let cost = 0;
+    for (const { key, field, definition, owner } of this.fieldsOf(staticType, runtimeType, selectionSets)) {
+      if (!(key in value)) continue;
+      cost += this.value(definition, field, value[key]) + this.argumentsCost(definition, field.node);
+      if (definition.requires) cost += this.requiresCost(definition, definition.requires, owner);
+    }
+    return cost;
+  }
+
+  /**
+   * The costed fields of an object of `runtimeType` selected by `selectionSets`: collected once per
+   * selection and type, not once per list item (the arrays are stable: the root's is made once,
+   * the others are the cached fields' own).
+   */
+  private fieldsOf(staticType: string, runtimeType: string | undefined, selectionSets: readonly SelectionSetNode[]): ResolvedField[] {
+    let byType = this.#fields.get(selectionSets);
+    if (byType === undefined) this.#fields.set(selectionSets, (byType = new Map()));
+    const typeKey = runtimeType ?? '';
+    let resolved = byType.get(typeKey);
+    if (resolved !== undefined) return resolved;
     const fields = new Map<string, CollectedField>();
     for (const selectionSet of selectionSets) this.collect(selectionSet, staticType, runtimeType, fields, new Set());
-
-    let cost = 0;
+    resolved = [];
     for (const [key, field] of fields) {
-      if (!(key in value)) continue;
       const name = field.node.name.value;
       if (name.startsWith('__')) continue;
       // The type the field was selected on, as in the estimate; the object's own type if that lacks it.
       const owner = this.model.types.get(field.parentType)?.fields.has(name) === true ? field.parentType : (runtimeType ?? field.parentType);
       const definition = this.model.types.get(owner)?.fields.get(name);
       // A field the schema does not know adds nothing (the router's "partial result").
-      if (definition === undefined) continue;
-      cost += this.value(definition, field, value[key]) + this.argumentsCost(definition, field.node);
-      if (definition.requires) cost += this.requiresCost(definition, definition.requires, owner);
+      if (definition !== undefined) resolved.push({ key, field, definition, owner });
     }
-    return cost;
+    byType.set(typeKey, resolved);
+    return resolved;
   }
 
   private argumentsCost(definition: FieldCost, node: FieldNode): number {

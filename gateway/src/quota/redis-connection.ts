@@ -23,6 +23,9 @@ export function connectRedis(options: RedisConnectionOptions, logger: Logger): R
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
     enableReadyCheck: true,
     lazyConnect: false,
+    // Commands issued in one event-loop turn (concurrent requests' quota scripts) go out in one
+    // socket write: a write per command was ~9% of the gateway's CPU under load (bench, tollgate+full).
+    enableAutoPipelining: true,
   });
   // undefined until the first outcome, so a Redis that is down at start-up is logged once too.
   let connected: boolean | undefined;
