@@ -170,6 +170,11 @@ export function superviseUnderBudget(argv, entry, env = process.env) {
     process.exit(1);
   });
   // A child ended by a signal (the OOM killer's SIGKILL, V8's abort) exits as a shell reports it: 128 + n.
-  child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  // Said on stderr, since the gateway could not log it itself; no restart here: that is the
+  // process manager's (systemd, Kubernetes), which sees the exit code.
+  child.on('exit', (code, signal) => {
+    if (signal) console.error(`tollgate serve: the gateway process (pid ${child.pid}) was ended by ${signal}; exiting`);
+    process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0));
+  });
   return true;
 }

@@ -97,12 +97,27 @@ describe('tollgate serve under a memory budget', () => {
     }
   });
 
+  test('the gateway process killed (e.g. the OOM killer): the supervisor says so on stderr and exits 128 + n, no restart', async () => {
+    const { gateway, budget } = await serve('killed', 'memory:\n  max_mb: 300\n');
+    try {
+      const supervisorExit = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => resolve(code)));
+      process.kill(budget.pid!, 'SIGKILL');
+      assert.equal(await supervisorExit, 137);
+      assert.match(gateway.stderr(), /the gateway process \(pid \d+\) was ended by SIGKILL; exiting/);
+    } finally {
+      await gateway.stop('SIGKILL');
+    }
+  });
+
   test('without memory.max_mb: the cgroup limit, else no budget, no child, V8’s own heap limit', async () => {
-    const { gateway, budget } = await serve('none', 'memory:\n  heap_growing_percent: 100\n');
+    const { gateway, url, budget } = await serve('none', 'memory:\n  heap_growing_percent: 100\n');
     try {
       assert.equal(budget.heapGrowingPercent, 100);
       const cgroup = cgroupLimitMb();
+      const metrics = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
       if (cgroup === undefined) {
+        // No budget: no budget series at all (not a 0 that an `rss / budget` alert would divide by).
+        assert.doesNotMatch(metrics, /^tollgate_memory_budget_bytes/m);
         assert.equal(budget.source, 'none');
         assert.equal(budget.budgetMb, null);
         assert.equal(budget.supervisorPid, undefined, 'the gateway is the process started');

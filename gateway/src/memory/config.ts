@@ -37,7 +37,8 @@ export const memoryConfigSchema = z
   .superRefine((memory, ctx) => {
     // Caches are one part of the budget: the heap also holds the schemas, the planner and every
     // request in flight. An operator's figures that leave no room for those fail start-up.
-    if (memory.max_mb === undefined) return;
+    // Only under a valid budget: an invalid max_mb already has its own error.
+    if (memory.max_mb === undefined || !Number.isInteger(memory.max_mb) || memory.max_mb < MIN_BUDGET_MB) return;
     const caches = cacheBounds(memory, memory.max_mb);
     const total = Math.round((caches.plans.maxBytes + caches.documents.maxBytes + caches.persistedQueries.maxBytes) / MB);
     if (total > memory.max_mb / 2) {

@@ -338,16 +338,19 @@ export class GatewayMetrics {
         if (memory) this.set(memory.heapLimitMb * MIB);
       },
     });
-    new Gauge({
-      name: 'tollgate_memory_budget_bytes',
-      help: 'The memory budget (memory.max_mb, else the cgroup limit); absent without one',
-      registers,
-      collect() {
-        this.reset();
-        const budgetMb = sources.memory?.().budgetMb;
-        if (budgetMb !== undefined) this.set(budgetMb * MIB);
-      },
-    });
+    // The budget is fixed at start (restart-only): without one the series is not registered at
+    // all, since a label-less gauge would read 0 and `rss / budget` alerts would divide by it.
+    const budgetMb = sources.memory?.().budgetMb;
+    if (budgetMb !== undefined) {
+      new Gauge({
+        name: 'tollgate_memory_budget_bytes',
+        help: 'The memory budget (memory.max_mb, else 90% of the cgroup limit); absent without one',
+        registers,
+        collect() {
+          this.set(budgetMb * MIB);
+        },
+      });
+    }
     const cacheGauge = (name: string, help: string, read: (usage: { size: number; bytes: number }) => number) =>
       new Gauge({
         name,

@@ -19,6 +19,8 @@ test('memory.max_mb: a whole number of MB from 256 on, also from the environment
   refused({ max_mb: 300.5 }, /memory\.max_mb: /);
   refused({ max_mb: 'lots' }, /memory\.max_mb: /);
   refused({ max_bm: 512 }, /memory\.max_bm: unknown key/);
+  // An invalid budget is one error, not also a cache check against it.
+  assert.throws(() => parse({ max_mb: -5 }), (error: unknown) => error instanceof ConfigError && !/plan_cache/.test(error.message) && /memory\.max_mb: /.test(error.message));
 });
 
 test('memory.heap_growing_percent: 50 unless set, 0 (V8’s own heuristic) to 300', () => {
