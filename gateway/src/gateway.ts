@@ -11,8 +11,9 @@ import { ClientStage } from './clients/stage.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
 import { PersistedQueryCache } from './document/apq-cache.ts';
+import { loadManifestFiles } from './document/manifest-files.ts';
 import { SubgraphSources, type FederationGateway } from './federation/gateway.ts';
-import { closeGraph, loadGraph, type GraphLoad } from './graph.ts';
+import { closeGraph, loadGraph, type GraphLoad, type TrustedSet } from './graph.ts';
 import { closeServer, createHttpServer, createMetricsServer, listen } from './http/server.ts';
 import { HttpStage } from './http/stage.ts';
 import { Pipeline, type Stages } from './pipeline.ts';
@@ -81,6 +82,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const caches = (withConfig: GatewayConfig) => cacheBounds(withConfig.memory, memory.budgetMb);
   logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent);
   const persistedQueries = new PersistedQueryCache(caches(config).persistedQueries.maxEntries, caches(config).persistedQueries.maxBytes);
+  // Trusted documents first: a bad manifest fails start-up before anything listens.
+  const trusted: TrustedSet = await loadManifestFiles(config.persisted_documents, baseDir, config.limits.parser_max_tokens);
   let authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
   // One tracer provider per running gateway (never the global one); none at all when off.
   const tracing = Tracing.create(config.telemetry.tracing, { logger, graphqlPath: config.server.graphql_path, redis: redisTarget(config.redis.url) });
@@ -109,7 +112,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const stages: Stages = {
     http: httpStage(config),
     identify: authenticator,
-    client: new ClientStage(),
+    client: new ClientStage(config.clients),
     graph: undefined,
     ...quotaStages(config, quotaStore),
   };
@@ -166,7 +169,16 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   }
   /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
   const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
-    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, subgraphSources, caches(withConfig));
+    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, trusted, subgraphSources, caches(withConfig));
+    if (next.warmFailures.length > 0) {
+      // At start-up the manifests are the operator's files: refused, naming the entries. Later a
+      // new supergraph may drop what an old app still sends: those requests get validation errors.
+      if (supergraph.current === undefined) {
+        await closeGraph(next);
+        throw new ConfigError(`persisted_documents: trusted documents that do not validate against the supergraph:\n${next.warmFailures.slice(0, 10).map((f) => `  - ${f}`).join('\n')}`);
+      }
+      logger.warn({ documents: next.warmFailures.slice(0, 10), count: next.warmFailures.length }, 'trusted documents that do not validate against the new supergraph');
+    }
     const previous = supergraph.current;
     supergraph.current = next;
     supergraph.rawSdl = rawSdl;
@@ -256,7 +268,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       const previousAuthenticator = authenticator;
       authenticator = nextAuthenticator;
       quotaStore = nextStore;
-      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, ...quotaStages(next, quotaStore) });
+      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), ...quotaStages(next, quotaStore) });
       config = next;
       previousAuthenticator.close();
       logger.info('config reloaded');

@@ -11,7 +11,9 @@ import { costModelOptions } from './cost/config.ts';
 import { buildCostModel } from './cost/model.ts';
 import { CostStage } from './cost/stage.ts';
 import type { PersistedQueryCache } from './document/apq-cache.ts';
+import type { ManifestEntry } from './document/manifest.ts';
 import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
+import type { TrustedDocuments } from './document/trusted-documents.ts';
 import { createApolloServer } from './federation/apollo-server.ts';
 import { createFederationGateway, type FederationGateway, type SubgraphSources } from './federation/gateway.ts';
 import type { LoadedGraph } from './pipeline.ts';
@@ -23,6 +25,14 @@ import { SupergraphLoadError } from './schema/supergraph-source.ts';
 export interface GraphLoad {
   graph: LoadedGraph;
   federation: FederationGateway;
+  /** Trusted documents that do not validate against this supergraph, one message each. */
+  warmFailures: string[];
+}
+
+/** The trusted documents every graph serves, and the entries loaded so far (warmed on each graph). */
+export interface TrustedSet {
+  documents: TrustedDocuments;
+  entries: readonly ManifestEntry[];
 }
 
 /** The supergraph of one load: its SDL and the one parse and build of it everything else reads. */
@@ -39,6 +49,7 @@ export async function loadGraph(
   config: GatewayConfig,
   logger: Logger,
   persistedQueries: PersistedQueryCache,
+  trusted: TrustedSet,
   sources: SubgraphSources,
   caches: Pick<CacheBounds, 'plans' | 'documents'>,
 ): Promise<GraphLoad> {
@@ -81,6 +92,7 @@ export async function loadGraph(
     limits: { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field },
     profileLimits: profiles,
     persistedQueries,
+    trustedDocuments: trusted.documents,
     documentStore,
     cacheSize: caches.documents.maxEntries,
     cacheBytes: caches.documents.maxBytes,
@@ -93,7 +105,9 @@ export async function loadGraph(
     cost: costStage(supergraph, config),
     apollo,
   };
-  return { graph, federation };
+  // Before it serves: every trusted document's first request finds it parsed and validated.
+  const warmFailures = document.warm(trusted.entries);
+  return { graph, federation, warmFailures };
 }
 
 /** Stage 4's cost half, when demand control or a cost quota needs costs. */

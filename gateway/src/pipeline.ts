@@ -7,7 +7,8 @@
 //                CSRF, accept
 //   2 identify   JWT / API key → verified Identity                        auth/authenticator.ts
 //   3 client     client profile                                           clients/stage.ts
-//   4 document   parse + validate (cached), operation, GET-mutation, APQ; document/stage.ts
+//   4 document   trusted documents, persisted-only, parse + validate      document/stage.ts
+//                (cached), operation, GET-mutation, APQ;
 //                estimated cost, max cost                                 cost/stage.ts
 //   5 admit      rate and cost quotas (Redis or memory)                   quota/stage.ts
 //   6 execute    Apollo Server's pipeline on the validated document,      federation/apollo-server.ts
@@ -112,7 +113,7 @@ export class Pipeline {
       trace?.begin('authenticate');
       const auth = await this.identify(req); //                                             2 identify
       trace?.end();
-      const { profile } = client.run(auth.identity); //                                      3 client
+      const { profile, policy } = client.run(auth.identity); //                              3 client
       if (record) {
         record.clientId = auth.identity?.clientId;
         record.profile = profile;
@@ -123,7 +124,7 @@ export class Pipeline {
       if (graph === undefined) throw notReady();
       graph.inFlight += 1;
       trace?.begin('validate');
-      const operation = graph.document.run(request, profile); //                            4 document
+      const operation = graph.document.run(request, profile, policy.persisted_only ? PERSISTED_ONLY : FREE_FORM); // 4 document
       if (trace) traceOperation(trace, operation);
       if (trace && graph.cost) trace.begin('cost');
       const estimatedCost = graph.cost?.estimate(operation);
@@ -283,6 +284,10 @@ const MAX_LOGGED_VARIABLE_CHARS = 1024;
 function bounded(text: string): string {
   return text.length <= MAX_LOGGED_NAME_CHARS ? text : `${text.slice(0, MAX_LOGGED_NAME_CHARS)}… (${text.length} characters)`;
 }
+
+/** Stage 4's view of a profile's policy, one object each (none allocated per request). */
+const PERSISTED_ONLY = Object.freeze({ persistedOnly: true });
+const FREE_FORM = Object.freeze({ persistedOnly: false });
 
 /** The metrics code of a request whose client went away before its answer was written. */
 const CLIENT_ABORTED_CODE = 'client_aborted';

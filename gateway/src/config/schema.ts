@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { authenticationConfigSchema } from '../auth/config.ts';
+import { clientsConfigSchema } from '../clients/config.ts';
+import { persistedDocumentsConfigSchema } from '../document/config.ts';
 import { csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../http/config.ts';
 import { demandControlConfigSchema } from '../cost/config.ts';
 import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
@@ -21,6 +23,8 @@ export const gatewayConfigSchema = z.strictObject({
   traffic_shaping: trafficShapingConfigSchema.prefault({}),
   executor: executorConfigSchema,
   authentication: authenticationConfigSchema.prefault({}),
+  clients: clientsConfigSchema.prefault({}),
+  persisted_documents: persistedDocumentsConfigSchema.prefault({}),
   redis: redisConfigSchema.prefault({}),
   demand_control: demandControlConfigSchema.prefault({}),
   quotas: quotasConfigSchema.prefault({}),
