@@ -128,6 +128,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     logVariables: config.telemetry.logging.variables,
     metrics,
     tracing,
+    profileHeader: config.authentication.subgraph_headers.profile,
   });
   const server = createHttpServer(
     config.server,

@@ -9,6 +9,7 @@ import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSc
 import { memoryConfigSchema } from '../memory/config.ts';
 import { supergraphConfigSchema } from '../schema/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';
+import { checkProfileNames } from './profile-names.ts';
 
 /**
  * gateway.yaml: one schema, merged from the slices each stage declares next to its code.
@@ -34,6 +35,7 @@ export const gatewayConfigSchema = z.strictObject({
   // Keys of two slices that must agree: caught at start-up, each naming the key to change.
   const { metrics } = config.telemetry;
   const { server } = config;
+  checkProfileNames(config, ctx);
   if (metrics.listen !== undefined && !metrics.enabled) {
     ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'listen'], message: 'set, but telemetry.metrics.enabled is false: remove one' });
   }

@@ -39,13 +39,15 @@ export interface OperationRequest {
   documentId?: string | undefined;
 }
 
-/** What stage 4 is told of the request's client profile (stage 3). */
+/** What stage 4 is told of the request's client profile (stage 3's policy object fits it as is). */
 export interface DocumentPolicy {
   /** Only trusted documents, by id: a query in the request is refused before it is parsed. */
-  persistedOnly: boolean;
+  readonly persisted_only: boolean;
+  /** Introspection for this profile; undefined: `server.introspection`. */
+  readonly introspection?: boolean | undefined;
 }
 
-const FREE_FORM: DocumentPolicy = Object.freeze({ persistedOnly: false });
+const FREE_FORM: DocumentPolicy = Object.freeze({ persisted_only: false });
 
 /** Stage 4's output: a validated document and the operation in it that will run. */
 export interface ValidatedOperation {
@@ -69,6 +71,8 @@ export interface DocumentStageOptions {
   maxTokens: number;
   /** `server.introspection`. */
   introspection: boolean;
+  /** Some client profile sets its own `introspection` other than `server.introspection`. */
+  introspectionPerProfile?: boolean;
   /** `server.suggestions` (default: `server.introspection`): keep graphql-js's "Did you mean …?" hints. */
   suggestions: boolean;
   /** `limits.max_depth` and its siblings: what every profile without its own value is held to. */
@@ -101,6 +105,8 @@ interface CachedDocument {
   hash: string;
   /** Each operation's shape, measured once (document limits); undefined when the document is invalid. */
   metrics: Map<OperationDefinitionNode, OperationMetrics> | undefined;
+  /** With introspection per profile: the refusal for a profile without it, when the document introspects. */
+  introspection?: GatewayError | undefined;
 }
 
 /** Longest query string kept in the cache (characters); longer ones are parsed every time. */
@@ -121,7 +127,8 @@ export class DocumentStage {
 
   constructor(private readonly options: DocumentStageOptions) {
     this.#cache = new LruCache(options.cacheSize ?? 1000, { maxBytes: options.cacheBytes, sizeOf: (_, query) => documentFootprint(query.length) });
-    this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoIntrospection];
+    // Per profile: validated without the rule, and the rule's verdict kept beside the document.
+    this.#rules = options.introspection || options.introspectionPerProfile ? specifiedRules : [...specifiedRules, NoIntrospection];
     let heightCap = options.limits.max_height;
     for (const [profile, own] of Object.entries(options.profileLimits ?? {})) {
       const limits = { ...options.limits, ...own };
@@ -162,9 +169,10 @@ export class DocumentStage {
    * limits, `policy` says whether only trusted documents may run.
    */
   run(request: OperationRequest, profile?: string, policy: DocumentPolicy = FREE_FORM): ValidatedOperation {
-    const { query, extensions } = policy.persistedOnly ? this.trustedOnly(request) : this.resolveQuery(request);
+    const { query, extensions } = policy.persisted_only ? this.trustedOnly(request) : this.resolveQuery(request);
     const cached = this.documentFor(query);
     if (cached.failure) throw cached.failure;
+    if (cached.introspection !== undefined && !(policy.introspection ?? this.options.introspection)) throw cached.introspection;
     const document = cached.document as DocumentNode;
     const operation = resolveOperation(document, request.operationName);
     if (this.options.schema.getRootType(operation.operation) === undefined) throw missingRootType(operation);
@@ -271,7 +279,11 @@ export class DocumentStage {
       return { document, failure: graphqlErrors('GRAPHQL_VALIDATION_FAILED', errors, this.options.suggestions), hash, metrics: undefined };
     }
     try {
-      return { document, failure: undefined, hash, metrics: measureDocument(this.options.schema, document, this.#heightCap) };
+      const metrics = measureDocument(this.options.schema, document, this.#heightCap);
+      if (!this.options.introspectionPerProfile) return { document, failure: undefined, hash, metrics };
+      const introspects = validate(this.options.schema, document, [NoIntrospection]);
+      const introspection = introspects.length > 0 ? graphqlErrors('GRAPHQL_VALIDATION_FAILED', introspects) : undefined;
+      return { document, failure: undefined, hash, metrics, introspection };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       return { document, failure: error, hash, metrics: undefined };
