@@ -36,6 +36,9 @@ export const gatewayConfigSchema = z.strictObject({
   const { metrics } = config.telemetry;
   const { server } = config;
   checkProfileNames(config, ctx);
+  if (config.persisted_documents.redis.enabled && config.redis.url === '') {
+    ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'redis', 'enabled'], message: 'needs redis.url: published manifests live in Redis' });
+  }
   if (metrics.listen !== undefined && !metrics.enabled) {
     ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'listen'], message: 'set, but telemetry.metrics.enabled is false: remove one' });
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configNumber } from '../core/config-values.ts';
+import { configBoolean, configNumber } from '../core/config-values.ts';
 
 /** One manifest file (`persisted_documents.manifests[]`): Apollo's or Relay's format, told apart by its content. */
 const manifestFileSchema = z.strictObject({
@@ -19,6 +19,15 @@ export const persistedDocumentsConfigSchema = z.strictObject({
   max_documents: configNumber(z.number().int().positive()).default(10_000),
   /** Longest document body in characters; default 65536 (an APQ query's cap too). */
   max_document_bytes: configNumber(z.number().int().positive()).default(65_536),
+  /** Follow manifests published with `tollgate operations publish` (under `redis.key_prefix`). */
+  redis: z
+    .strictObject({
+      /** Default false. Needs `redis.url`. */
+      enabled: configBoolean().default(false),
+      /** Besides pub/sub, read new versions this often (what a dropped subscription missed); default 30000. */
+      poll_interval_ms: configNumber(z.number().int().positive()).default(30_000),
+    })
+    .prefault({}),
 });
 
 export type PersistedDocumentsConfig = z.infer<typeof persistedDocumentsConfigSchema>;
