@@ -1,4 +1,5 @@
 import { runTokenCommand } from './auth/token-command.ts';
+import { runOperationsCommand } from './operations-command.ts';
 import { runComposeCommand } from './schema/compose-command.ts';
 import { runServeCommand } from './serve-command.ts';
 
@@ -7,7 +8,8 @@ const USAGE = `usage: tollgate <command> [options]
 commands:
   serve     run the gateway (tollgate serve --help)
   compose   compose supergraph.yaml into a supergraph SDL (tollgate compose --help)
-  token     print a signed JWT for local testing (tollgate token --help)`;
+  token     print a signed JWT for local testing (tollgate token --help)
+  operations publish a trusted-document manifest to Redis (tollgate operations --help)`;
 
 /** One entry point, one subcommand per job; each subcommand parses its own flags. */
 async function main(argv: string[]): Promise<number> {
@@ -19,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return runComposeCommand(rest);
     case 'token':
       return runTokenCommand(rest);
+    case 'operations':
+      return runOperationsCommand(rest);
     case undefined:
     case '--help':
     case '-h':

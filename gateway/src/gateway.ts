@@ -11,8 +11,11 @@ import { ClientStage } from './clients/stage.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
 import { PersistedQueryCache } from './document/apq-cache.ts';
+import { ManifestFollower } from './document/manifest-follower.ts';
+import { loadManifestFiles } from './document/manifest-files.ts';
+import type { ManifestEntry } from './document/manifest.ts';
 import { SubgraphSources, type FederationGateway } from './federation/gateway.ts';
-import { closeGraph, loadGraph, type GraphLoad } from './graph.ts';
+import { closeGraph, loadGraph, type GraphLoad, type TrustedSet } from './graph.ts';
 import { closeServer, createHttpServer, createMetricsServer, listen } from './http/server.ts';
 import { HttpStage } from './http/stage.ts';
 import { Pipeline, type Stages } from './pipeline.ts';
@@ -81,6 +84,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const caches = (withConfig: GatewayConfig) => cacheBounds(withConfig.memory, memory.budgetMb);
   logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent);
   const persistedQueries = new PersistedQueryCache(caches(config).persistedQueries.maxEntries, caches(config).persistedQueries.maxBytes);
+  // Trusted documents first: a bad manifest fails start-up before anything listens.
+  const files = await loadManifestFiles(config.persisted_documents, baseDir, config.limits.parser_max_tokens);
+  // Every entry loaded so far, files and published versions: each new graph warms them all.
+  const trustedEntries: ManifestEntry[] = [...files.entries];
+  const trusted: TrustedSet = { documents: files.documents, entries: trustedEntries };
+  let follower: ManifestFollower | undefined;
   let authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
   // One tracer provider per running gateway (never the global one); none at all when off.
   const tracing = Tracing.create(config.telemetry.tracing, { logger, graphqlPath: config.server.graphql_path, redis: redisTarget(config.redis.url) });
@@ -109,7 +118,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const stages: Stages = {
     http: httpStage(config),
     identify: authenticator,
-    client: new ClientStage(),
+    client: new ClientStage(config.clients),
     graph: undefined,
     ...quotaStages(config, quotaStore),
   };
@@ -125,6 +134,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     logVariables: config.telemetry.logging.variables,
     metrics,
     tracing,
+    profileHeader: config.authentication.subgraph_headers.profile,
   });
   const server = createHttpServer(
     config.server,
@@ -142,6 +152,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     metrics && config.telemetry.metrics.listen !== undefined ? createMetricsServer(config.telemetry.metrics.path, () => metrics.scrape()) : undefined;
   const closeAll = async (listener: Server | undefined, graceMs?: number) => {
     watcher?.close();
+    await follower?.close();
     if (listener) await closeServer(listener, graceMs);
     if (metricsServer?.listening) await closeServer(metricsServer, 0);
     stages.graph = undefined;
@@ -166,7 +177,16 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   }
   /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
   const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
-    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, subgraphSources, caches(withConfig));
+    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, trusted, subgraphSources, caches(withConfig));
+    if (next.warmFailures.length > 0) {
+      // At start-up the manifests are the operator's files: refused, naming the entries. Later a
+      // new supergraph may drop what an old app still sends: those requests get validation errors.
+      if (supergraph.current === undefined) {
+        await closeGraph(next);
+        throw new ConfigError(`persisted_documents: trusted documents that do not validate against the supergraph:\n${next.warmFailures.slice(0, 10).map((f) => `  - ${f}`).join('\n')}`);
+      }
+      logger.warn({ documents: next.warmFailures.slice(0, 10), count: next.warmFailures.length }, 'trusted documents that do not validate against the new supergraph');
+    }
     const previous = supergraph.current;
     supergraph.current = next;
     supergraph.rawSdl = rawSdl;
@@ -180,6 +200,15 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     // A cold start is exact too: serve once Redis is connected with its script loaded (or
     // `redis.ready_wait_ms` has passed; then `quotas.on_store_failure` decides). Never rejects.
     await stages.quotas?.whenReady();
+    if (config.persisted_documents.redis.enabled) {
+      follower = followPublishedManifests(config, trusted.documents, logger, (added) => {
+        trustedEntries.push(...added);
+        const failures = stages.graph?.document.warm(added) ?? [];
+        if (failures.length > 0) logger.warn({ documents: failures.slice(0, 10), count: failures.length }, 'published trusted documents that do not validate against the supergraph');
+      });
+      // What is published already is loaded before start-up ends (or after `redis.ready_wait_ms`, by the poll).
+      await Promise.race([follower.sync(), new Promise((resolve) => setTimeout(resolve, config.redis.ready_wait_ms).unref())]);
+    }
     logger.info({ schemaHash: loaded.graph.schemaHash }, 'supergraph loaded');
   } catch (error) {
     await closeAll(server);
@@ -256,7 +285,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       const previousAuthenticator = authenticator;
       authenticator = nextAuthenticator;
       quotaStore = nextStore;
-      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, ...quotaStages(next, quotaStore) });
+      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), ...quotaStages(next, quotaStore) });
       config = next;
       previousAuthenticator.close();
       logger.info('config reloaded');
@@ -313,6 +342,20 @@ function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBoun
     'memory budget',
   );
   if (memory.notApplied) logger.warn({ budgetMb: memory.budgetMb, heapLimitMb: memory.heapLimitMb }, `memory.max_mb is not applied to V8's heap: ${memory.notApplied}`);
+}
+
+/** `persisted_documents.redis`: versions published with `tollgate operations publish`, followed live. */
+function followPublishedManifests(config: GatewayConfig, documents: TrustedSet['documents'], logger: Logger, onAdded: (entries: ManifestEntry[]) => void): ManifestFollower {
+  const { persisted_documents: pd } = config;
+  return new ManifestFollower({
+    url: config.redis.url,
+    prefix: config.redis.key_prefix,
+    pollIntervalMs: pd.redis.poll_interval_ms,
+    bounds: { maxDocuments: pd.max_documents, maxDocumentBytes: pd.max_document_bytes, maxTokens: config.limits.parser_max_tokens },
+    documents,
+    onAdded,
+    logger: logger.child({ component: 'persisted-documents' }),
+  });
 }
 
 /** Redis's host and port (`redis.url`) for the quota round-trip spans; undefined for the memory store. */

@@ -11,7 +11,10 @@ import { costModelOptions } from './cost/config.ts';
 import { buildCostModel } from './cost/model.ts';
 import { CostStage } from './cost/stage.ts';
 import type { PersistedQueryCache } from './document/apq-cache.ts';
+import type { ManifestEntry } from './document/manifest.ts';
+import type { DocumentLimits } from './document/limits.ts';
 import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
+import type { TrustedDocuments } from './document/trusted-documents.ts';
 import { createApolloServer } from './federation/apollo-server.ts';
 import { createFederationGateway, type FederationGateway, type SubgraphSources } from './federation/gateway.ts';
 import type { LoadedGraph } from './pipeline.ts';
@@ -23,6 +26,14 @@ import { SupergraphLoadError } from './schema/supergraph-source.ts';
 export interface GraphLoad {
   graph: LoadedGraph;
   federation: FederationGateway;
+  /** Trusted documents that do not validate against this supergraph, one message each. */
+  warmFailures: string[];
+}
+
+/** The trusted documents every graph serves, and the entries loaded so far (warmed on each graph). */
+export interface TrustedSet {
+  documents: TrustedDocuments;
+  entries: readonly ManifestEntry[];
 }
 
 /** The supergraph of one load: its SDL and the one parse and build of it everything else reads. */
@@ -39,6 +50,7 @@ export async function loadGraph(
   config: GatewayConfig,
   logger: Logger,
   persistedQueries: PersistedQueryCache,
+  trusted: TrustedSet,
   sources: SubgraphSources,
   caches: Pick<CacheBounds, 'plans' | 'documents'>,
 ): Promise<GraphLoad> {
@@ -59,9 +71,13 @@ export async function loadGraph(
     apiSchema = loaded.apiSchema;
   });
   const documentStore = new ValidatedDocumentStore(caches.documents.maxEntries, caches.documents.maxBytes);
+  const profiles = Object.values(config.clients.profiles);
+  // Stage 4 decides per profile; Apollo Server (which validates only a document stage 4 did not
+  // hand over) must not refuse what a profile allows.
+  const introspectionPerProfile = profiles.some((p) => p.introspection !== undefined && p.introspection !== config.server.introspection);
   const apollo = createApolloServer(
     federation.gateway,
-    { introspection: config.server.introspection, debug: config.server.debug, documentStore, suggestions: config.server.suggestions ?? config.server.introspection },
+    { introspection: config.server.introspection || profiles.some((p) => p.introspection === true), debug: config.server.debug, documentStore, suggestions: config.server.suggestions ?? config.server.introspection },
     logger,
   );
   try {
@@ -72,15 +88,17 @@ export async function loadGraph(
     // executor does not know: the operator's file, said in one line.
     throw new SupergraphLoadError(`supergraph: cannot be loaded: ${firstLine(error)}`);
   }
-  const { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field, profiles } = config.limits;
+  const { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field } = config.limits;
   const document = new DocumentStage({
     schema: apiSchema as GraphQLSchema,
     maxTokens: config.limits.parser_max_tokens,
     introspection: config.server.introspection,
+    introspectionPerProfile,
     suggestions: config.server.suggestions ?? config.server.introspection,
     limits: { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field },
-    profileLimits: profiles,
+    profileLimits: profileLimits(config),
     persistedQueries,
+    trustedDocuments: trusted.documents,
     documentStore,
     cacheSize: caches.documents.maxEntries,
     cacheBytes: caches.documents.maxBytes,
@@ -93,7 +111,21 @@ export async function loadGraph(
     cost: costStage(supergraph, config),
     apollo,
   };
-  return { graph, federation };
+  // Before it serves: every trusted document's first request finds it parsed and validated.
+  const warmFailures = document.warm(trusted.entries);
+  return { graph, federation, warmFailures };
+}
+
+/** Each profile's own document limits: `limits.profiles.<name>` and `clients.profiles.<name>.limits` (config refuses both for one name). */
+function profileLimits(config: GatewayConfig): Record<string, Partial<DocumentLimits>> {
+  const limits: Record<string, Partial<DocumentLimits>> = { ...config.limits.profiles };
+  for (const [name, profile] of Object.entries(config.clients.profiles)) {
+    if (profile.limits !== undefined) limits[name] = profile.limits;
+  }
+  // `anonymous` not listed runs under `default`'s policy (clients/stage.ts): its limits too.
+  const fallback = config.clients.profiles['default']?.limits;
+  if (fallback !== undefined && config.clients.profiles['anonymous'] === undefined && limits['anonymous'] === undefined) limits['anonymous'] = fallback;
+  return limits;
 }
 
 /** Stage 4's cost half, when demand control or a cost quota needs costs. */

@@ -7,7 +7,8 @@
 //                CSRF, accept
 //   2 identify   JWT / API key → verified Identity                        auth/authenticator.ts
 //   3 client     client profile                                           clients/stage.ts
-//   4 document   parse + validate (cached), operation, GET-mutation, APQ; document/stage.ts
+//   4 document   trusted documents, persisted-only, parse + validate      document/stage.ts
+//                (cached), operation, GET-mutation, APQ;
 //                estimated cost, max cost                                 cost/stage.ts
 //   5 admit      rate and cost quotas (Redis or memory)                   quota/stage.ts
 //   6 execute    Apollo Server's pipeline on the validated document,      federation/apollo-server.ts
@@ -73,6 +74,8 @@ export interface PipelineOptions {
   logVariables: readonly string[];
   /** OpenTelemetry tracing (telemetry/tracing.ts); undefined when `telemetry.tracing.enabled` is false. */
   tracing?: Tracing | undefined;
+  /** `authentication.subgraph_headers.profile`: subgraphs learn the profile a request runs under. */
+  profileHeader: string;
 }
 
 export class Pipeline {
@@ -112,7 +115,7 @@ export class Pipeline {
       trace?.begin('authenticate');
       const auth = await this.identify(req); //                                             2 identify
       trace?.end();
-      const { profile } = client.run(auth.identity); //                                      3 client
+      const { profile, policy, source } = client.run(auth.identity, req.headers); //         3 client
       if (record) {
         record.clientId = auth.identity?.clientId;
         record.profile = profile;
@@ -123,10 +126,10 @@ export class Pipeline {
       if (graph === undefined) throw notReady();
       graph.inFlight += 1;
       trace?.begin('validate');
-      const operation = graph.document.run(request, profile); //                            4 document
+      const operation = graph.document.run(request, profile, policy); //                    4 document
       if (trace) traceOperation(trace, operation);
       if (trace && graph.cost) trace.begin('cost');
-      const estimatedCost = graph.cost?.estimate(operation);
+      const estimatedCost = graph.cost?.estimate(operation, policy.max_cost);
       trace?.end(estimatedCost === undefined ? undefined : { 'tollgate.cost.estimated': estimatedCost });
       if (record) recordOperation(record, operation, estimatedCost, this.options.logVariables);
       if (trace && quotas) trace.begin('quota');
@@ -138,7 +141,7 @@ export class Pipeline {
       }
       // The fetch observer: the record (which hands each fetch on to the trace), or the trace alone.
       const observer = record ?? trace;
-      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, requestIdHeader, requestId, clientGone.signal, observer), planning: trace };
+      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, profileHeaders(policy.subgraph_headers, this.options.profileHeader, source !== 'fallback' || auth.identity?.profile !== undefined ? profile : undefined), requestIdHeader, requestId, clientGone.signal, observer), planning: trace };
       trace?.begin('execute');
       const executed = await executeOperation(graph.apollo, { //                            6 execute
         query: operation.query,
@@ -370,18 +373,28 @@ function refusalCode(req: IncomingMessage, error: unknown, loggedStatus: number 
 }
 
 /**
+ * A profile's `subgraph_headers`, and the profile header naming the profile the credential or the
+ * client-name header chose (it replaces the credential's own, which may name a profile not listed).
+ */
+function profileHeaders(own: Readonly<Record<string, string>>, header: string, profile: string | undefined): Readonly<Record<string, string>> {
+  return profile === undefined ? own : { ...own, [header]: profile };
+}
+
+/**
  * The headers this request's subgraph fetches send (identity headers and the request id), and the
  * signal that cancels them when the client goes away.
  */
 function subgraphRequest(
   auth: Awaited<ReturnType<Authenticator['identify']>>,
+  profileHeaders: Readonly<Record<string, string>>,
   requestIdHeader: string,
   requestId: string,
   signal: AbortSignal,
   observer: FetchObserver | undefined,
 ): SubgraphRequest {
-  const common = { ...auth.subgraphHeaders, [requestIdHeader]: requestId };
+  // A profile's own headers never collide with the identity headers (config refuses it).
+  const common = { ...auth.subgraphHeaders, ...profileHeaders, [requestIdHeader]: requestId };
   const perSubgraph = auth.subgraphHeadersFor;
   if (perSubgraph === undefined) return { requestId, signal, observer, headersFor: () => common };
-  return { requestId, signal, observer, headersFor: (name) => ({ ...perSubgraph(name), [requestIdHeader]: requestId }) };
+  return { requestId, signal, observer, headersFor: (name) => ({ ...perSubgraph(name), ...profileHeaders, [requestIdHeader]: requestId }) };
 }

@@ -1,5 +1,5 @@
 // Config reload (SIGHUP): which keys a running gateway can take on, and which need a restart.
-// Live: limits, quotas (rules, trusted proxies), authentication (keys, JWKS), demand control,
+// Live: limits, quotas (rules, trusted proxies), authentication (keys, JWKS), client profiles, demand control,
 // traffic shaping, executor, CSRF, introspection, the plan and document caches' bounds. A restart: where it listens and answers, where
 // the supergraph and Redis are, how it logs — the things built once around the listener.
 import type { GatewayConfig } from './config/schema.ts';
@@ -11,6 +11,8 @@ const RESTART_ONLY: ReadonlyArray<(config: GatewayConfig) => [key: string, value
   (c) => ['server.ready_path', c.server.ready_path],
   (c) => ['supergraph', c.supergraph],
   (c) => ['redis', c.redis],
+  // Trusted documents only grow while the gateway runs (app versions in the field keep their ids).
+  (c) => ['persisted_documents', c.persisted_documents],
   (c) => ['quotas.on_store_failure', c.quotas.on_store_failure],
   (c) => ['telemetry', c.telemetry],
   // V8's heap is sized when the process starts; the persisted-query cache outlives every reload.

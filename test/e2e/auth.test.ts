@@ -83,10 +83,10 @@ describe('the demo gateway configuration with the demo JWKS', () => {
     const supergraphFile = join(dir, 'supergraph.graphql');
     await writeFile(supergraphFile, composeForTest(stack.services));
     // gateway/gateway.yaml as shipped, with the JWKS on a free port and the demo subgraphs' ports.
-    const { config } = await loadConfigFile('gateway/gateway.yaml', { JWKS_URL: jwks.url, LOG_LEVEL: 'silent' });
+    const { config, baseDir } = await loadConfigFile('gateway/gateway.yaml', { JWKS_URL: jwks.url, LOG_LEVEL: 'silent' });
     config.server.listen = '127.0.0.1:0';
     config.supergraph = { ...config.supergraph, file: supergraphFile, compose: undefined };
-    gateway = await startGateway(config);
+    gateway = await startGateway(config, { baseDir }); // relative paths (manifests) as `tollgate serve` resolves them
   });
 
   after(async () => {

@@ -24,10 +24,10 @@ describe('the demo gateway.yaml: quotas and cost with no Redis', () => {
     const supergraphFile = join(dir, 'supergraph.graphql');
     await writeFile(supergraphFile, composeForTest(stack.services));
     // TOLLGATE_REDIS_URL unset, as for `npm start`; no JWKS needed here (port 9 refuses).
-    const { config } = await loadConfigFile('gateway/gateway.yaml', { LOG_LEVEL: 'silent', JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+    const { config, baseDir } = await loadConfigFile('gateway/gateway.yaml', { LOG_LEVEL: 'silent', JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
     config.server.listen = '127.0.0.1:0';
     config.supergraph = { ...config.supergraph, file: supergraphFile, compose: undefined };
-    gateway = await startGateway(config);
+    gateway = await startGateway(config, { baseDir }); // relative paths (manifests) as `tollgate serve` resolves them
     homeScreen = await readFile('subgraphs/home-screen.graphql', 'utf8');
   });
 

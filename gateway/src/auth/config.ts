@@ -111,6 +111,8 @@ const jwtSchema = z
     keys: z.array(localKeySchema).default([]),
     /** Claim holding scopes: a space-separated string (OAuth `scope`) or an array (`scp`); default scope. */
     scope_claim: z.string().min(1).default('scope'),
+    /** Claim naming the token's client profile (`clients.profiles`), a string; default none (the token's profile is `default`). */
+    profile_claim: z.string().min(1).optional(),
     /** Claim holding the client id; default client_id (then `azp` when absent). */
     client_id_claim: z.string().min(1).default('client_id'),
     /** Claims copied to the Identity and sent to subgraphs as `<claim_header_prefix><claim>`; default none. */

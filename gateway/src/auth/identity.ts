@@ -27,8 +27,9 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * anywhere, a scope with whitespace, text that is not well-formed Unicode), or undefined when all can.
  * `names` gives the claims the scopes and the client id were read from, for the message.
  */
-export function identityProblem(identity: Identity, names: { scopes: string; clientId: string }): string | undefined {
+export function identityProblem(identity: Identity, names: { scopes: string; clientId: string; profile?: string | undefined }): string | undefined {
   if (identity.subject !== undefined && !plainValue(identity.subject)) return 'sub';
+  if (identity.profile !== undefined && !plainValue(identity.profile)) return names.profile ?? 'profile';
   if (identity.clientId !== undefined && !plainValue(identity.clientId)) return names.clientId;
   for (const scope of identity.scopes) if (!listElement(scope)) return names.scopes;
   for (const [claim, value] of Object.entries(identity.claims)) if (!plainJson(value)) return claim;

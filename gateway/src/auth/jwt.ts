@@ -157,7 +157,7 @@ export class JwtVerifier {
         const oldAt = this.checkLifetime(payload, now);
         const identity = this.identityOf(payload);
         // Identity values travel to subgraphs in headers (identity.ts): refuse what cannot travel unambiguously.
-        const problem = identityProblem(identity, { scopes: this.config.scope_claim, clientId: this.config.client_id_claim });
+        const problem = identityProblem(identity, { scopes: this.config.scope_claim, clientId: this.config.client_id_claim, profile: this.config.profile_claim });
         if (problem !== undefined) throw new InvalidTokenError('invalid_claim', `(${problem})`);
         const verified = { identity, expiresAt: (payload.exp as number) * 1000 };
         // Remembered until exp, until it gets too old (max_token_age_s), or until the key set is due
@@ -208,7 +208,7 @@ export class JwtVerifier {
       subject,
       clientId,
       scopes: scopesOf(payload[this.config.scope_claim], this.config.scope_claim),
-      profile: undefined,
+      profile: this.config.profile_claim === undefined ? undefined : identityString(payload, this.config.profile_claim),
       claims: Object.freeze(claims),
     });
   }

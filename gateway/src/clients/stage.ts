@@ -1,7 +1,12 @@
-// Stage 3 (client): which client profile a request runs under. Quotas and (later) per-client
-// policy key on it; it is decided once, here, from the verified identity only, so a client cannot
-// pick its own profile with a header.
+// Stage 3 (client): which client profile a request runs under, and that profile's policy
+// (`clients.profiles`). Quotas, document limits, introspection, cost and persisted-only mode key
+// on it. The verified credential decides first (an API key's profile, a JWT's profile claim); only
+// without one does the client-name header count, and never for a profile that requires
+// authentication, so a forged `apollographql-client-name` cannot pick a privileged profile.
+import type { IncomingHttpHeaders } from 'node:http';
+import { unauthenticated } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
+import type { ClientsConfig, ProfileConfig } from './config.ts';
 
 /** The profile of a request without a credential. */
 export const ANONYMOUS_PROFILE = 'anonymous';
@@ -10,16 +15,62 @@ export const DEFAULT_PROFILE = 'default';
 
 /** Stage 3's output. */
 export interface ClientProfile {
-  /** `anonymous`, `default`, or the profile the API key (or token) names. */
+  /** The profile's name: quotas, limits and logs key on it. */
   profile: string;
+  /** Its policy: `clients.profiles.<profile>`, else `clients.profiles.default`, else the built-in default. */
+  policy: ProfileConfig;
+  /** What chose it: the credential, the client-name header, or neither (`anonymous` / `default`). */
+  source: 'credential' | 'client_name' | 'fallback';
 }
 
-const ANONYMOUS: ClientProfile = Object.freeze({ profile: ANONYMOUS_PROFILE });
-const DEFAULT: ClientProfile = Object.freeze({ profile: DEFAULT_PROFILE });
+/** The policy of a profile nobody configured: everything as without profiles. */
+const BUILT_IN_DEFAULT: ProfileConfig = Object.freeze({ persisted_only: false, require_authentication: false, client_names: [], subgraph_headers: {} });
 
 export class ClientStage {
-  run(identity: Identity | undefined): ClientProfile {
-    if (identity === undefined) return ANONYMOUS;
-    return identity.profile === undefined ? DEFAULT : { profile: identity.profile };
+  /** Every resolution made ahead: a request allocates nothing here. */
+  readonly #profiles = new Map<string, ClientProfile>();
+  readonly #byClientName = new Map<string, ClientProfile>();
+  readonly #fallbacks = new Map<string, ClientProfile>();
+  readonly #default: ProfileConfig;
+  readonly #configured: boolean;
+  readonly #nameHeader: string;
+
+  constructor(config: ClientsConfig = { name_header: 'apollographql-client-name', profiles: {} }) {
+    this.#nameHeader = config.name_header;
+    this.#configured = Object.keys(config.profiles).length > 0;
+    this.#default = config.profiles[DEFAULT_PROFILE] ?? BUILT_IN_DEFAULT;
+    for (const [profile, policy] of Object.entries(config.profiles)) {
+      this.#profiles.set(profile, Object.freeze({ profile, policy, source: 'credential' }));
+      const byName = Object.freeze({ profile, policy, source: 'client_name' as const });
+      for (const name of policy.client_names) this.#byClientName.set(name, byName);
+    }
+    for (const profile of [ANONYMOUS_PROFILE, DEFAULT_PROFILE]) {
+      this.#fallbacks.set(profile, Object.freeze({ profile, policy: config.profiles[profile] ?? this.#default, source: 'fallback' }));
+    }
+  }
+
+  /** Throws UNAUTHENTICATED when the profile a request ends up under requires a credential it lacks. */
+  run(identity: Identity | undefined, headers: IncomingHttpHeaders): ClientProfile {
+    const resolved = this.resolve(identity, headers);
+    if (identity === undefined && resolved.policy.require_authentication) {
+      throw unauthenticated(`Client profile ${resolved.profile} requires authentication`, 'profile_requires_authentication', 'Bearer');
+    }
+    return resolved;
+  }
+
+  private resolve(identity: Identity | undefined, headers: IncomingHttpHeaders): ClientProfile {
+    const named = identity?.profile;
+    if (named !== undefined) {
+      // With profiles configured, a profile nobody listed (a JWT's claim) runs as `default`.
+      const known = this.#profiles.get(named);
+      if (known !== undefined) return known;
+      return this.#configured ? (this.#fallbacks.get(DEFAULT_PROFILE) as ClientProfile) : { profile: named, policy: this.#default, source: 'credential' };
+    }
+    const clientName = headers[this.#nameHeader];
+    if (typeof clientName === 'string') {
+      const byName = this.#byClientName.get(clientName);
+      if (byName !== undefined && (identity !== undefined || !byName.policy.require_authentication)) return byName;
+    }
+    return this.#fallbacks.get(identity === undefined ? ANONYMOUS_PROFILE : DEFAULT_PROFILE) as ClientProfile;
   }
 }

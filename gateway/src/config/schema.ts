@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { authenticationConfigSchema } from '../auth/config.ts';
+import { clientsConfigSchema } from '../clients/config.ts';
+import { persistedDocumentsConfigSchema } from '../document/config.ts';
 import { csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../http/config.ts';
 import { demandControlConfigSchema } from '../cost/config.ts';
 import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
@@ -7,6 +9,7 @@ import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSc
 import { memoryConfigSchema } from '../memory/config.ts';
 import { supergraphConfigSchema } from '../schema/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';
+import { checkProfileNames } from './profile-names.ts';
 
 /**
  * gateway.yaml: one schema, merged from the slices each stage declares next to its code.
@@ -21,6 +24,8 @@ export const gatewayConfigSchema = z.strictObject({
   traffic_shaping: trafficShapingConfigSchema.prefault({}),
   executor: executorConfigSchema,
   authentication: authenticationConfigSchema.prefault({}),
+  clients: clientsConfigSchema.prefault({}),
+  persisted_documents: persistedDocumentsConfigSchema.prefault({}),
   redis: redisConfigSchema.prefault({}),
   demand_control: demandControlConfigSchema.prefault({}),
   quotas: quotasConfigSchema.prefault({}),
@@ -30,6 +35,10 @@ export const gatewayConfigSchema = z.strictObject({
   // Keys of two slices that must agree: caught at start-up, each naming the key to change.
   const { metrics } = config.telemetry;
   const { server } = config;
+  checkProfileNames(config, ctx);
+  if (config.persisted_documents.redis.enabled && config.redis.url === '') {
+    ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'redis', 'enabled'], message: 'needs redis.url: published manifests live in Redis' });
+  }
   if (metrics.listen !== undefined && !metrics.enabled) {
     ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'listen'], message: 'set, but telemetry.metrics.enabled is false: remove one' });
   }

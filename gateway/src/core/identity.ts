@@ -9,7 +9,7 @@ export interface Identity {
   /** The token's client id claim (or `azp`), or the API key's client_id. */
   readonly clientId: string | undefined;
   readonly scopes: ReadonlySet<string>;
-  /** The API key's client profile (stage 3 input). */
+  /** The client profile the credential names (stage 3 input): the API key's, or the JWT's `profile_claim`. */
   readonly profile: string | undefined;
   /** The claims named in `authentication.jwt.forward_claims` that the token carries. */
   readonly claims: Readonly<Record<string, unknown>>;

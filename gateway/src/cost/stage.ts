@@ -35,8 +35,9 @@ export class CostStage {
   /**
    * The estimate of an operation stage 4 validated; undefined when it cannot be costed and the
    * cost is not required. Throws COST_ESTIMATED_TOO_EXPENSIVE (enforce) or COST_QUERY_PARSE_FAILURE.
+   * `max`: the client profile's `max_cost`, when it has one.
    */
-  estimate(input: EstimateInput): number | undefined {
+  estimate(input: EstimateInput, max?: number): number | undefined {
     let cost: number;
     try {
       cost = estimateCost(this.options.model, input.document, input.operationName, input.variables);
@@ -44,7 +45,7 @@ export class CostStage {
       if (error instanceof CostQueryError && !this.options.costRequired) return undefined;
       throw error;
     }
-    if (this.#enforce) checkEstimatedCost(cost, this.options.demandControl);
+    if (this.#enforce) checkEstimatedCost(cost, this.options.demandControl, max);
     return cost;
   }
 

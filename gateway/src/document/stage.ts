@@ -2,8 +2,9 @@
 // string and schema (a bounded LRU that also remembers failures), resolved to the operation that
 // will run. Every GraphQL-level refusal happens here, before quotas: syntax, validation, unknown
 // operation, a mutation over GET, automatic persisted queries, document limits (limits.ts) per
-// client profile, at most one introspection root field. Apollo Server, which executes in
-// stage 6, reads the validated document from `documentStore` instead of parsing it again.
+// client profile, at most one introspection root field, trusted documents (persisted operations)
+// and a profile's persisted-only mode. Apollo Server, which executes in stage 6, reads the
+// validated document from `documentStore` instead of parsing it again.
 import { createHash } from 'node:crypto';
 import {
   getOperationAST,
@@ -22,6 +23,7 @@ import { LruCache, type CacheUsage } from '../core/cache.ts';
 import { withoutSuggestions } from '../core/suggestions.ts';
 import { badRequest, GatewayError, type ErrorCode } from '../core/errors.ts';
 import { PersistedQueryCache } from './apq-cache.ts';
+import type { TrustedDocuments } from './trusted-documents.ts';
 import { documentFootprint } from './footprint.ts';
 import { NoIntrospection } from './introspection-rule.ts';
 import { checkLimits, measureDocument, type DocumentLimits, type OperationMetrics } from './limits.ts';
@@ -33,7 +35,19 @@ export interface OperationRequest {
   operationName: string | undefined;
   variables: Record<string, unknown> | undefined;
   extensions: Record<string, unknown> | undefined;
+  /** A trusted document's id sent as GraphQL-over-HTTP's `documentId`. */
+  documentId?: string | undefined;
 }
+
+/** What stage 4 is told of the request's client profile (stage 3's policy object fits it as is). */
+export interface DocumentPolicy {
+  /** Only trusted documents, by id: a query in the request is refused before it is parsed. */
+  readonly persisted_only: boolean;
+  /** Introspection for this profile; undefined: `server.introspection`. */
+  readonly introspection?: boolean | undefined;
+}
+
+const FREE_FORM: DocumentPolicy = Object.freeze({ persisted_only: false });
 
 /** Stage 4's output: a validated document and the operation in it that will run. */
 export interface ValidatedOperation {
@@ -57,6 +71,8 @@ export interface DocumentStageOptions {
   maxTokens: number;
   /** `server.introspection`. */
   introspection: boolean;
+  /** Some client profile sets its own `introspection` other than `server.introspection`. */
+  introspectionPerProfile?: boolean;
   /** `server.suggestions` (default: `server.introspection`): keep graphql-js's "Did you mean …?" hints. */
   suggestions: boolean;
   /** `limits.max_depth` and its siblings: what every profile without its own value is held to. */
@@ -65,6 +81,8 @@ export interface DocumentStageOptions {
   profileLimits?: Readonly<Record<string, Partial<DocumentLimits>>>;
   /** Automatic persisted queries, shared across supergraph reloads. */
   persistedQueries: PersistedQueryCache;
+  /** Trusted documents (`persisted_documents`), shared across supergraph reloads; default none. */
+  trustedDocuments?: TrustedDocuments | undefined;
   /** Where validated documents go for Apollo Server (built before it, since Apollo takes it at construction). */
   documentStore: ValidatedDocumentStore;
   /** Distinct query strings whose outcome is kept; default 1000. */
@@ -87,6 +105,8 @@ interface CachedDocument {
   hash: string;
   /** Each operation's shape, measured once (document limits); undefined when the document is invalid. */
   metrics: Map<OperationDefinitionNode, OperationMetrics> | undefined;
+  /** With introspection per profile: the refusal for a profile without it, when the document introspects. */
+  introspection?: GatewayError | undefined;
 }
 
 /** Longest query string kept in the cache (characters); longer ones are parsed every time. */
@@ -96,6 +116,8 @@ const PERSISTED_QUERY_HEADERS = Object.freeze({ 'cache-control': 'private, no-ca
 
 export class DocumentStage {
   readonly #cache: LruCache<string, CachedDocument>;
+  /** Trusted documents' outcomes by text, outside the LRU: their requests never parse (warm). */
+  readonly #trusted = new Map<string, CachedDocument>();
   readonly #rules: readonly ValidationRule[];
   readonly #stats: DocumentStats = { parses: 0, validations: 0, cacheHits: 0 };
   /** Each profile's limits, resolved once; profiles without their own get `options.limits`. */
@@ -105,7 +127,8 @@ export class DocumentStage {
 
   constructor(private readonly options: DocumentStageOptions) {
     this.#cache = new LruCache(options.cacheSize ?? 1000, { maxBytes: options.cacheBytes, sizeOf: (_, query) => documentFootprint(query.length) });
-    this.#rules = options.introspection ? specifiedRules : [...specifiedRules, NoIntrospection];
+    // Per profile: validated without the rule, and the rule's verdict kept beside the document.
+    this.#rules = options.introspection || options.introspectionPerProfile ? specifiedRules : [...specifiedRules, NoIntrospection];
     let heightCap = options.limits.max_height;
     for (const [profile, own] of Object.entries(options.profileLimits ?? {})) {
       const limits = { ...options.limits, ...own };
@@ -125,11 +148,31 @@ export class DocumentStage {
     return { size: this.#cache.size, bytes: this.#cache.bytes };
   }
 
-  /** Throws a GatewayError for every request that cannot run as sent; `profile` (stage 3) picks the limits. */
-  run(request: OperationRequest, profile?: string): ValidatedOperation {
-    const { query, extensions } = this.resolveQuery(request);
+  /**
+   * Parses and validates trusted documents once, on this graph, so their first request is warm.
+   * Returns a message per document that does not validate (they stay: a request gets the errors).
+   */
+  warm(entries: Iterable<{ body: string; where: string }>): string[] {
+    const failures: string[] = [];
+    for (const { body, where } of entries) {
+      if (this.#trusted.has(body)) continue;
+      const cached = this.#cache.get(body) ?? this.parseAndValidate(body);
+      this.#trusted.set(body, cached);
+      if (cached.failure === undefined) this.options.documentStore.pin(cached.hash, cached.document as DocumentNode);
+      else failures.push(`${where}: ${cached.failure.message}`);
+    }
+    return failures;
+  }
+
+  /**
+   * Throws a GatewayError for every request that cannot run as sent; `profile` (stage 3) picks the
+   * limits, `policy` says whether only trusted documents may run.
+   */
+  run(request: OperationRequest, profile?: string, policy: DocumentPolicy = FREE_FORM): ValidatedOperation {
+    const { query, extensions } = policy.persisted_only ? this.trustedOnly(request) : this.resolveQuery(request);
     const cached = this.documentFor(query);
     if (cached.failure) throw cached.failure;
+    if (cached.introspection !== undefined && !(policy.introspection ?? this.options.introspection)) throw cached.introspection;
     const document = cached.document as DocumentNode;
     const operation = resolveOperation(document, request.operationName);
     if (this.options.schema.getRootType(operation.operation) === undefined) throw missingRootType(operation);
@@ -142,7 +185,8 @@ export class DocumentStage {
     const limits = (profile !== undefined && this.#profileLimits.get(profile)) || this.options.limits;
     const refused = checkLimits(cached.metrics?.get(operation) as OperationMetrics, limits);
     if (refused !== undefined) throw refused;
-    if (request.extensions?.['persistedQuery'] !== undefined) this.options.persistedQueries.register(cached.hash, query);
+    // APQ registration: a query sent with its hash (a lookup by hash needs none).
+    if (request.query !== undefined && request.extensions?.['persistedQuery'] !== undefined) this.options.persistedQueries.register(cached.hash, query);
     return {
       document,
       query,
@@ -154,8 +198,29 @@ export class DocumentStage {
     };
   }
 
-  /** The query text, from the request or (automatic persisted queries) from its hash. */
+  /**
+   * A persisted-only profile: the id's trusted document, or a refusal before anything is parsed (a
+   * query sent along, even a trusted one, is refused too: the client is built to send ids only).
+   */
+  private trustedOnly(request: OperationRequest): { query: string; extensions: Record<string, unknown> | undefined } {
+    if (request.query !== undefined && request.query !== '') {
+      throw new GatewayError('PERSISTED_QUERY_ONLY', 'This client may only run trusted documents: send the document id (extensions.persistedQuery.sha256Hash or documentId), not the query.');
+    }
+    const { id, extensions } = documentIdOf(request);
+    if (id === undefined) throw new GatewayError('PERSISTED_QUERY_ONLY', 'This client may only run trusted documents: the request names no document id.');
+    const body = this.options.trustedDocuments?.get(id);
+    if (body === undefined) throw trustedDocumentNotFound(400);
+    return { query: body, extensions };
+  }
+
+  /** The query text, from the request, a trusted document's id, or (automatic persisted queries) its hash. */
   private resolveQuery(request: OperationRequest): { query: string; extensions: Record<string, unknown> | undefined } {
+    if (request.documentId !== undefined) {
+      if (request.query !== undefined) throw badRequest('Send either `query` or `documentId`, not both.');
+      const body = this.options.trustedDocuments?.get(request.documentId);
+      if (body === undefined) throw trustedDocumentNotFound(400);
+      return { query: body, extensions: request.extensions };
+    }
     const persisted = request.extensions?.['persistedQuery'];
     if (persisted === undefined || persisted === null) {
       if (request.query === undefined || request.query === '') {
@@ -169,10 +234,8 @@ export class DocumentStage {
     if (spec.version !== 1) throw badRequest('Unsupported persisted query version');
     if (typeof spec.sha256Hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
     if (request.query === undefined) {
-      const registered = this.options.persistedQueries.lookup(spec.sha256Hash);
-      if (registered === undefined) {
-        throw new GatewayError('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound', { headers: PERSISTED_QUERY_HEADERS });
-      }
+      const registered = this.options.trustedDocuments?.get(spec.sha256Hash) ?? this.options.persistedQueries.lookup(spec.sha256Hash);
+      if (registered === undefined) throw trustedDocumentNotFound(200);
       return { query: registered, extensions: rest };
     }
     if (this.documentFor(request.query).hash !== spec.sha256Hash) throw badRequest('provided sha does not match query');
@@ -180,7 +243,7 @@ export class DocumentStage {
   }
 
   private documentFor(query: string): CachedDocument {
-    let cached = this.#cache.get(query);
+    let cached = this.#trusted.get(query) ?? this.#cache.get(query);
     if (cached !== undefined) {
       this.#stats.cacheHits += 1;
       return cached;
@@ -216,12 +279,35 @@ export class DocumentStage {
       return { document, failure: graphqlErrors('GRAPHQL_VALIDATION_FAILED', errors, this.options.suggestions), hash, metrics: undefined };
     }
     try {
-      return { document, failure: undefined, hash, metrics: measureDocument(this.options.schema, document, this.#heightCap) };
+      const metrics = measureDocument(this.options.schema, document, this.#heightCap);
+      if (!this.options.introspectionPerProfile) return { document, failure: undefined, hash, metrics };
+      const introspects = validate(this.options.schema, document, [NoIntrospection]);
+      const introspection = introspects.length > 0 ? graphqlErrors('GRAPHQL_VALIDATION_FAILED', introspects) : undefined;
+      return { document, failure: undefined, hash, metrics, introspection };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       return { document, failure: error, hash, metrics: undefined };
     }
   }
+}
+
+/**
+ * The id a request names its document by (`documentId`, or an APQ-style hash without a query) and
+ * its extensions without `persistedQuery`; undefined id when it names none.
+ */
+function documentIdOf(request: OperationRequest): { id: string | undefined; extensions: Record<string, unknown> | undefined } {
+  const persisted = request.extensions?.['persistedQuery'];
+  if (persisted === undefined || persisted === null) return { id: request.documentId, extensions: request.extensions };
+  const { persistedQuery: _, ...rest } = request.extensions as Record<string, unknown>;
+  const extensions = Object.keys(rest).length > 0 ? rest : undefined;
+  const hash = (persisted as { sha256Hash?: unknown }).sha256Hash;
+  if (typeof hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
+  return { id: request.documentId ?? hash, extensions };
+}
+
+/** 200 in APQ's protocol (the client re-sends with the query); 400 where no query would be taken. */
+function trustedDocumentNotFound(status: 200 | 400): GatewayError {
+  return new GatewayError('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound', { headers: PERSISTED_QUERY_HEADERS, status });
 }
 
 /** As graphql-js and Apollo Server resolve `operationName`; a miss is the client's mistake (400). */
@@ -278,12 +364,20 @@ export class ValidatedDocumentStore {
     this.#documents = new LruCache(size, { maxBytes, sizeOf: (document) => documentFootprint(document.loc?.end ?? 0) });
   }
 
+  /** Trusted documents' parsed forms, outside the LRU (bounded by `persisted_documents.max_documents`). */
+  readonly #pinned = new Map<string, DocumentNode>();
+
   add(hash: string, document: DocumentNode): void {
-    this.#documents.set(hash, document);
+    if (!this.#pinned.has(hash)) this.#documents.set(hash, document);
+  }
+
+  pin(hash: string, document: DocumentNode): void {
+    this.#pinned.set(hash, document);
   }
 
   async get(key: string): Promise<DocumentNode | undefined> {
-    const document = this.#documents.get(key.slice(key.lastIndexOf(':') + 1));
+    const hash = key.slice(key.lastIndexOf(':') + 1);
+    const document = this.#pinned.get(hash) ?? this.#documents.get(hash);
     if (document === undefined) this.misses += 1;
     return document;
   }

@@ -17,6 +17,8 @@ export interface GraphQLHttpRequest {
   operationName: string | undefined;
   variables: Record<string, unknown> | undefined;
   extensions: Record<string, unknown> | undefined;
+  /** A trusted document's id (GraphQL-over-HTTP's persisted documents draft), instead of `query`. */
+  documentId: string | undefined;
   /** The media type the response will have (from `accept`). */
   responseType: string;
 }
@@ -67,7 +69,7 @@ export class HttpStage {
   }
 }
 
-type RequestFields = Pick<GraphQLHttpRequest, 'query' | 'operationName' | 'variables' | 'extensions'>;
+type RequestFields = Pick<GraphQLHttpRequest, 'query' | 'operationName' | 'variables' | 'extensions' | 'documentId'>;
 
 function fromSearch(url: string): RequestFields {
   const queryStart = url.indexOf('?');
@@ -77,6 +79,7 @@ function fromSearch(url: string): RequestFields {
     operationName: once(params, 'operationName'),
     variables: jsonObjectParam(params, 'variables'),
     extensions: jsonObjectParam(params, 'extensions'),
+    documentId: once(params, 'documentId'),
   };
 }
 
@@ -104,8 +107,9 @@ function fromBody(body: unknown): RequestFields {
   if (!isObject(body) || Object.keys(body).length === 0) {
     throw badRequest('POST body missing, invalid Content-Type, or JSON object has no keys.');
   }
-  const { query, operationName, variables, extensions } = body;
+  const { query, operationName, variables, extensions, documentId } = body;
   if (query !== undefined && query !== null && typeof query !== 'string') throw badRequest('GraphQL queries must be strings.');
+  if (documentId !== undefined && documentId !== null && typeof documentId !== 'string') throw badRequest('`documentId` in a POST body must be a string if provided.');
   if (typeof variables === 'string') {
     throw badRequest('`variables` in a POST body should be provided as an object, not a recursively JSON-encoded string.');
   }
@@ -122,11 +126,15 @@ function fromBody(body: unknown): RequestFields {
     operationName: typeof operationName === 'string' ? operationName : undefined,
     variables: isObject(variables) ? variables : undefined,
     extensions: isObject(extensions) ? extensions : undefined,
+    documentId: typeof documentId === 'string' ? documentId : undefined,
   };
 }
 
 /** Names and nesting a real client never exceeds (see MAX_NAME_LENGTH, MAX_JSON_DEPTH). */
 function checkBounds(fields: RequestFields): void {
+  if (fields.documentId !== undefined && fields.documentId.length > MAX_NAME_LENGTH) {
+    throw badRequest(`\`documentId\` may be at most ${MAX_NAME_LENGTH} characters long.`);
+  }
   if (fields.operationName !== undefined && fields.operationName.length > MAX_NAME_LENGTH) {
     throw badRequest(`\`operationName\` may be at most ${MAX_NAME_LENGTH} characters long.`);
   }

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { configBoolean, configNumber } from '../core/config-values.ts';
+
+/** One manifest file (`persisted_documents.manifests[]`): Apollo's or Relay's format, told apart by its content. */
+const manifestFileSchema = z.strictObject({
+  /** Path of the JSON manifest, relative to the config file. */
+  file: z.string().min(1),
+});
+
+/**
+ * `persisted_documents`: trusted documents (persisted operations) a request names by id
+ * (`extensions.persistedQuery.sha256Hash` or `documentId`) instead of sending the query. Loaded,
+ * parsed and validated at start-up; a bad manifest fails start-up naming the file and the entry.
+ */
+export const persistedDocumentsConfigSchema = z.strictObject({
+  /** Manifest files; default none. */
+  manifests: z.array(manifestFileSchema).default([]),
+  /** Most trusted documents held, all manifests together; default 10000. */
+  max_documents: configNumber(z.number().int().positive()).default(10_000),
+  /** Longest document body in characters; default 65536 (an APQ query's cap too). */
+  max_document_bytes: configNumber(z.number().int().positive()).default(65_536),
+  /** Follow manifests published with `tollgate operations publish` (under `redis.key_prefix`). */
+  redis: z
+    .strictObject({
+      /** Default false. Needs `redis.url`. */
+      enabled: configBoolean().default(false),
+      /** Besides pub/sub, read new versions this often (what a dropped subscription missed); default 30000. */
+      poll_interval_ms: configNumber(z.number().int().positive()).default(30_000),
+    })
+    .prefault({}),
+});
+
+export type PersistedDocumentsConfig = z.infer<typeof persistedDocumentsConfigSchema>;

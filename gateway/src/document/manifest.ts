@@ -1,0 +1,102 @@
+// Trusted-document manifests: the two formats clients' build tools emit, read into one shape.
+//   Apollo:  { "format": "apollo-persisted-query-manifest", "version": 1,
+//              "operations": [{ "id", "name", "type", "body" }] }   (@apollo/generate-persisted-query-manifest)
+//   Relay:   { "<id>": "<document>", ... }                           (relay-compiler persistConfig)
+// Pure: no file or network access, so the gateway (files, Redis) and `tollgate operations publish`
+// refuse exactly the same manifests with exactly the same messages.
+import { GraphQLError, parse } from 'graphql';
+
+/** One operation of a manifest: what a request's id resolves to. */
+export interface ManifestEntry {
+  id: string;
+  body: string;
+  /** Where it came from, for messages: e.g. `mobile.json operations[3] (GetHome)`. */
+  where: string;
+}
+
+export interface ManifestBounds {
+  /** Most operations in one manifest (`persisted_documents.max_documents`). */
+  maxDocuments: number;
+  /** Longest document body in characters (`persisted_documents.max_document_bytes`). */
+  maxDocumentBytes: number;
+  /** `limits.parser_max_tokens`: a body must parse within it, as a request's query must. */
+  maxTokens: number;
+}
+
+/** A manifest that cannot be used; the message names the source and the entry. */
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+/** Longest id accepted: sha256 hex is 64, `sha256:` + hex 71; Relay ids are shorter. */
+export const MAX_ID_LENGTH = 128;
+const ID = /^[\x21-\x7e]+$/;
+
+/** Reads a manifest's JSON text (either format); every body must parse. `source` names it in errors. */
+export function parseManifest(text: string, source: string, bounds: ManifestBounds): ManifestEntry[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(`${source}: not JSON: ${(error as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ManifestError(`${source}: expected an Apollo persisted-query manifest or a Relay { "<id>": "<document>" } object`);
+  }
+  const entries = 'format' in json || 'operations' in json ? apolloEntries(json as Record<string, unknown>, source) : relayEntries(json as Record<string, unknown>, source);
+  if (entries.length > bounds.maxDocuments) {
+    throw new ManifestError(`${source}: ${entries.length} operations, more than persisted_documents.max_documents (${bounds.maxDocuments})`);
+  }
+  const seen = new Map<string, ManifestEntry>();
+  for (const entry of entries) {
+    checkEntry(entry, bounds);
+    const earlier = seen.get(entry.id);
+    if (earlier !== undefined && earlier.body !== entry.body) throw new ManifestError(`${entry.where}: id ${entry.id} is also ${earlier.where} with another body`);
+    seen.set(entry.id, entry);
+  }
+  return [...seen.values()];
+}
+
+function apolloEntries(json: Record<string, unknown>, source: string): ManifestEntry[] {
+  if (json['format'] !== 'apollo-persisted-query-manifest') {
+    throw new ManifestError(`${source}: format: expected "apollo-persisted-query-manifest", got ${JSON.stringify(json['format'])}`);
+  }
+  if (json['version'] !== 1) throw new ManifestError(`${source}: version: expected 1, got ${JSON.stringify(json['version'])}`);
+  const operations = json['operations'];
+  if (!Array.isArray(operations)) throw new ManifestError(`${source}: operations: expected an array`);
+  return operations.map((operation: unknown, index) => {
+    const at = `${source} operations[${index}]`;
+    if (typeof operation !== 'object' || operation === null) throw new ManifestError(`${at}: expected an object { id, name, type, body }`);
+    const { id, name, type, body } = operation as Record<string, unknown>;
+    if (typeof id !== 'string') throw new ManifestError(`${at}: id: expected a string`);
+    if (typeof body !== 'string') throw new ManifestError(`${at}: body: expected a string`);
+    if (type !== undefined && type !== 'query' && type !== 'mutation' && type !== 'subscription') {
+      throw new ManifestError(`${at}: type: expected query, mutation or subscription`);
+    }
+    const label = typeof name === 'string' && name !== '' ? ` (${name.slice(0, 100)})` : '';
+    return { id, body, where: `${at}${label}` };
+  });
+}
+
+function relayEntries(json: Record<string, unknown>, source: string): ManifestEntry[] {
+  return Object.entries(json).map(([id, body]) => {
+    const at = `${source} ${JSON.stringify(id.slice(0, MAX_ID_LENGTH))}`;
+    if (typeof body !== 'string') throw new ManifestError(`${at}: expected a document string`);
+    return { id, body, where: at };
+  });
+}
+
+function checkEntry(entry: ManifestEntry, bounds: ManifestBounds): void {
+  if (entry.id.length === 0 || entry.id.length > MAX_ID_LENGTH || !ID.test(entry.id)) {
+    throw new ManifestError(`${entry.where}: id: expected 1 to ${MAX_ID_LENGTH} printable ASCII characters without spaces`);
+  }
+  if (entry.body.length > bounds.maxDocumentBytes) {
+    throw new ManifestError(`${entry.where}: body is ${entry.body.length} characters, over persisted_documents.max_document_bytes (${bounds.maxDocumentBytes})`);
+  }
+  try {
+    parse(entry.body, { maxTokens: bounds.maxTokens, noLocation: true });
+  } catch (error) {
+    const message = error instanceof GraphQLError ? error.message : 'nests too deeply to parse';
+    throw new ManifestError(`${entry.where}: body does not parse: ${message}`);
+  }
+}

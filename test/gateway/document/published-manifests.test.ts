@@ -1,0 +1,148 @@
+// Issue 15 part 2: trusted documents published to Redis with `tollgate operations publish` reach
+// running gateways without a restart (pub/sub, and the poll for what a subscription missed);
+// versions are kept per client; a bad or conflicting manifest is refused by the CLI with nothing
+// written. Real Redis (REDIS_URL), a key prefix of this test's own.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
+import type { RunningGateway } from '../../../gateway/src/gateway.ts';
+import { manifestText, versionsKey, clientsKey } from '../../../gateway/src/document/published-manifests.ts';
+import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
+import { composeForTest, startTestGateway } from '../../support/gateway.ts';
+import { connectTestRedis, deletePrefix, keysUnder, REDIS_URL, uniquePrefix } from '../../support/redis.ts';
+
+const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  type Query { hello: String greet(name: String!): String }`;
+const HELLO = 'query Hello { hello }';
+const GREET = 'query Greet($name: String!) { greet(name: $name) }';
+
+const run = promisify(execFile);
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/** Polls until the gateway runs `documentId` (a published version arrives asynchronously). */
+async function eventuallyRuns(gateway: RunningGateway, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<any> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const result = await post(gateway.url, body, headers);
+    if (result.status === 200) return result.body;
+    assert.equal(result.body.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
+    if (Date.now() > until) assert.fail(`${JSON.stringify(body)} never became runnable`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('manifests published to Redis', () => {
+  const prefix = uniquePrefix('published-manifests');
+  let redis: Redis;
+  let subgraph: FixtureSubgraph;
+  let sdl: string;
+  let dir: string;
+  let configFile: string;
+  const gateways: RunningGateway[] = [];
+  let a: RunningGateway;
+  let b: RunningGateway;
+
+  const start = (pollIntervalMs = 600_000) =>
+    startTestGateway(sdl, {
+      redis: { url: REDIS_URL, key_prefix: prefix },
+      persisted_documents: { redis: { enabled: true, poll_interval_ms: pollIntervalMs } },
+      clients: { profiles: { mobile: { persisted_only: true, client_names: ['ios-app'] } } },
+    }).then((gateway) => {
+      gateways.push(gateway);
+      return gateway;
+    });
+
+  /** `tollgate operations publish` as a user runs it. */
+  async function publish(manifest: unknown, client = 'ios'): Promise<{ code: number; stdout: string; stderr: string }> {
+    const file = join(dir, `manifest-${Math.random().toString(36).slice(2)}.json`);
+    await writeFile(file, typeof manifest === 'string' ? manifest : JSON.stringify(manifest));
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['bin/tollgate.mjs', 'operations', 'publish', '--manifest', file, '--client', client, '--config', configFile]);
+      return { code: 0, stdout, stderr };
+    } catch (error: any) {
+      return { code: error.code, stdout: error.stdout, stderr: error.stderr.replaceAll(file, 'FILE') };
+    }
+  }
+
+  before(async () => {
+    redis = connectTestRedis();
+    subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world', greet: (_s, args: any) => `hi ${args.name}` } });
+    sdl = composeForTest([{ name: 'greetings', routingUrl: subgraph.url, sdl: SDL }]);
+    dir = await mkdtemp(join(tmpdir(), 'tollgate-publish-'));
+    configFile = join(dir, 'gateway.yaml');
+    await writeFile(configFile, `supergraph: { file: supergraph.graphql }\nredis: { url: "${REDIS_URL}", key_prefix: "${prefix}" }\n`);
+    a = await start();
+    b = await start();
+  });
+
+  after(async () => {
+    for (const gateway of gateways) await gateway.stop();
+    await subgraph.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a published manifest reaches both running instances without a restart, parsed and validated', async () => {
+    for (const gateway of [a, b]) assert.equal((await post(gateway.url, { documentId: 'hello-1' })).status, 400);
+    const published = await publish({ 'hello-1': HELLO });
+    assert.deepEqual(published, { code: 0, stdout: 'published 1 operations (1 new) for client ios as version 1\n', stderr: '' });
+    for (const gateway of [a, b]) {
+      assert.deepEqual(await eventuallyRuns(gateway, { documentId: 'hello-1' }, { 'apollographql-client-name': 'ios-app' }), { data: { hello: 'world' } });
+    }
+    // Warmed when it arrived: running it again parses nothing.
+    const parses = b.stages.graph!.document.stats().parses;
+    await post(b.url, { documentId: 'hello-1' });
+    assert.equal(b.stages.graph!.document.stats().parses, parses);
+  });
+
+  test('versions accumulate per client: a new release adds its operations, the old ids stay', async () => {
+    const manifest = { format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'hello-1', name: 'Hello', type: 'query', body: HELLO }, { id: 'greet-2', name: 'Greet', type: 'query', body: GREET }] };
+    assert.equal((await publish(manifest)).stdout, 'published 2 operations (1 new) for client ios as version 2\n');
+    assert.equal((await publish({ 'web-hello': HELLO }, 'web')).stdout, 'published 1 operations (1 new) for client web as version 1\n');
+    for (const gateway of [a, b]) {
+      assert.deepEqual(await eventuallyRuns(gateway, { documentId: 'greet-2', variables: { name: 'ann' } }), { data: { greet: 'hi ann' } });
+      assert.deepEqual(await eventuallyRuns(gateway, { documentId: 'web-hello' }), { data: { hello: 'world' } });
+      assert.deepEqual((await post(gateway.url, { documentId: 'hello-1' })).body, { data: { hello: 'world' } });
+    }
+    assert.deepEqual(Object.keys(await redis.hgetall(versionsKey(prefix, 'ios'))), ['1', '2']);
+  });
+
+  test('the CLI refuses a bad or conflicting manifest and writes nothing', async () => {
+    const keys = (await keysUnder(redis, prefix)).sort();
+    const before = await redis.hgetall(versionsKey(prefix, 'ios'));
+    const broken = await publish({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'x', name: 'Broken', body: 'query Broken {' }] });
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /^tollgate operations publish: FILE operations\[0\] \(Broken\): body does not parse: Syntax Error: .*; nothing was published\n$/);
+    const conflict = await publish({ 'hello-1': '{ hello }' });
+    assert.equal(conflict.code, 1);
+    assert.equal(conflict.stderr, 'tollgate operations publish: FILE "hello-1": id hello-1 is already published (client ios version 1) with another body; nothing was published\n');
+    const usage = await publish({ a: HELLO }, 'bad name');
+    assert.equal(usage.code, 2);
+    assert.deepEqual((await keysUnder(redis, prefix)).sort(), keys);
+    assert.deepEqual(await redis.hgetall(versionsKey(prefix, 'ios')), before);
+  });
+
+  test('an instance started later loads every published version at start-up', async () => {
+    const late = await start();
+    assert.deepEqual((await post(late.url, { documentId: 'greet-2', variables: { name: 'bo' } })).body, { data: { greet: 'hi bo' } });
+    assert.deepEqual((await post(late.url, { documentId: 'web-hello' })).body, { data: { hello: 'world' } });
+  });
+
+  test('the poll catches a version whose announcement was missed', async () => {
+    const polling = await start(100);
+    // Written as publish writes it, but without the pub/sub message.
+    await redis.sadd(clientsKey(prefix), 'android');
+    await redis.hset(versionsKey(prefix, 'android'), '1', manifestText([{ id: 'android-1', body: 'query AndroidHello { hello }', where: '' }]));
+    assert.deepEqual(await eventuallyRuns(polling, { documentId: 'android-1' }), { data: { hello: 'world' } });
+  });
+});
