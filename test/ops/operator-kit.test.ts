@@ -572,6 +572,8 @@ describe('operator kit against real gateways\' /metrics', () => {
       rules: [{ name: 'per-client', key: ['client'], requests: { limit: 1000, window_s: 3600 }, clients: { acme: { requests: { limit: 2, window_s: 3600 } } } }],
     },
     redis: { url: redisUrl, key_prefix: prefix, timeout_ms: 2000 },
+    // A budget, so tollgate_memory_budget_bytes (absent without one) is exported for the memory alert.
+    memory: { max_mb: 512 },
   });
   const items = 'query Items { items(first: 3) { id detail { text } } }';
 
