@@ -11,12 +11,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PrepareContext, Prepared } from './rows.ts';
 
-export const prepareHiveRouterRuntimeRow = hiveRouterRuntimeRow({ dedup: true });
-export const prepareHiveRouterRuntimeNoDedupRow = hiveRouterRuntimeRow({ dedup: false });
-
-function hiveRouterRuntimeRow({ dedup }: { dedup: boolean }) {
-  return (ctx: PrepareContext) => writeHiveConfig(ctx, dedup);
-}
+export const prepareHiveRouterRuntimeRow = (ctx: PrepareContext) => writeHiveConfig(ctx, true);
+export const prepareHiveRouterRuntimeNoDedupRow = (ctx: PrepareContext) => writeHiveConfig(ctx, false);
 
 async function writeHiveConfig(ctx: PrepareContext, dedup: boolean): Promise<Prepared> {
   const dir = join(ctx.runDir, `hive-router-runtime${dedup ? '' : '-no-dedup'}-${ctx.scenario}`);

@@ -11,6 +11,7 @@ import { ClientStage } from './clients/stage.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
 import { PersistedQueryCache } from './document/apq-cache.ts';
+import { manifestBounds } from './document/config.ts';
 import { ManifestFollower } from './document/manifest-follower.ts';
 import { loadManifestFiles } from './document/manifest-files.ts';
 import type { ManifestEntry } from './document/manifest.ts';
@@ -351,7 +352,7 @@ function followPublishedManifests(config: GatewayConfig, documents: TrustedSet['
     url: config.redis.url,
     prefix: config.redis.key_prefix,
     pollIntervalMs: pd.redis.poll_interval_ms,
-    bounds: { maxDocuments: pd.max_documents, maxDocumentBytes: pd.max_document_bytes, maxTokens: config.limits.parser_max_tokens },
+    bounds: manifestBounds(pd, config.limits.parser_max_tokens),
     documents,
     onAdded,
     logger: logger.child({ component: 'persisted-documents' }),

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfigFile } from './config/load.ts';
 import { ConfigError } from './core/config-errors.ts';
+import { manifestBounds } from './document/config.ts';
 import { MAX_MANIFEST_FILE_BYTES } from './document/manifest-files.ts';
 import { ManifestError, parseManifest } from './document/manifest.ts';
 import { CLIENT_NAME, publishedBodies, publishVersion } from './document/published-manifests.ts';
@@ -88,8 +89,7 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
     const { config } = await loadConfigFile(args.config);
     redisUrl = config.redis.url;
     prefix = config.redis.key_prefix;
-    const pd = config.persisted_documents;
-    bounds = { maxDocuments: pd.max_documents, maxDocumentBytes: pd.max_document_bytes, maxTokens: config.limits.parser_max_tokens };
+    bounds = manifestBounds(config.persisted_documents, config.limits.parser_max_tokens);
   } catch (error) {
     if (error instanceof ConfigError) return fail(error.message);
     throw error;

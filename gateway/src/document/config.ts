@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configBoolean, configNumber } from '../core/config-values.ts';
+import type { ManifestBounds } from './manifest.ts';
 
 /** One manifest file (`persisted_documents.manifests[]`): Apollo's or Relay's format, told apart by its content. */
 const manifestFileSchema = z.strictObject({
@@ -31,3 +32,8 @@ export const persistedDocumentsConfigSchema = z.strictObject({
 });
 
 export type PersistedDocumentsConfig = z.infer<typeof persistedDocumentsConfigSchema>;
+
+/** What every manifest is checked against (files, published versions, `operations publish`). */
+export function manifestBounds(config: PersistedDocumentsConfig, maxTokens: number): ManifestBounds {
+  return { maxDocuments: config.max_documents, maxDocumentBytes: config.max_document_bytes, maxTokens };
+}

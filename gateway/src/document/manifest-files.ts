@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '../core/config-errors.ts';
-import type { PersistedDocumentsConfig } from './config.ts';
+import { manifestBounds, type PersistedDocumentsConfig } from './config.ts';
 import { ManifestError, parseManifest, type ManifestEntry } from './manifest.ts';
 import { TrustedDocuments } from './trusted-documents.ts';
 
@@ -19,7 +19,7 @@ export async function loadManifestFiles(
 ): Promise<{ documents: TrustedDocuments; entries: ManifestEntry[] }> {
   const documents = new TrustedDocuments(config.max_documents);
   const entries: ManifestEntry[] = [];
-  const bounds = { maxDocuments: config.max_documents, maxDocumentBytes: config.max_document_bytes, maxTokens };
+  const bounds = manifestBounds(config, maxTokens);
   for (const [index, { file }] of config.manifests.entries()) {
     const key = `persisted_documents.manifests[${index}].file`;
     const path = resolve(baseDir, file);

@@ -208,18 +208,21 @@ export class DocumentStage {
     }
     const { id, extensions } = documentIdOf(request);
     if (id === undefined) throw new GatewayError('PERSISTED_QUERY_ONLY', 'This client may only run trusted documents: the request names no document id.');
+    return { query: this.trustedBody(id), extensions };
+  }
+
+  /** A trusted document's text by id, or PERSISTED_QUERY_NOT_FOUND (400: no query would be taken instead). */
+  private trustedBody(id: string): string {
     const body = this.options.trustedDocuments?.get(id);
     if (body === undefined) throw trustedDocumentNotFound(400);
-    return { query: body, extensions };
+    return body;
   }
 
   /** The query text, from the request, a trusted document's id, or (automatic persisted queries) its hash. */
   private resolveQuery(request: OperationRequest): { query: string; extensions: Record<string, unknown> | undefined } {
     if (request.documentId !== undefined) {
       if (request.query !== undefined) throw badRequest('Send either `query` or `documentId`, not both.');
-      const body = this.options.trustedDocuments?.get(request.documentId);
-      if (body === undefined) throw trustedDocumentNotFound(400);
-      return { query: body, extensions: request.extensions };
+      return { query: this.trustedBody(request.documentId), extensions: request.extensions };
     }
     const persisted = request.extensions?.['persistedQuery'];
     if (persisted === undefined || persisted === null) {
@@ -228,8 +231,7 @@ export class DocumentStage {
       }
       return { query: request.query, extensions: request.extensions };
     }
-    const { persistedQuery: _, ...extensions } = request.extensions as Record<string, unknown>;
-    const rest = Object.keys(extensions).length > 0 ? extensions : undefined;
+    const rest = withoutPersistedQuery(request.extensions as Record<string, unknown>);
     const spec = persisted as { version?: unknown; sha256Hash?: unknown };
     if (spec.version !== 1) throw badRequest('Unsupported persisted query version');
     if (typeof spec.sha256Hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
@@ -298,11 +300,16 @@ export class DocumentStage {
 function documentIdOf(request: OperationRequest): { id: string | undefined; extensions: Record<string, unknown> | undefined } {
   const persisted = request.extensions?.['persistedQuery'];
   if (persisted === undefined || persisted === null) return { id: request.documentId, extensions: request.extensions };
-  const { persistedQuery: _, ...rest } = request.extensions as Record<string, unknown>;
-  const extensions = Object.keys(rest).length > 0 ? rest : undefined;
+  const extensions = withoutPersistedQuery(request.extensions as Record<string, unknown>);
   const hash = (persisted as { sha256Hash?: unknown }).sha256Hash;
   if (typeof hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
   return { id: request.documentId ?? hash, extensions };
+}
+
+/** The extensions Apollo Server gets once the document is resolved: all but `persistedQuery`. */
+function withoutPersistedQuery(extensions: Record<string, unknown>): Record<string, unknown> | undefined {
+  const { persistedQuery: _, ...rest } = extensions;
+  return Object.keys(rest).length > 0 ? rest : undefined;
 }
 
 /** 200 in APQ's protocol (the client re-sends with the query); 400 where no query would be taken. */
