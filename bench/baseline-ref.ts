@@ -1,5 +1,5 @@
 // `--baseline-ref REF`: one extra row, `tollgate@REF`, that runs the plain `tollgate` row's gateway
-// as it was at git commit REF, in the same run (same subgraphs, load and checks), so a before/after
+// (or, with `--baseline-row NAME`, that Tollgate row's configuration: `NAME@REF`) as it was at git commit REF, in the same run (same subgraphs, load and checks), so a before/after
 // is not two runs on a machine whose speed drifts. The old tree is a detached `git worktree` in a
 // temp dir, with the current node_modules symlinked in: dependencies are assumed unchanged between
 // the two commits (a differing package-lock.json is reported as a warning, not refused).
@@ -11,7 +11,7 @@ import type { RowResult } from './lib/result.ts';
 import { scores } from './lib/result.ts';
 import type { Prepared, Row } from './rows.ts';
 
-/** The row the baseline-ref row duplicates, and whose req/s is divided by it. */
+/** The row the baseline-ref row duplicates, and whose req/s is divided by it, unless --baseline-row names another. */
 export const CURRENT_ROW = 'tollgate';
 
 export interface BaselineRef {
@@ -20,15 +20,17 @@ export interface BaselineRef {
   /** Full commit it resolved to when the run started (HEAD~3 moves while others commit). */
   commit: string;
   subject: string;
+  /** The Tollgate row it duplicates (`tollgate` unless --baseline-row), whose req/s is divided by it. */
+  current: string;
   row: string;
   /** Set when REF's package-lock.json is not the current one: the row still uses today's node_modules. */
   warning: string | null;
 }
 
-export const baselineRowName = (ref: string): string => `${CURRENT_ROW}@${ref}`;
+export const baselineRowName = (ref: string, current = CURRENT_ROW): string => `${current}@${ref}`;
 
 /** Resolves REF once, up front; throws with git's message if it is not a commit. */
-export function resolveBaselineRef(repoRoot: string, ref: string): BaselineRef {
+export function resolveBaselineRef(repoRoot: string, ref: string, current = CURRENT_ROW): BaselineRef {
   const commit = git(repoRoot, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`);
   const subject = git(repoRoot, 'log', '-1', '--format=%s', commit);
   let oldLock: string | null;
@@ -42,30 +44,45 @@ export function resolveBaselineRef(repoRoot: string, ref: string): BaselineRef {
     oldLock === currentLock
       ? null
       : `warning: package-lock.json at ${commit.startsWith(ref) ? ref : `${ref} (${commit.slice(0, 7)})`} ${oldLock === null ? 'is missing' : 'differs from the current one'}; ` +
-        `${baselineRowName(ref)} runs with the current node_modules, so the comparison may not be like for like`;
-  return { ref, commit, subject, row: baselineRowName(ref), warning };
+        `${baselineRowName(ref, current)} runs with the current node_modules, so the comparison may not be like for like`;
+  return { ref, commit, subject, current, row: baselineRowName(ref, current), warning };
 }
 
-/** The extra row: kind `tollgate`, no config, launched from a fresh worktree of the commit. */
-export function baselineRefRow(repoRoot: string, base: BaselineRef): Row {
+/**
+ * The extra row: kind `tollgate`, the duplicated row's configuration (its args, headers and
+ * prepare step: a config file, a Redis, a token) launched from a fresh worktree of the commit.
+ */
+export function baselineRefRow(repoRoot: string, base: BaselineRef, current?: Row): Row {
   return {
+    ...current,
     name: base.row,
     kind: 'tollgate',
-    prepare: async (): Promise<Prepared> => {
-      // One worktree per prepare (i.e. per scenario), removed by cleanup right after the row.
-      const dir = mkdtempSync(join(tmpdir(), `tollgate-ref-${base.commit.slice(0, 7)}-`));
-      removeOnExit(repoRoot);
-      live.add(dir);
+    prepare: async (ctx): Promise<Prepared> => {
+      const own = current?.prepare ? await current.prepare(ctx) : {};
       try {
-        git(repoRoot, 'worktree', 'add', '--detach', dir, base.commit);
-        symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+        const tree = await worktreeOf(repoRoot, base);
+        return { ...own, root: tree.root, cleanup: async () => { await tree.cleanup(); await own.cleanup?.(); } };
       } catch (err) {
-        removeWorktree(repoRoot, dir);
+        await own.cleanup?.();
         throw err;
       }
-      return { root: dir, cleanup: async () => removeWorktree(repoRoot, dir) };
     },
   };
+}
+
+/** One worktree per prepare (i.e. per scenario), removed by cleanup right after the row. */
+async function worktreeOf(repoRoot: string, base: BaselineRef): Promise<{ root: string; cleanup: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `tollgate-ref-${base.commit.slice(0, 7)}-`));
+  removeOnExit(repoRoot);
+  live.add(dir);
+  try {
+    git(repoRoot, 'worktree', 'add', '--detach', dir, base.commit);
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  } catch (err) {
+    removeWorktree(repoRoot, dir);
+    throw err;
+  }
+  return { root: dir, cleanup: async () => removeWorktree(repoRoot, dir) };
 }
 
 // Worktrees not yet removed. Ctrl-C ends the run through process.exit() (lib/processes.ts), which
@@ -100,14 +117,14 @@ function removeWorktree(repoRoot: string, dir: string): void {
 export interface RefRatio {
   scenario: string;
   workload: string;
-  /** `tollgate` req/s ÷ `tollgate@REF` req/s; null when either does not score. */
+  /** The current row's req/s ÷ its `@REF` twin's; null when either does not score. */
   ratio: number | null;
 }
 
 /** Per query the current row's req/s as a ratio of the baseline-ref row's, in this run. */
 export function refRatios(results: RowResult[], base: BaselineRef): RefRatio[] {
   return results
-    .filter((r) => r.row === CURRENT_ROW)
+    .filter((r) => r.row === base.current)
     .map((cur) => {
       const old = results.find((r) => r.row === base.row && r.scenario === cur.scenario && r.workload === cur.workload);
       const ok = scores(cur) && old !== undefined && scores(old) && !!old.requestsPerSec && cur.requestsPerSec !== undefined;
@@ -118,7 +135,7 @@ export function refRatios(results: RowResult[], base: BaselineRef): RefRatio[] {
 /** e.g. `tollgate vs tollgate@a84bc5f: heavy 1.02×, top-products 0.98×` */
 export function refRatioLine(ratios: RefRatio[], base: BaselineRef): string {
   const cells = ratios.map((r) => `${r.workload} ${r.ratio === null ? '— (does not score)' : `${r.ratio.toFixed(2)}×`}`);
-  return `${CURRENT_ROW} vs ${base.row}: ${cells.length > 0 ? cells.join(', ') : `— (${CURRENT_ROW} not measured)`}`;
+  return `${base.current} vs ${base.row}: ${cells.length > 0 ? cells.join(', ') : `— (${base.current} not measured)`}`;
 }
 
 function git(cwd: string, ...args: string[]): string {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baselineRefRow, CURRENT_ROW, refRatioLine, refRatios, resolveBaselineRef, type BaselineRef } from './baseline-ref.ts';
+import { baselineRefRow, refRatioLine, refRatios, resolveBaselineRef, type BaselineRef } from './baseline-ref.ts';
 import { measureRow, type MeasureContext } from './lib/measure.ts';
 import { parseOptions, USAGE, type Options } from './lib/options.ts';
 import { installCleanupHandlers, stopAll } from './lib/processes.ts';
@@ -152,19 +152,21 @@ function validOptions(): { opts: Options; baselineRef: BaselineRef | null; rows:
   let baselineRef: BaselineRef | null = null;
   if (parsed.baselineRef !== null) {
     try {
-      baselineRef = resolveBaselineRef(repoRoot, parsed.baselineRef);
+      baselineRef = resolveBaselineRef(repoRoot, parsed.baselineRef, parsed.baselineRow);
     } catch {
       fail(`--baseline-ref ${parsed.baselineRef}: not a commit of this repository`);
     }
   }
-  // With --baseline-ref, `tollgate@REF` sits right after `tollgate` (table order = rows order).
-  const refRow = baselineRef && baselineRefRow(repoRoot, baselineRef);
-  const rows = refRow ? configuredRows.flatMap((r) => (r.name === CURRENT_ROW ? [r, refRow] : [r])) : configuredRows;
+  // With --baseline-ref, `ROW@REF` sits right after ROW (`tollgate` unless --baseline-row; table order = rows order).
+  const current = configuredRows.find((r) => r.name === parsed.baselineRow && r.kind === 'tollgate');
+  if (parsed.baselineRef !== null && !current) fail(`--baseline-row ${parsed.baselineRow}: not a Tollgate row (rows: ${configuredRows.filter((r) => r.kind === 'tollgate').map((r) => r.name).join(', ')})`);
+  const refRow = baselineRef && baselineRefRow(repoRoot, baselineRef, current);
+  const rows = refRow ? configuredRows.flatMap((r) => (r === current ? [r, refRow] : [r])) : configuredRows;
   const rowNames = rows.map((r) => r.name);
-  // `tollgate@X` is accepted by --only only as the --baseline-ref row, and that row is never left
+  // `ROW@X` is accepted by --only only as the --baseline-ref row, and that row is never left
   // out silently: --baseline-ref with an --only that omits it would be a flag doing nothing.
-  const refRows = [...(parsed.only ?? [])].filter((name) => name.startsWith(`${CURRENT_ROW}@`) && !rowNames.includes(name));
-  if (refRows.length > 0) fail(`--only ${refRows.join(', ')}: a ${CURRENT_ROW}@REF row exists only as the --baseline-ref REF row${baselineRef ? ` (this run's is ${baselineRef.row})` : ''}`);
+  const refRows = [...(parsed.only ?? [])].filter((name) => name.includes('@') && !rowNames.includes(name));
+  if (refRows.length > 0) fail(`--only ${refRows.join(', ')}: a ROW@REF row exists only as the --baseline-ref REF row${baselineRef ? ` (this run's is ${baselineRef.row})` : ''}`);
   if (baselineRef && parsed.only && !parsed.only.has(baselineRef.row)) fail(`--baseline-ref ${baselineRef.ref}: --only must include ${baselineRef.row}`);
   const queryNames = scenarios.flatMap((s) => s.workloadNames);
   const unknownRows = [...(parsed.only ?? [])].filter((name) => !rowNames.includes(name));

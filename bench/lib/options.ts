@@ -18,6 +18,8 @@ export interface Options {
   save: boolean;
   /** --baseline-ref: a git ref whose Tollgate runs as an extra row `tollgate@REF`; null = none. */
   baselineRef: string | null;
+  /** --baseline-row: the Tollgate row the baseline-ref row duplicates (its config); default `tollgate`. */
+  baselineRow: string;
   /** --soak: instead of the table, soak rows with distinct operations for `seconds`; null = no soak. */
   soak: { seconds: number } | null;
 }
@@ -34,6 +36,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --no-save             don't write the JSON result file
   --baseline-ref <ref>  also run Tollgate as it was at git <ref> (a worktree), as row tollgate@<ref>,
                         and print tollgate's req/s as a ratio of it (BENCH_BASELINE_REF)
+  --baseline-row <row>  the Tollgate row --baseline-ref duplicates, e.g. tollgate+full → row
+                        tollgate+full@<ref> with the same config (BENCH_BASELINE_ROW, default tollgate)
   --soak                instead of the table: a soak of distinct operations (20 clients, 3 of 4
                         requests a new operation text) on the standard subgraphs, gateway RSS sampled
                         every few seconds; rows tollgate,apollo-gateway unless --only says
@@ -54,6 +58,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
       'cpu-prof-all': { type: 'boolean', default: false },
       'no-save': { type: 'boolean', default: false },
       'baseline-ref': { type: 'string' },
+      'baseline-row': { type: 'string' },
       soak: { type: 'boolean', default: false },
       'soak-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -72,6 +77,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
     cpuProf: values['cpu-prof-all'] === true ? 'all' : values['cpu-prof'] === true ? 'tollgate' : 'off',
     save: values['no-save'] !== true,
     baselineRef: gitRef(values['baseline-ref'] ?? env['BENCH_BASELINE_REF']),
+    baselineRow: values['baseline-row'] ?? env['BENCH_BASELINE_ROW'] ?? 'tollgate',
     soak: values.soak === true ? { seconds: positive('soak-seconds', values['soak-seconds'] ?? env['BENCH_SOAK_SECONDS'], 180) } : null,
   };
 }
