@@ -32,6 +32,18 @@ describe('bench options', () => {
     assert.throws(() => parseOptions(['--baseline-ref', 'a b'], {}), /--baseline-ref/);
   });
 
+  it('--baseline-row: tollgate by default, flag beats BENCH_BASELINE_ROW', () => {
+    const none = parseOptions(['--baseline-ref', 'HEAD'], {});
+    assert.ok(none !== 'help');
+    assert.equal(none.baselineRow, 'tollgate');
+    const fromEnv = parseOptions([], { BENCH_BASELINE_ROW: 'tollgate+auth' });
+    assert.ok(fromEnv !== 'help');
+    assert.equal(fromEnv.baselineRow, 'tollgate+auth');
+    const fromFlag = parseOptions(['--baseline-row', 'tollgate+full'], { BENCH_BASELINE_ROW: 'tollgate+auth' });
+    assert.ok(fromFlag !== 'help');
+    assert.equal(fromFlag.baselineRow, 'tollgate+full');
+  });
+
   it('rejects nonsense numbers and unknown flags', () => {
     assert.throws(() => parseOptions(['--duration', '0'], {}), /--duration/);
     assert.throws(() => parseOptions(['--connections', 'x'], {}), /--connections/);
