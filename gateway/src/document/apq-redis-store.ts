@@ -150,8 +150,10 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
   private failed(command: 'get' | 'set', error: unknown): void {
     if (this.#failing || this.#closed) return;
     this.#failing = true;
+    // The reason and the connection's state say enough; a stack would only point into ioredis.
+    const reason = error instanceof Error ? error.message : String(error);
     this.options.logger.warn(
-      { err: error, command },
+      { command, error: reason, connection: this.#redis.status },
       'APQ store: Redis round trip failed; lookups count as misses (clients re-send the query) until it answers again',
     );
   }

@@ -275,6 +275,6 @@ describe('APQ with a Redis that is down or hangs', () => {
     const silent = await silentServer(true);
     stops.push(() => silent.close());
     const warning = await missesButRuns(await startOn(silent.url));
-    assert.equal(warning['err'].message, 'Command timed out');
+    assert.deepEqual([warning['error'], warning['connection']], ['Command timed out', 'ready']);
   });
 });
