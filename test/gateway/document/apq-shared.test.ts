@@ -38,6 +38,12 @@ async function get(gateway: RunningGateway, fields: Record<string, unknown>) {
   return { status: response.status, headers: response.headers, body };
 }
 
+/** The subgraph every gateway here runs on, and its supergraph. */
+async function startGreetings(): Promise<{ subgraph: FixtureSubgraph; supergraph: string }> {
+  const subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world', greet: (_s, args: any) => `hi ${args.name}` } });
+  return { subgraph, supergraph: composeForTest([{ name: 'greetings', routingUrl: subgraph.url, sdl: SDL }]) };
+}
+
 const NOT_FOUND = { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] };
 
 /** The store's round trips as /metrics counts them. */
@@ -77,8 +83,7 @@ describe('APQ shared through Redis', () => {
 
   before(async () => {
     redis = connectTestRedis();
-    subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world', greet: (_s, args: any) => `hi ${args.name}` } });
-    supergraph = composeForTest([{ name: 'greetings', routingUrl: subgraph.url, sdl: SDL }]);
+    ({ subgraph, supergraph } = await startGreetings());
     a = await start();
     b = await start();
   });
@@ -225,8 +230,7 @@ describe('APQ with a Redis that is down or hangs', () => {
   };
 
   before(async () => {
-    subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world', greet: (_s, args: any) => `hi ${args.name}` } });
-    supergraph = composeForTest([{ name: 'greetings', routingUrl: subgraph.url, sdl: SDL }]);
+    ({ subgraph, supergraph } = await startGreetings());
   });
 
   after(async () => {
