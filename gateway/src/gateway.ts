@@ -10,7 +10,8 @@ import { supergraphForExecutor } from './authorization/index.ts';
 import { ClientStage } from './clients/stage.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
-import { PersistedQueryCache } from './document/apq-cache.ts';
+import { RedisPersistedQueryStore } from './document/apq-redis-store.ts';
+import { createPersistedQueryStore } from './document/apq-store.ts';
 import { manifestBounds } from './document/config.ts';
 import { ManifestFollower } from './document/manifest-follower.ts';
 import { loadManifestFiles } from './document/manifest-files.ts';
@@ -84,9 +85,10 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   applyHeapGrowth(config.memory.heap_growing_percent);
   const caches = (withConfig: GatewayConfig) => cacheBounds(withConfig.memory, memory.budgetMb);
   logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent);
-  const persistedQueries = new PersistedQueryCache(caches(config).persistedQueries.maxEntries, caches(config).persistedQueries.maxBytes);
   // Trusted documents first: a bad manifest fails start-up before anything listens.
   const files = await loadManifestFiles(config.persisted_documents, baseDir, config.limits.parser_max_tokens);
+  // APQ: this instance's memory, or Redis shared by every instance (`persisted_documents.apq.store`).
+  const persistedQueries = createPersistedQueryStore({ apq: config.persisted_documents.apq, redis: config.redis, local: caches(config).persistedQueries, logger });
   // Every entry loaded so far, files and published versions: each new graph warms them all.
   const trustedEntries: ManifestEntry[] = [...files.entries];
   const trusted: TrustedSet = { documents: files.documents, entries: trustedEntries };
@@ -107,6 +109,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
           return status?.store === 'redis' ? { degraded: status.degraded } : undefined;
         },
         tracing: () => tracing?.stats,
+        apqStore: () => (persistedQueries instanceof RedisPersistedQueryStore ? persistedQueries.stats : undefined),
         memory: () => memory,
         caches: () => ({
           plans: supergraph.current?.federation.executorStats?.planCache,
@@ -161,6 +164,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     if (supergraph.current) await closeGraph(supergraph.current);
     await subgraphSources.close();
     await quotaStore?.close();
+    await persistedQueries.close();
     authenticator.close();
     // Last: the spans of the requests just finished are flushed (waiting at most otlp.timeout_ms).
     await tracing?.shutdown();
@@ -201,6 +205,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     // A cold start is exact too: serve once Redis is connected with its script loaded (or
     // `redis.ready_wait_ms` has passed; then `quotas.on_store_failure` decides). Never rejects.
     await stages.quotas?.whenReady();
+    // The shared APQ store too, bounded the same way (a Redis that refuses connections does not hold start-up).
+    if (persistedQueries instanceof RedisPersistedQueryStore) await persistedQueries.whenConnected(config.redis.ready_wait_ms);
     if (config.persisted_documents.redis.enabled) {
       follower = followPublishedManifests(config, trusted.documents, logger, (added) => {
         trustedEntries.push(...added);

@@ -10,7 +10,7 @@ import { parseSupergraph, type ParsedSupergraph } from './core/supergraph.ts';
 import { costModelOptions } from './cost/config.ts';
 import { buildCostModel } from './cost/model.ts';
 import { CostStage } from './cost/stage.ts';
-import type { PersistedQueryCache } from './document/apq-cache.ts';
+import type { PersistedQueryStore } from './document/apq-store.ts';
 import type { ManifestEntry } from './document/manifest.ts';
 import type { DocumentLimits } from './document/limits.ts';
 import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
@@ -49,7 +49,7 @@ export async function loadGraph(
   sdl: string,
   config: GatewayConfig,
   logger: Logger,
-  persistedQueries: PersistedQueryCache,
+  persistedQueries: PersistedQueryStore,
   trusted: TrustedSet,
   sources: SubgraphSources,
   caches: Pick<CacheBounds, 'plans' | 'documents'>,

@@ -126,7 +126,9 @@ export class Pipeline {
       if (graph === undefined) throw notReady();
       graph.inFlight += 1;
       trace?.begin('validate');
-      const operation = graph.document.run(request, profile, policy); //                    4 document
+      const resolved = graph.document.run(request, profile, policy); //                     4 document
+      // A promise only for an APQ hash the shared store (Redis) is asked for: no await otherwise.
+      const operation = resolved instanceof Promise ? await resolved : resolved;
       if (trace) traceOperation(trace, operation);
       if (trace && graph.cost) trace.begin('cost');
       const estimatedCost = graph.cost?.estimate(operation, policy.max_cost);

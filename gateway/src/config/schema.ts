@@ -39,6 +39,9 @@ export const gatewayConfigSchema = z.strictObject({
   if (config.persisted_documents.redis.enabled && config.redis.url === '') {
     ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'redis', 'enabled'], message: 'needs redis.url: published manifests live in Redis' });
   }
+  if (config.persisted_documents.apq.store === 'redis' && config.redis.url === '') {
+    ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'apq', 'store'], message: 'redis needs redis.url: the shared APQ store lives in Redis' });
+  }
   if (metrics.listen !== undefined && !metrics.enabled) {
     ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'listen'], message: 'set, but telemetry.metrics.enabled is false: remove one' });
   }

@@ -1,18 +1,19 @@
 import { LruCache, type CacheUsage } from '../core/cache.ts';
-
-/** Longest query text kept (characters); a longer one is simply re-sent by the client. */
-const MAX_QUERY_LENGTH = 64 * 1024;
+import type { PersistedQueryStore } from './apq-store.ts';
 
 /**
- * Automatic persisted queries: SHA-256 hash (hex) → query text, registered by stage 4 once the
- * query has validated. Bounded by entries and bytes (`memory.persisted_query_cache`); a hash it no
- * longer holds gets PERSISTED_QUERY_NOT_FOUND and the client re-sends the full query, as with any
- * APQ cache.
+ * The memory store (the default) and the shared store's local front: bounded by entries and bytes
+ * (`memory.persisted_query_cache`), least recently used dropped first.
  */
-export class PersistedQueryCache {
+export class PersistedQueryCache implements PersistedQueryStore {
   readonly #queries: LruCache<string, string>;
 
-  constructor(maxEntries = 1000, maxBytes?: number) {
+  constructor(
+    maxEntries = 1000,
+    maxBytes?: number,
+    /** `persisted_documents.apq.max_document_bytes`: a longer query is simply re-sent by the client. */
+    private readonly maxDocumentBytes = 64 * 1024,
+  ) {
     // One-byte characters (V8 keeps ASCII text so), the hash key, the entry.
     this.#queries = new LruCache(maxEntries, { maxBytes, sizeOf: (query, hash) => query.length + hash.length + 96 });
   }
@@ -27,6 +28,8 @@ export class PersistedQueryCache {
   }
 
   register(sha256Hash: string, query: string): void {
-    if (query.length <= MAX_QUERY_LENGTH) this.#queries.set(sha256Hash, query);
+    if (query.length <= this.maxDocumentBytes) this.#queries.set(sha256Hash, query);
   }
+
+  async close(): Promise<void> {}
 }

@@ -9,6 +9,22 @@ const manifestFileSchema = z.strictObject({
 });
 
 /**
+ * `persisted_documents.apq`: automatic persisted queries (Apollo's APQ): a client sends a query's
+ * SHA-256 with the query once, then the hash alone. Kept in this instance's memory, or in Redis so
+ * that a query registered on one instance is found on every other.
+ */
+const apqConfigSchema = z.strictObject({
+  /** memory: this instance only (default); redis: shared under `redis.url` and `redis.key_prefix`. */
+  store: z.enum(['memory', 'redis']).default('memory'),
+  /** redis: a registered query expires this long after its last registration; default 86400 (a day). */
+  ttl_s: configNumber(z.number().int().positive().max(31_536_000, 'at most a year (31536000)')).default(86_400),
+  /** Longest query registered (characters); a longer one runs but is not kept, in memory or in Redis. Default 65536. */
+  max_document_bytes: configNumber(z.number().int().positive()).default(65_536),
+});
+
+export type ApqConfig = z.infer<typeof apqConfigSchema>;
+
+/**
  * `persisted_documents`: trusted documents (persisted operations) a request names by id
  * (`extensions.persistedQuery.sha256Hash` or `documentId`) instead of sending the query. Loaded,
  * parsed and validated at start-up; a bad manifest fails start-up naming the file and the entry.
@@ -18,7 +34,7 @@ export const persistedDocumentsConfigSchema = z.strictObject({
   manifests: z.array(manifestFileSchema).default([]),
   /** Most trusted documents held, all manifests together; default 10000. */
   max_documents: configNumber(z.number().int().positive()).default(10_000),
-  /** Longest document body in characters; default 65536 (an APQ query's cap too). */
+  /** Longest trusted document body in characters; default 65536 (APQ has its own: `apq.max_document_bytes`). */
   max_document_bytes: configNumber(z.number().int().positive()).default(65_536),
   /** Follow manifests published with `tollgate operations publish` (under `redis.key_prefix`). */
   redis: z
@@ -29,6 +45,7 @@ export const persistedDocumentsConfigSchema = z.strictObject({
       poll_interval_ms: configNumber(z.number().int().positive()).default(30_000),
     })
     .prefault({}),
+  apq: apqConfigSchema.prefault({}),
 });
 
 export type PersistedDocumentsConfig = z.infer<typeof persistedDocumentsConfigSchema>;

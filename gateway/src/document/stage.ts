@@ -22,7 +22,7 @@ import {
 import { LruCache, type CacheUsage } from '../core/cache.ts';
 import { withoutSuggestions } from '../core/suggestions.ts';
 import { badRequest, GatewayError, type ErrorCode } from '../core/errors.ts';
-import { PersistedQueryCache } from './apq-cache.ts';
+import type { PersistedQueryStore } from './apq-store.ts';
 import type { TrustedDocuments } from './trusted-documents.ts';
 import { documentFootprint } from './footprint.ts';
 import { NoIntrospection } from './introspection-rule.ts';
@@ -79,8 +79,8 @@ export interface DocumentStageOptions {
   limits: DocumentLimits;
   /** `limits.profiles.<profile>.*`: a client profile's own values, over `limits`. */
   profileLimits?: Readonly<Record<string, Partial<DocumentLimits>>>;
-  /** Automatic persisted queries, shared across supergraph reloads. */
-  persistedQueries: PersistedQueryCache;
+  /** Automatic persisted queries (memory or Redis), shared across supergraph reloads. */
+  persistedQueries: PersistedQueryStore;
   /** Trusted documents (`persisted_documents`), shared across supergraph reloads; default none. */
   trustedDocuments?: TrustedDocuments | undefined;
   /** Where validated documents go for Apollo Server (built before it, since Apollo takes it at construction). */
@@ -166,10 +166,16 @@ export class DocumentStage {
 
   /**
    * Throws a GatewayError for every request that cannot run as sent; `profile` (stage 3) picks the
-   * limits, `policy` says whether only trusted documents may run.
+   * limits, `policy` says whether only trusted documents may run. A promise only when an APQ hash
+   * has to be looked up in the shared store (`persisted_documents.apq.store: redis`).
    */
-  run(request: OperationRequest, profile?: string, policy: DocumentPolicy = FREE_FORM): ValidatedOperation {
-    const { query, extensions } = policy.persisted_only ? this.trustedOnly(request) : this.resolveQuery(request);
+  run(request: OperationRequest, profile?: string, policy: DocumentPolicy = FREE_FORM): ValidatedOperation | Promise<ValidatedOperation> {
+    const resolved = policy.persisted_only ? this.trustedOnly(request) : this.resolveQuery(request);
+    if (resolved instanceof Promise) return resolved.then((found) => this.runResolved(request, found, profile, policy));
+    return this.runResolved(request, resolved, profile, policy);
+  }
+
+  private runResolved(request: OperationRequest, { query, extensions }: ResolvedQuery, profile: string | undefined, policy: DocumentPolicy): ValidatedOperation {
     const cached = this.documentFor(query);
     if (cached.failure) throw cached.failure;
     if (cached.introspection !== undefined && !(policy.introspection ?? this.options.introspection)) throw cached.introspection;
@@ -186,7 +192,7 @@ export class DocumentStage {
     const refused = checkLimits(cached.metrics?.get(operation) as OperationMetrics, limits);
     if (refused !== undefined) throw refused;
     // APQ registration: a query sent with its hash (a lookup by hash needs none).
-    if (request.query !== undefined && request.extensions?.['persistedQuery'] !== undefined) this.options.persistedQueries.register(cached.hash, query);
+    if (request.query !== undefined && request.extensions?.['persistedQuery'] != null) this.options.persistedQueries.register(cached.hash, query);
     return {
       document,
       query,
@@ -202,7 +208,7 @@ export class DocumentStage {
    * A persisted-only profile: the id's trusted document, or a refusal before anything is parsed (a
    * query sent along, even a trusted one, is refused too: the client is built to send ids only).
    */
-  private trustedOnly(request: OperationRequest): { query: string; extensions: Record<string, unknown> | undefined } {
+  private trustedOnly(request: OperationRequest): ResolvedQuery {
     if (request.query !== undefined && request.query !== '') {
       throw new GatewayError('PERSISTED_QUERY_ONLY', 'This client may only run trusted documents: send the document id (extensions.persistedQuery.sha256Hash or documentId), not the query.');
     }
@@ -219,7 +225,7 @@ export class DocumentStage {
   }
 
   /** The query text, from the request, a trusted document's id, or (automatic persisted queries) its hash. */
-  private resolveQuery(request: OperationRequest): { query: string; extensions: Record<string, unknown> | undefined } {
+  private resolveQuery(request: OperationRequest): ResolvedQuery | Promise<ResolvedQuery> {
     if (request.documentId !== undefined) {
       if (request.query !== undefined) throw badRequest('Send either `query` or `documentId`, not both.');
       return { query: this.trustedBody(request.documentId), extensions: request.extensions };
@@ -236,9 +242,11 @@ export class DocumentStage {
     if (spec.version !== 1) throw badRequest('Unsupported persisted query version');
     if (typeof spec.sha256Hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
     if (request.query === undefined) {
-      const registered = this.options.trustedDocuments?.get(spec.sha256Hash) ?? this.options.persistedQueries.lookup(spec.sha256Hash);
-      if (registered === undefined) throw trustedDocumentNotFound(200);
-      return { query: registered, extensions: rest };
+      const trusted = this.options.trustedDocuments?.get(spec.sha256Hash);
+      if (trusted !== undefined) return { query: trusted, extensions: rest };
+      const registered = this.options.persistedQueries.lookup(spec.sha256Hash);
+      if (registered instanceof Promise) return registered.then((query) => registeredQuery(query, rest));
+      return registeredQuery(registered, rest);
     }
     if (this.documentFor(request.query).hash !== spec.sha256Hash) throw badRequest('provided sha does not match query');
     return { query: request.query, extensions: rest };
@@ -291,6 +299,18 @@ export class DocumentStage {
       return { document, failure: error, hash, metrics: undefined };
     }
   }
+}
+
+/** The query text a request resolved to, and its extensions without `persistedQuery`. */
+interface ResolvedQuery {
+  query: string;
+  extensions: Record<string, unknown> | undefined;
+}
+
+/** An APQ hash's registered query, or PERSISTED_QUERY_NOT_FOUND (200: the client re-sends the query). */
+function registeredQuery(query: string | undefined, extensions: Record<string, unknown> | undefined): ResolvedQuery {
+  if (query === undefined) throw trustedDocumentNotFound(200);
+  return { query, extensions };
 }
 
 /**

@@ -46,6 +46,8 @@ export interface MetricsSources {
   memory?(): { budgetMb: number | undefined; heapLimitMb: number };
   /** Per cache (plans, documents, persisted_queries): entries and estimated bytes held now. */
   caches?(): Record<string, { size: number; bytes: number } | undefined>;
+  /** The shared APQ store's Redis round trips since start (`persisted_documents.apq.store: redis`); else undefined (no series). */
+  apqStore?(): { getHits: number; getMisses: number; getErrors: number; sets: number; setErrors: number } | undefined;
 }
 
 /**
@@ -201,6 +203,22 @@ export class GatewayMetrics {
           this.inc({ jwks, result: 'ok' }, stats.fetches - stats.failures);
           this.inc({ jwks, result: 'error' }, stats.failures);
         }
+      },
+    });
+    new Counter({
+      name: 'tollgate_apq_redis_commands_total',
+      help: 'Round trips of the shared APQ store to Redis: get (hit, miss, error), set (ok, error)',
+      labelNames: ['command', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        const stats = sources.apqStore?.();
+        if (stats === undefined) return;
+        this.inc({ command: 'get', result: 'hit' }, stats.getHits);
+        this.inc({ command: 'get', result: 'miss' }, stats.getMisses);
+        this.inc({ command: 'get', result: 'error' }, stats.getErrors);
+        this.inc({ command: 'set', result: 'ok' }, stats.sets);
+        this.inc({ command: 'set', result: 'error' }, stats.setErrors);
       },
     });
     new Gauge({
