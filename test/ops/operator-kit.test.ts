@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // The operator kit (issue 12 part 4): ops/grafana/tollgate-dashboard.json and
 // ops/prometheus/tollgate-alerts.yml, checked against the code instead of trusted by eye.
 //  - Both files parse: the rules with `yaml`, in the shape Prometheus's strict loader takes; the
@@ -574,6 +575,8 @@ describe('operator kit against real gateways\' /metrics', () => {
     redis: { url: redisUrl, key_prefix: prefix, timeout_ms: 2000 },
     // A budget, so tollgate_memory_budget_bytes (absent without one) is exported for the memory alert.
     memory: { max_mb: 512 },
+    // APQ shared in Redis, so tollgate_apq_redis_commands_total has samples for its panel.
+    persisted_documents: { apq: { store: 'redis' } },
   });
   const items = 'query Items { items(first: 3) { id detail { text } } }';
 
@@ -607,6 +610,10 @@ describe('operator kit against real gateways\' /metrics', () => {
     flaky.behave({ kind: 'normal' });
     assert.equal(partial.status, 200);
     assert.equal(partial.body.data.flaky, null);
+    // APQ: a hash alone (a Redis GET, a miss), then registered (a SET), then the hash alone again.
+    const apq = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(items).digest('hex') } };
+    assert.equal((await postGraphQL(healthy.url, { extensions: apq })).body.errors[0].extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
+    assert.equal((await postGraphQL(healthy.url, { query: items, extensions: apq })).status, 200);
     healthyText = await scrape(healthy);
 
     // Failing: a token whose JWKS cannot be fetched (503 AUTHENTICATION_UNAVAILABLE); a query while

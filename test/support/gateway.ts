@@ -58,7 +58,7 @@ export interface GraphQLHttpResult {
 /** POSTs a GraphQL request over real HTTP and parses the JSON answer. */
 export async function postGraphQL(
   url: string,
-  request: { query: string; variables?: Record<string, unknown>; operationName?: string },
+  request: { query?: string; variables?: Record<string, unknown>; operationName?: string; extensions?: Record<string, unknown> },
   headers: Record<string, string> = {},
 ): Promise<GraphQLHttpResult> {
   const response = await fetch(url, {
