@@ -16,8 +16,9 @@ import { ManifestFollower } from './document/manifest-follower.ts';
 import { loadManifestFiles } from './document/manifest-files.ts';
 import type { ManifestEntry } from './document/manifest.ts';
 import { SubgraphSources, type FederationGateway } from './federation/gateway.ts';
-import { closeGraph, loadGraph, type GraphLoad, type TrustedSet } from './graph.ts';
+import { closeGraph, loadGraph, planTrustedDocuments, type GraphLoad, type TrustedSet } from './graph.ts';
 import { closeServer, createHttpServer, createMetricsServer, listen } from './http/server.ts';
+import { Cors } from './http/cors.ts';
 import { HttpStage } from './http/stage.ts';
 import { Pipeline, type Stages } from './pipeline.ts';
 import { AuthFailureLimiter } from './quota/auth-failures.ts';
@@ -120,6 +121,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     http: httpStage(config),
     identify: authenticator,
     client: new ClientStage(config.clients),
+    cors: corsOf(config),
     graph: undefined,
     ...quotaStages(config, quotaStore),
   };
@@ -176,6 +178,15 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     await closeAll(undefined);
     throw error;
   }
+  /** Plans trusted documents on a graph (graph.ts), logging what it did once it is done. */
+  const planTrusted = (load: GraphLoad, entries: readonly ManifestEntry[], withConfig: GatewayConfig) => {
+    const startedAt = performance.now();
+    const planning = planTrustedDocuments(load, entries, caches(withConfig).plans);
+    if (entries.length > 0) {
+      void planning.then((outcome) => logger.info({ ...outcome, ms: Math.round(performance.now() - startedAt) }, 'trusted documents planned ahead'));
+    }
+    return planning;
+  };
   /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
   const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
     const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, trusted, subgraphSources, caches(withConfig));
@@ -188,6 +199,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       }
       logger.warn({ documents: next.warmFailures.slice(0, 10), count: next.warmFailures.length }, 'trusted documents that do not validate against the new supergraph');
     }
+    // Their plans before it serves, for at most plan_wait_ms; the rest while it serves.
+    await waitAtMost(planTrusted(next, trustedEntries, withConfig), withConfig.persisted_documents.plan_wait_ms);
     const previous = supergraph.current;
     supergraph.current = next;
     supergraph.rawSdl = rawSdl;
@@ -202,13 +215,19 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     // `redis.ready_wait_ms` has passed; then `quotas.on_store_failure` decides). Never rejects.
     await stages.quotas?.whenReady();
     if (config.persisted_documents.redis.enabled) {
+      let planningPublished: Promise<unknown> = Promise.resolve();
       follower = followPublishedManifests(config, trusted.documents, logger, (added) => {
         trustedEntries.push(...added);
-        const failures = stages.graph?.document.warm(added) ?? [];
+        const serving = supergraph.current;
+        if (serving === undefined) return;
+        const failures = serving.graph.document.warm(added);
         if (failures.length > 0) logger.warn({ documents: failures.slice(0, 10), count: failures.length }, 'published trusted documents that do not validate against the supergraph');
+        planningPublished = planTrusted(serving, added, config);
       });
-      // What is published already is loaded before start-up ends (or after `redis.ready_wait_ms`, by the poll).
-      await Promise.race([follower.sync(), new Promise((resolve) => setTimeout(resolve, config.redis.ready_wait_ms).unref())]);
+      // What is published already is loaded before start-up ends (or after `redis.ready_wait_ms`, by
+      // the poll), and planned as the files' documents are (at most plan_wait_ms more).
+      await waitAtMost(follower.sync(), config.redis.ready_wait_ms);
+      await waitAtMost(planningPublished, config.persisted_documents.plan_wait_ms);
     }
     logger.info({ schemaHash: loaded.graph.schemaHash }, 'supergraph loaded');
   } catch (error) {
@@ -286,7 +305,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       const previousAuthenticator = authenticator;
       authenticator = nextAuthenticator;
       quotaStore = nextStore;
-      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), ...quotaStages(next, quotaStore) });
+      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), cors: corsOf(next), ...quotaStages(next, quotaStore) });
       config = next;
       previousAuthenticator.close();
       logger.info('config reloaded');
@@ -303,6 +322,15 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       await closeAll(server);
     },
   };
+}
+
+/** Resolves when `work` is done or `ms` have passed, whichever is first; never rejects. */
+function waitAtMost(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
 interface SupergraphState {
@@ -368,6 +396,11 @@ function redisTarget(url: string): { address: string; port: number } | undefined
   } catch {
     return undefined;
   }
+}
+
+/** `cors` and the profiles' own origins; undefined (no CORS header at all) when none is allowed. */
+function corsOf(config: GatewayConfig): Cors | undefined {
+  return Cors.create(config.cors, Object.values(config.clients.profiles).map((profile) => profile.cors));
 }
 
 function httpStage(config: GatewayConfig): HttpStage {
