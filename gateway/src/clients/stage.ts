@@ -29,8 +29,8 @@ export interface ClientApp {
   version: string | undefined;
 }
 
-/** Longest client name or version kept (characters); a longer one is cut and ends in "…". */
-export const MAX_CLIENT_APP_CHARS = 128;
+/** Longest client name or version kept whole (characters), as the access log keeps operation names. */
+export const MAX_CLIENT_APP_CHARS = 200;
 
 /** The policy of a profile nobody configured: everything as without profiles. */
 const BUILT_IN_DEFAULT: ProfileConfig = Object.freeze({ persisted_only: false, require_authentication: false, client_names: [], subgraph_headers: {} });
@@ -91,12 +91,12 @@ export class ClientStage {
   }
 }
 
-/** A client-sent header value for logs and labels: at most MAX_CLIENT_APP_CHARS, printable ASCII (others become "?"). */
+/** A client-sent header value for logs and labels: printable ASCII (others become "?"), cut at MAX_CLIENT_APP_CHARS with its length said. */
 function sanitized(value: string | string[] | undefined): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
-  const cut = value.length > MAX_CLIENT_APP_CHARS ? `${value.slice(0, MAX_CLIENT_APP_CHARS)}…` : value;
-  return PRINTABLE.test(cut) ? cut : cut.replace(NOT_PRINTABLE, '?');
+  const printable = PRINTABLE.test(value) ? value : value.replace(NOT_PRINTABLE, '?');
+  return printable.length <= MAX_CLIENT_APP_CHARS ? printable : `${printable.slice(0, MAX_CLIENT_APP_CHARS)}… (${printable.length} characters)`;
 }
 
-const PRINTABLE = /^[\x20-\x7e]*…?$/;
-const NOT_PRINTABLE = /[^\x20-\x7e…]/g;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const NOT_PRINTABLE = /[^\x20-\x7e]/g;
