@@ -4,7 +4,8 @@
 //
 //   stage        job                                                      code
 //   1 http       method, media types, body size, JSON, request fields,    http/stage.ts
-//                CSRF, accept
+//                CSRF, accept (a CORS preflight is answered before it;    http/cors.ts
+//                the CORS headers follow stage 3's profile)
 //   2 identify   JWT / API key → verified Identity                        auth/authenticator.ts
 //   3 client     client profile                                           clients/stage.ts
 //   4 document   trusted documents, persisted-only, parse + validate      document/stage.ts
