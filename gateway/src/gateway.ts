@@ -187,8 +187,15 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     }
     return planning;
   };
+  /** Published documents arriving on a graph: validated at once, planned one per event-loop turn. */
+  const warmPublished = (load: GraphLoad, added: readonly ManifestEntry[], withConfig: GatewayConfig) => {
+    const failures = load.graph.document.warm(added);
+    if (failures.length > 0) logger.warn({ documents: failures.slice(0, 10), count: failures.length }, 'published trusted documents that do not validate against the supergraph');
+    return planTrusted(load, added, withConfig);
+  };
   /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
   const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
+    const known = trustedEntries.length;
     const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, trusted, subgraphSources, caches(withConfig));
     if (next.warmFailures.length > 0) {
       // At start-up the manifests are the operator's files: refused, naming the entries. Later a
@@ -200,7 +207,9 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       logger.warn({ documents: next.warmFailures.slice(0, 10), count: next.warmFailures.length }, 'trusted documents that do not validate against the new supergraph');
     }
     // Their plans before it serves, for at most plan_wait_ms; the rest while it serves.
-    await waitAtMost(planTrusted(next, trustedEntries, withConfig), withConfig.persisted_documents.plan_wait_ms);
+    await waitAtMost(planTrusted(next, trustedEntries.slice(0, known), withConfig), withConfig.persisted_documents.plan_wait_ms);
+    // Versions published meanwhile went to the serving graph only.
+    if (trustedEntries.length > known) void warmPublished(next, trustedEntries.slice(known), withConfig);
     const previous = supergraph.current;
     supergraph.current = next;
     supergraph.rawSdl = rawSdl;
@@ -219,10 +228,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       follower = followPublishedManifests(config, trusted.documents, logger, (added) => {
         trustedEntries.push(...added);
         const serving = supergraph.current;
-        if (serving === undefined) return;
-        const failures = serving.graph.document.warm(added);
-        if (failures.length > 0) logger.warn({ documents: failures.slice(0, 10), count: failures.length }, 'published trusted documents that do not validate against the supergraph');
-        planningPublished = planTrusted(serving, added, config);
+        if (serving !== undefined) planningPublished = warmPublished(serving, added, config);
       });
       // What is published already is loaded before start-up ends (or after `redis.ready_wait_ms`, by
       // the poll), and planned as the files' documents are (at most plan_wait_ms more).

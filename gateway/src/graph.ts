@@ -150,9 +150,9 @@ function introspectionPerProfile(config: GatewayConfig): boolean {
 export interface PlanAheadOutcome {
   /** Operations now in the plan cache. */
   planned: number;
-  /** Operations not planned: the executor cannot plan ahead (`executor: apollo`, progressive @override) or the planner refused. */
+  /** Operations not planned: progressive @override (each request draws its labels), or the planner refused. */
   skipped: number;
-  /** Documents left for their first request: the plan cache reached its bounds, or the graph was closed. */
+  /** Documents left for their first request: `executor: apollo` (its plan cache is its own), the plan cache reached its bounds, or the graph was closed. */
   left: number;
 }
 
@@ -165,9 +165,10 @@ export interface PlanAheadOutcome {
 export async function planTrustedDocuments(load: GraphLoad, entries: readonly { body: string }[], bounds: CacheBounds['plans']): Promise<PlanAheadOutcome> {
   const outcome: PlanAheadOutcome = { planned: 0, skipped: 0, left: 0 };
   const { planAhead, executorStats } = load.federation;
+  if (planAhead === undefined) return { ...outcome, left: entries.length };
   for (const [index, { body }] of entries.entries()) {
     const usage = executorStats?.planCache;
-    if (load.closed || planAhead === undefined || (usage !== undefined && (usage.size >= bounds.maxEntries || usage.bytes >= bounds.maxBytes))) {
+    if (load.closed || (usage !== undefined && (usage.size >= bounds.maxEntries || usage.bytes >= bounds.maxBytes))) {
       outcome.left = entries.length - index;
       break;
     }

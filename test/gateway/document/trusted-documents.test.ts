@@ -221,6 +221,28 @@ describe('trusted documents from manifest files', () => {
     }
   });
 
+  test('after a supergraph reload, the new graph plans them before it serves', async () => {
+    const reloading = await startTestGateway(sdl, { persisted_documents: { manifests: [{ file: join(dir, 'apollo.json') }, { file: join(dir, 'relay.json') }] } });
+    try {
+      await reloading.reloadSupergraph(`${sdl}\n# reloaded\n`);
+      const stats = reloading.federation.executorStats!;
+      assert.equal(stats.planCache!.size, 3, 'the new graph\'s plan cache');
+      assert.deepEqual((await post(reloading.url, { documentId: 'relay-1' })).body, { data: { hello: 'world' } });
+      assert.equal(stats.planCacheMisses, 0);
+    } finally {
+      await reloading.stop();
+    }
+  });
+
+  test('executor: apollo plans on first use (its plan cache is its own) and serves them alike', async () => {
+    const stock = await startTestGateway(sdl, { executor: 'apollo', persisted_documents: { manifests: [{ file: join(dir, 'relay.json') }] } });
+    try {
+      assert.deepEqual((await post(stock.url, { documentId: 'relay-1' })).body, { data: { hello: 'world' } });
+    } finally {
+      await stock.stop();
+    }
+  });
+
   test('plan_wait_ms 0: start-up does not wait for planning, which completes in the background', async () => {
     const background = await startTestGateway(sdl, {
       persisted_documents: { plan_wait_ms: 0, manifests: [{ file: join(dir, 'apollo.json') }, { file: join(dir, 'relay.json') }] },
