@@ -17,8 +17,9 @@ import { ManifestFollower } from './document/manifest-follower.ts';
 import { loadManifestFiles } from './document/manifest-files.ts';
 import type { ManifestEntry } from './document/manifest.ts';
 import { SubgraphSources, type FederationGateway } from './federation/gateway.ts';
-import { closeGraph, loadGraph, type GraphLoad, type TrustedSet } from './graph.ts';
+import { closeGraph, loadGraph, planTrustedDocuments, type GraphLoad, type TrustedSet } from './graph.ts';
 import { closeServer, createHttpServer, createMetricsServer, listen } from './http/server.ts';
+import { Cors } from './http/cors.ts';
 import { HttpStage } from './http/stage.ts';
 import { Pipeline, type Stages } from './pipeline.ts';
 import { AuthFailureLimiter } from './quota/auth-failures.ts';
@@ -123,6 +124,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     http: httpStage(config),
     identify: authenticator,
     client: new ClientStage(config.clients),
+    cors: corsOf(config),
     graph: undefined,
     ...quotaStages(config, quotaStore),
   };
@@ -180,8 +182,24 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     await closeAll(undefined);
     throw error;
   }
+  /** Plans trusted documents on a graph (graph.ts), logging what it did once it is done. */
+  const planTrusted = (load: GraphLoad, entries: readonly ManifestEntry[], withConfig: GatewayConfig) => {
+    const startedAt = performance.now();
+    const planning = planTrustedDocuments(load, entries, caches(withConfig).plans);
+    if (entries.length > 0) {
+      void planning.then((outcome) => logger.info({ ...outcome, ms: Math.round(performance.now() - startedAt) }, 'trusted documents planned ahead'));
+    }
+    return planning;
+  };
+  /** Published documents arriving on a graph: validated at once, planned one per event-loop turn. */
+  const warmPublished = (load: GraphLoad, added: readonly ManifestEntry[], withConfig: GatewayConfig) => {
+    const failures = load.graph.document.warm(added);
+    if (failures.length > 0) logger.warn({ documents: failures.slice(0, 10), count: failures.length }, 'published trusted documents that do not validate against the supergraph');
+    return planTrusted(load, added, withConfig);
+  };
   /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
   const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
+    const known = trustedEntries.length;
     const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, trusted, subgraphSources, caches(withConfig));
     if (next.warmFailures.length > 0) {
       // At start-up the manifests are the operator's files: refused, naming the entries. Later a
@@ -192,6 +210,10 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       }
       logger.warn({ documents: next.warmFailures.slice(0, 10), count: next.warmFailures.length }, 'trusted documents that do not validate against the new supergraph');
     }
+    // Their plans before it serves, for at most plan_wait_ms; the rest while it serves.
+    await waitAtMost(planTrusted(next, trustedEntries.slice(0, known), withConfig), withConfig.persisted_documents.plan_wait_ms);
+    // Versions published meanwhile went to the serving graph only.
+    if (trustedEntries.length > known) void warmPublished(next, trustedEntries.slice(known), withConfig);
     const previous = supergraph.current;
     supergraph.current = next;
     supergraph.rawSdl = rawSdl;
@@ -208,13 +230,16 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     // The shared APQ store too, bounded the same way (a Redis that refuses connections does not hold start-up).
     if (persistedQueries instanceof RedisPersistedQueryStore) await persistedQueries.whenConnected(config.redis.ready_wait_ms);
     if (config.persisted_documents.redis.enabled) {
+      let planningPublished: Promise<unknown> = Promise.resolve();
       follower = followPublishedManifests(config, trusted.documents, logger, (added) => {
         trustedEntries.push(...added);
-        const failures = stages.graph?.document.warm(added) ?? [];
-        if (failures.length > 0) logger.warn({ documents: failures.slice(0, 10), count: failures.length }, 'published trusted documents that do not validate against the supergraph');
+        const serving = supergraph.current;
+        if (serving !== undefined) planningPublished = warmPublished(serving, added, config);
       });
-      // What is published already is loaded before start-up ends (or after `redis.ready_wait_ms`, by the poll).
-      await Promise.race([follower.sync(), new Promise((resolve) => setTimeout(resolve, config.redis.ready_wait_ms).unref())]);
+      // What is published already is loaded before start-up ends (or after `redis.ready_wait_ms`, by
+      // the poll), and planned as the files' documents are (at most plan_wait_ms more).
+      await waitAtMost(follower.sync(), config.redis.ready_wait_ms);
+      await waitAtMost(planningPublished, config.persisted_documents.plan_wait_ms);
     }
     logger.info({ schemaHash: loaded.graph.schemaHash }, 'supergraph loaded');
   } catch (error) {
@@ -292,7 +317,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       const previousAuthenticator = authenticator;
       authenticator = nextAuthenticator;
       quotaStore = nextStore;
-      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), ...quotaStages(next, quotaStore) });
+      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), cors: corsOf(next), ...quotaStages(next, quotaStore) });
       config = next;
       previousAuthenticator.close();
       logger.info('config reloaded');
@@ -309,6 +334,15 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       await closeAll(server);
     },
   };
+}
+
+/** Resolves when `work` is done or `ms` have passed, whichever is first; never rejects. */
+function waitAtMost(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
 interface SupergraphState {
@@ -374,6 +408,11 @@ function redisTarget(url: string): { address: string; port: number } | undefined
   } catch {
     return undefined;
   }
+}
+
+/** `cors` and the profiles' own origins; undefined (no CORS header at all) when none is allowed. */
+function corsOf(config: GatewayConfig): Cors | undefined {
+  return Cors.create(config.cors, Object.values(config.clients.profiles).map((profile) => profile.cors));
 }
 
 function httpStage(config: GatewayConfig): HttpStage {

@@ -2,9 +2,11 @@
 // and cost stages for it. Built at start-up and again on every hot reload or config reload; the
 // pipeline runs each request on the graph it started with.
 import { createHash } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Supergraph as FederationSupergraph } from '@apollo/federation-internals';
+import { Kind, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { createOperationAuthorizer } from './authorization/index.ts';
+import { createOperationAuthorizer, supergraphForExecutor } from './authorization/index.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { parseSupergraph, type ParsedSupergraph } from './core/supergraph.ts';
 import { costModelOptions } from './cost/config.ts';
@@ -13,7 +15,7 @@ import { CostStage } from './cost/stage.ts';
 import type { PersistedQueryStore } from './document/apq-store.ts';
 import type { ManifestEntry } from './document/manifest.ts';
 import type { DocumentLimits } from './document/limits.ts';
-import { DocumentStage, ValidatedDocumentStore } from './document/stage.ts';
+import { DocumentStage, ValidatedDocumentStore, type DocumentStageOptions } from './document/stage.ts';
 import type { TrustedDocuments } from './document/trusted-documents.ts';
 import { createApolloServer } from './federation/apollo-server.ts';
 import { createFederationGateway, type FederationGateway, type SubgraphSources } from './federation/gateway.ts';
@@ -28,6 +30,8 @@ export interface GraphLoad {
   federation: FederationGateway;
   /** Trusted documents that do not validate against this supergraph, one message each. */
   warmFailures: string[];
+  /** Set by closeGraph: planning ahead on it stops. */
+  closed: boolean;
 }
 
 /** The trusted documents every graph serves, and the entries loaded so far (warmed on each graph). */
@@ -74,7 +78,6 @@ export async function loadGraph(
   const profiles = Object.values(config.clients.profiles);
   // Stage 4 decides per profile; Apollo Server (which validates only a document stage 4 did not
   // hand over) must not refuse what a profile allows.
-  const introspectionPerProfile = profiles.some((p) => p.introspection !== undefined && p.introspection !== config.server.introspection);
   const apollo = createApolloServer(
     federation.gateway,
     { introspection: config.server.introspection || profiles.some((p) => p.introspection === true), debug: config.server.debug, documentStore, suggestions: config.server.suggestions ?? config.server.introspection },
@@ -88,21 +91,7 @@ export async function loadGraph(
     // executor does not know: the operator's file, said in one line.
     throw new SupergraphLoadError(`supergraph: cannot be loaded: ${firstLine(error)}`);
   }
-  const { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field } = config.limits;
-  const document = new DocumentStage({
-    schema: apiSchema as GraphQLSchema,
-    maxTokens: config.limits.parser_max_tokens,
-    introspection: config.server.introspection,
-    introspectionPerProfile,
-    suggestions: config.server.suggestions ?? config.server.introspection,
-    limits: { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field },
-    profileLimits: profileLimits(config),
-    persistedQueries,
-    trustedDocuments: trusted.documents,
-    documentStore,
-    cacheSize: caches.documents.maxEntries,
-    cacheBytes: caches.documents.maxBytes,
-  });
+  const document = createDocumentStage(apiSchema as GraphQLSchema, config, { persistedQueries, trustedDocuments: trusted.documents, documentStore, caches });
   const graph: LoadedGraph = {
     schemaHash: createHash('sha256').update(sdl).digest('hex').slice(0, 16),
     loadedAt: new Date(),
@@ -111,9 +100,87 @@ export async function loadGraph(
     cost: costStage(supergraph, config),
     apollo,
   };
-  // Before it serves: every trusted document's first request finds it parsed and validated.
+  // Before it serves: every trusted document's first request finds it parsed and validated (and,
+  // once planTrustedDocuments ran, planned).
   const warmFailures = document.warm(trusted.entries);
-  return { graph, federation, warmFailures };
+  return { graph, federation, warmFailures, closed: false };
+}
+
+/**
+ * Stage 4 over an API schema as gateway.yaml sets it up. `operations publish` builds one too, so
+ * it refuses exactly the trusted documents a gateway would find invalid, with the same messages.
+ */
+export function createDocumentStage(
+  apiSchema: GraphQLSchema,
+  config: GatewayConfig,
+  parts: Pick<DocumentStageOptions, 'persistedQueries' | 'trustedDocuments' | 'documentStore'> & { caches: Pick<CacheBounds, 'documents'> },
+): DocumentStage {
+  const { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field } = config.limits;
+  return new DocumentStage({
+    schema: apiSchema,
+    maxTokens: config.limits.parser_max_tokens,
+    introspection: config.server.introspection,
+    introspectionPerProfile: introspectionPerProfile(config),
+    suggestions: config.server.suggestions ?? config.server.introspection,
+    limits: { max_depth, max_height, max_aliases, max_root_fields, max_directives_per_field },
+    profileLimits: profileLimits(config),
+    persistedQueries: parts.persistedQueries,
+    trustedDocuments: parts.trustedDocuments,
+    documentStore: parts.documentStore,
+    cacheSize: parts.caches.documents.maxEntries,
+    cacheBytes: parts.caches.documents.maxBytes,
+  });
+}
+
+/** The API schema of a supergraph SDL, as the executor builds it (for `operations publish`; the gateway gets it from the executor). */
+export function apiSchemaOf(rawSdl: string): GraphQLSchema {
+  try {
+    return FederationSupergraph.build(supergraphForExecutor(rawSdl)).apiSchema().toGraphQLJSSchema();
+  } catch (error) {
+    throw new SupergraphLoadError(`supergraph: not a loadable supergraph SDL: ${firstLine(error)}`);
+  }
+}
+
+/** Some client profile sets its own `introspection` other than `server.introspection`. */
+function introspectionPerProfile(config: GatewayConfig): boolean {
+  return Object.values(config.clients.profiles).some((p) => p.introspection !== undefined && p.introspection !== config.server.introspection);
+}
+
+/** What planTrustedDocuments did on one graph. */
+export interface PlanAheadOutcome {
+  /** Operations now in the plan cache. */
+  planned: number;
+  /** Operations not planned: progressive @override (each request draws its labels), or the planner refused. */
+  skipped: number;
+  /** Documents left for their first request: `executor: apollo` (its plan cache is its own), the plan cache reached its bounds, or the graph was closed. */
+  left: number;
+}
+
+/**
+ * Plans validated trusted documents into the graph's plan cache, one document per event-loop turn
+ * (requests on a serving graph wait at most one plan), in manifest order. Bounded: it stops where
+ * the plan cache (`memory.plan_cache`) is full, so it never evicts a plan, and when the graph is
+ * closed. Documents that did not validate are passed over (their requests get the errors).
+ */
+export async function planTrustedDocuments(load: GraphLoad, entries: readonly { body: string }[], bounds: CacheBounds['plans']): Promise<PlanAheadOutcome> {
+  const outcome: PlanAheadOutcome = { planned: 0, skipped: 0, left: 0 };
+  const { planAhead, executorStats } = load.federation;
+  if (planAhead === undefined) return { ...outcome, left: entries.length };
+  for (const [index, { body }] of entries.entries()) {
+    const usage = executorStats?.planCache;
+    if (load.closed || (usage !== undefined && (usage.size >= bounds.maxEntries || usage.bytes >= bounds.maxBytes))) {
+      outcome.left = entries.length - index;
+      break;
+    }
+    const trusted = load.graph.document.trusted(body);
+    for (const definition of trusted?.document.definitions ?? []) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      if (planAhead(trusted!.document, trusted!.hash, definition.name?.value)) outcome.planned += 1;
+      else outcome.skipped += 1;
+    }
+    await nextTurn();
+  }
+  return outcome;
 }
 
 /** Each profile's own document limits: `limits.profiles.<name>` and `clients.profiles.<name>.limits` (config refuses both for one name). */
@@ -152,6 +219,7 @@ function chargesCost(rule: QuotaRuleConfig): boolean {
 
 /** Stops a graph's Apollo Server and closes its subgraph pools. */
 export async function closeGraph(load: GraphLoad): Promise<void> {
+  load.closed = true;
   await load.graph.apollo.stop();
   await load.federation.close();
 }

@@ -1,32 +1,43 @@
 // `tollgate operations publish --manifest FILE --client NAME`: adds a version of a client's
 // trusted documents to Redis, where every gateway with `persisted_documents.redis.enabled` picks it
 // up without a restart. The manifest is checked first, as the gateway checks a manifest file
-// (format, bounds, every body parses, no id with two bodies, none that another published version
-// holds with another body); a manifest that fails is refused and nothing is written.
-// Exit codes: 0 published; 1 refused or Redis unreachable; 2 usage error.
+// (format, bounds, every body parses) and against the supergraph (every operation validates, by
+// the gateway's own stage 4); then one script in Redis checks it against everything published
+// (no id with another body, at most max_documents) and writes it, so two publishes racing cannot
+// both pass. A manifest that fails anything is refused and nothing is written.
+// Exit codes: 0 published; 1 refused, supergraph unreadable or Redis unreachable; 2 usage error.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfigFile } from './config/load.ts';
+import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
+import { PersistedQueryCache } from './document/apq-cache.ts';
 import { manifestBounds } from './document/config.ts';
 import { MAX_MANIFEST_FILE_BYTES } from './document/manifest-files.ts';
-import { ManifestError, parseManifest } from './document/manifest.ts';
-import { CLIENT_NAME, publishedBodies, publishVersion } from './document/published-manifests.ts';
+import { ManifestError, parseManifest, type ManifestEntry } from './document/manifest.ts';
+import { CLIENT_NAME, publishVersion } from './document/published-manifests.ts';
+import { ValidatedDocumentStore } from './document/stage.ts';
+import { apiSchemaOf, createDocumentStage } from './graph.ts';
+import { loadSupergraphSdl, SupergraphLoadError } from './schema/supergraph-source.ts';
 
-const USAGE = `Usage: tollgate operations publish --manifest FILE --client NAME [--config gateway.yaml]
+const USAGE = `Usage: tollgate operations publish --manifest FILE --client NAME [--config gateway.yaml] [--supergraph FILE]
 
 Publishes a trusted-document manifest (Apollo's persisted-query manifest or Relay's map) for a
-client as its next version, under the config's redis.url and redis.key_prefix. Running gateways
-with persisted_documents.redis.enabled load it without a restart.
+client as its next version, under the config's redis.url and redis.key_prefix. Every operation
+must validate against the supergraph first. Running gateways with persisted_documents.redis.enabled
+load it without a restart.
 
 Options:
   -m, --manifest <path>   the manifest JSON
       --client <name>     the client it belongs to (letters, digits, ".", "_", "-")
-  -c, --config <path>     gateway config: redis.url, redis.key_prefix, persisted_documents bounds (default: gateway.yaml)
+  -c, --config <path>     gateway config: redis.url, redis.key_prefix, persisted_documents bounds,
+                          document limits, and the supergraph (default: gateway.yaml)
+  -s, --supergraph <path> validate against this supergraph SDL instead of the config's supergraph
   -h, --help              show this help
 
-Exit status: 0 published, 1 refused (nothing written) or Redis unreachable, 2 usage error.
+Exit status: 0 published, 1 refused (nothing written), supergraph unreadable or Redis unreachable,
+2 usage error.
 `;
 
 export interface OperationsCommandIo {
@@ -57,6 +68,7 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
         manifest: { type: 'string', short: 'm' },
         client: { type: 'string' },
         config: { type: 'string', short: 'c', default: 'gateway.yaml' },
+        supergraph: { type: 'string', short: 's' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -82,18 +94,16 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
     return 1;
   };
 
-  let redisUrl: string;
-  let prefix: string;
-  let bounds;
+  let config: GatewayConfig;
+  let baseDir: string;
   try {
-    const { config } = await loadConfigFile(args.config);
-    redisUrl = config.redis.url;
-    prefix = config.redis.key_prefix;
-    bounds = manifestBounds(config.persisted_documents, config.limits.parser_max_tokens);
+    ({ config, baseDir } = await loadConfigFile(args.config));
   } catch (error) {
     if (error instanceof ConfigError) return fail(error.message);
     throw error;
   }
+  const redisUrl = config.redis.url;
+  const bounds = manifestBounds(config.persisted_documents, config.limits.parser_max_tokens);
   if (redisUrl === '') return fail(`${args.config}: redis.url is empty: published manifests live in Redis`);
 
   let entries;
@@ -106,27 +116,68 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
     return fail(`cannot read ${args.manifest}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 
+  let invalid: { source: string; failures: string[] };
+  try {
+    invalid = await invalidOperations(entries, config, baseDir, args.supergraph);
+  } catch (error) {
+    if (error instanceof SupergraphLoadError) return fail(`${error.message}; nothing was published`);
+    throw error;
+  }
+  if (invalid.failures.length > 0) {
+    const shown = invalid.failures.slice(0, MAX_FAILURES_SHOWN).map((failure) => `\n  - ${failure}`).join('');
+    const more = invalid.failures.length > MAX_FAILURES_SHOWN ? `\n  … and ${invalid.failures.length - MAX_FAILURES_SHOWN} more` : '';
+    return fail(`${invalid.failures.length} of ${entries.length} operations do not validate against the supergraph (${invalid.source}); nothing was published:${shown}${more}`);
+  }
+
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, lazyConnect: true });
   redis.on('error', () => undefined); // the command's own rejection says it
   try {
     await redis.connect();
-    // An id already published with another body would be refused by every gateway: refuse it here.
-    const published = await publishedBodies(redis, prefix);
-    let fresh = 0;
-    for (const entry of entries) {
-      const known = published.get(entry.id);
-      if (known === undefined) fresh++;
-      else if (known.body !== entry.body) return fail(`${entry.where}: id ${entry.id} is already published (${known.where}) with another body; nothing was published`);
-    }
-    if (published.size + fresh > bounds.maxDocuments) {
-      return fail(`${args.manifest}: ${published.size + fresh} trusted documents in all, more than persisted_documents.max_documents (${bounds.maxDocuments}); nothing was published`);
-    }
-    const version = await publishVersion(redis, prefix, args.client, entries);
-    io.stdout(`published ${entries.length} operations (${fresh} new) for client ${args.client} as version ${version}\n`);
+    const outcome = await publishVersion(redis, config.redis.key_prefix, args.client, entries, bounds.maxDocuments, args.manifest);
+    if (!outcome.published) return fail(`${outcome.refusal.message}; nothing was published`);
+    io.stdout(`published ${entries.length} operations (${outcome.fresh} new) for client ${args.client} as version ${outcome.version}\n`);
     return 0;
   } catch (error) {
     return fail(`Redis (${new URL(redisUrl).host}): ${(error as Error).message}`);
   } finally {
     redis.disconnect();
   }
+}
+
+/** At most this many operations that do not validate are listed. */
+const MAX_FAILURES_SHOWN = 10;
+
+/**
+ * The manifest's operations that would not validate on a gateway of this config: stage 4 as the
+ * gateway builds it (document/stage.ts via graph.ts), over `--supergraph` or the config's supergraph
+ * (`supergraph.file`, or `supergraph.compose` composed now). Throws SupergraphLoadError when the
+ * supergraph cannot be read or loaded.
+ */
+async function invalidOperations(
+  entries: readonly ManifestEntry[],
+  config: GatewayConfig,
+  baseDir: string,
+  supergraphFile: string | undefined,
+): Promise<{ source: string; failures: string[] }> {
+  let sdl: string;
+  let source: string;
+  if (supergraphFile !== undefined) {
+    source = `--supergraph ${supergraphFile}`;
+    try {
+      sdl = await readFile(supergraphFile, 'utf8');
+    } catch (error) {
+      throw new SupergraphLoadError(`--supergraph: cannot read ${supergraphFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  } else {
+    source = config.supergraph.file !== undefined ? `supergraph.file: ${config.supergraph.file}` : `supergraph.compose: ${config.supergraph.compose}`;
+    sdl = await loadSupergraphSdl(config.supergraph, baseDir);
+  }
+  const documents = { maxEntries: 1, maxBytes: Infinity };
+  const stage = createDocumentStage(apiSchemaOf(sdl), config, {
+    persistedQueries: new PersistedQueryCache(1),
+    trustedDocuments: undefined,
+    documentStore: new ValidatedDocumentStore(1),
+    caches: { documents },
+  });
+  return { source, failures: stage.warm(entries) };
 }

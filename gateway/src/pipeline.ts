@@ -4,7 +4,8 @@
 //
 //   stage        job                                                      code
 //   1 http       method, media types, body size, JSON, request fields,    http/stage.ts
-//                CSRF, accept
+//                CSRF, accept (a CORS preflight is answered before it;    http/cors.ts
+//                the CORS headers follow stage 3's profile)
 //   2 identify   JWT / API key → verified Identity                        auth/authenticator.ts
 //   3 client     client profile                                           clients/stage.ts
 //   4 document   trusted documents, persisted-only, parse + validate      document/stage.ts
@@ -29,6 +30,7 @@ import type { DocumentStage, ValidatedOperation } from './document/stage.ts';
 import { executeOperation } from './federation/apollo-server.ts';
 import { graphqlStatus, writeGatewayError, writeGraphQLResponse } from './http/respond.ts';
 import { CLIENT_CLOSED_REQUEST, clientWentAway, listenerAnswered } from './http/server.ts';
+import type { Cors } from './http/cors.ts';
 import type { HttpStage } from './http/stage.ts';
 import type { AuthFailureLimiter } from './quota/auth-failures.ts';
 import type { PolicyOutcome } from './quota/headers.ts';
@@ -62,6 +64,8 @@ export interface Stages {
   quotas: QuotaStage | undefined;
   /** Stage 2's failed-authentication limiter; undefined when off or no credential is configured. */
   authFailures?: AuthFailureLimiter | undefined;
+  /** CORS (`cors`, a profile's `cors`); undefined when no origin is allowed (the default). */
+  cors?: Cors | undefined;
 }
 
 export interface PipelineOptions {
@@ -91,6 +95,12 @@ export class Pipeline {
     // On the response from the start (every answer carries it, also one the listener writes itself
     // for a malformed chunked body or a body timeout: http/server.ts); the stages add their own.
     res.setHeader(requestIdHeader, requestId);
+    const cors = this.stages.cors;
+    if (cors !== undefined) {
+      // A preflight is answered here: no stage runs, nothing is charged (http/cors.ts says which origins).
+      if (cors.isPreflight(req)) return cors.preflight(req, res);
+      cors.beforeProfile(req, res);
+    }
     const gatewayHeaders: Record<string, string> = {};
     // Aborted when the client closes its connection before its answer is written: the subgraph
     // fetches made for it are cancelled (their pooled connections freed at once, not after
@@ -116,11 +126,12 @@ export class Pipeline {
       const auth = await this.identify(req); //                                             2 identify
       trace?.end();
       const { profile, policy, source } = client.run(auth.identity, req.headers); //         3 client
+      cors?.forProfile(req, res, policy.cors);
       if (record) {
         record.clientId = auth.identity?.clientId;
         record.profile = profile;
       }
-      trace?.client(auth.identity?.clientId, profile);
+      trace?.client(auth.identity?.clientId, profile, client.app(req.headers));
       // The supergraph this request runs on to the end, even if a reload swaps in another meanwhile.
       graph = this.stages.graph;
       if (graph === undefined) throw notReady();
@@ -184,8 +195,9 @@ export class Pipeline {
         if (outcome !== undefined) record.outcome = outcome;
         record.actualCost = settlement?.actualCost;
         const seconds = (performance.now() - startedAt) / 1000;
-        const clientName = req.headers['apollographql-client-name'];
-        if (typeof clientName === 'string' && clientName !== '') record.clientName = clientName;
+        const app = this.stages.client.app(req.headers);
+        record.clientName = app.name;
+        record.clientVersion = app.version;
         if (this.options.accessLog) this.logAccess(req, record, requestId, status, seconds);
         if (metrics) metrics.requestDone(record, seconds);
       }
@@ -262,7 +274,8 @@ export class Pipeline {
         status,
         durationMs: Math.round(seconds * 100_000) / 100,
         clientId: record.clientId,
-        clientName: record.clientName === undefined ? undefined : bounded(record.clientName),
+        clientName: record.clientName,
+        clientVersion: record.clientVersion,
         profile: record.profile,
         operationName: record.resolved ? (record.operationName === undefined ? null : bounded(record.operationName)) : undefined,
         operationType: record.operationType,
@@ -279,12 +292,12 @@ export class Pipeline {
   }
 }
 
-/** Longest client-chosen text (operation name, client name) the access log keeps whole. */
+/** Longest client-chosen operation name the access log keeps whole (client names: clients/stage.ts). */
 const MAX_LOGGED_NAME_CHARS = 200;
 /** Largest allowlisted variable value (as JSON) the access log shows. */
 const MAX_LOGGED_VARIABLE_CHARS = 1024;
 
-/** A client-chosen name, cut to MAX_LOGGED_NAME_CHARS with its length said. */
+/** An operation name, cut to MAX_LOGGED_NAME_CHARS with its length said. */
 function bounded(text: string): string {
   return text.length <= MAX_LOGGED_NAME_CHARS ? text : `${text.slice(0, MAX_LOGGED_NAME_CHARS)}… (${text.length} characters)`;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configBoolean, configNumber } from '../core/config-values.ts';
+import { configBoolean, configNumber, corsOriginFields } from '../core/config-values.ts';
 
 const positiveInt = () => configNumber(z.number().int().positive());
 const headerName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case HTTP header name');
@@ -34,6 +34,12 @@ const profileSchema = z.strictObject({
   max_cost: positiveInt().optional(),
   /** Headers added to every subgraph request of this profile (e.g. x-client-platform: ios); default none. */
   subgraph_headers: z.record(headerName, headerValue).default({}),
+  /**
+   * The browser origins that may read this profile's answers, instead of `cors.origins` /
+   * `match_origins` (the rest of `cors` applies as set there); default: those. `origins: []` lets no
+   * page of another origin read them (e.g. a partner's servers).
+   */
+  cors: z.strictObject(corsOriginFields()).optional(),
 });
 
 /**
@@ -46,6 +52,8 @@ export const clientsConfigSchema = z
   .strictObject({
     /** Header naming the client app, as Apollo clients send it; default apollographql-client-name. */
     name_header: headerName.default('apollographql-client-name'),
+    /** Header giving the client app's version (access log and traces, never a metric label); default apollographql-client-version. */
+    version_header: headerName.default('apollographql-client-version'),
     /** Profiles by name; `default` applies to every request whose profile is not listed. Default none. */
     profiles: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only'), profileSchema).default({}),
   })

@@ -23,6 +23,15 @@ export interface ClientProfile {
   source: 'credential' | 'client_name' | 'fallback';
 }
 
+/** The client app as it names itself: never trusted for anything but logs, traces and the client metric label. */
+export interface ClientApp {
+  name: string | undefined;
+  version: string | undefined;
+}
+
+/** Longest client name or version kept whole (characters), as the access log keeps operation names. */
+export const MAX_CLIENT_APP_CHARS = 200;
+
 /** The policy of a profile nobody configured: everything as without profiles. */
 const BUILT_IN_DEFAULT: ProfileConfig = Object.freeze({ persisted_only: false, require_authentication: false, client_names: [], subgraph_headers: {} });
 
@@ -34,9 +43,11 @@ export class ClientStage {
   readonly #default: ProfileConfig;
   readonly #configured: boolean;
   readonly #nameHeader: string;
+  readonly #versionHeader: string;
 
-  constructor(config: ClientsConfig = { name_header: 'apollographql-client-name', profiles: {} }) {
+  constructor(config: ClientsConfig = { name_header: 'apollographql-client-name', version_header: 'apollographql-client-version', profiles: {} }) {
     this.#nameHeader = config.name_header;
+    this.#versionHeader = config.version_header;
     this.#configured = Object.keys(config.profiles).length > 0;
     this.#default = config.profiles[DEFAULT_PROFILE] ?? BUILT_IN_DEFAULT;
     for (const [profile, policy] of Object.entries(config.profiles)) {
@@ -58,6 +69,11 @@ export class ClientStage {
     return resolved;
   }
 
+  /** The client-name and client-version headers, bounded and printable (anyone can send anything there). */
+  app(headers: IncomingHttpHeaders): ClientApp {
+    return { name: sanitized(headers[this.#nameHeader]), version: sanitized(headers[this.#versionHeader]) };
+  }
+
   private resolve(identity: Identity | undefined, headers: IncomingHttpHeaders): ClientProfile {
     const named = identity?.profile;
     if (named !== undefined) {
@@ -74,3 +90,13 @@ export class ClientStage {
     return this.#fallbacks.get(identity === undefined ? ANONYMOUS_PROFILE : DEFAULT_PROFILE) as ClientProfile;
   }
 }
+
+/** A client-sent header value for logs and labels: printable ASCII (others become "?"), cut at MAX_CLIENT_APP_CHARS with its length said. */
+function sanitized(value: string | string[] | undefined): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const printable = PRINTABLE.test(value) ? value : value.replace(NOT_PRINTABLE, '?');
+  return printable.length <= MAX_CLIENT_APP_CHARS ? printable : `${printable.slice(0, MAX_CLIENT_APP_CHARS)}… (${printable.length} characters)`;
+}
+
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const NOT_PRINTABLE = /[^\x20-\x7e]/g;

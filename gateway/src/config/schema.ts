@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authenticationConfigSchema } from '../auth/config.ts';
 import { clientsConfigSchema } from '../clients/config.ts';
 import { persistedDocumentsConfigSchema } from '../document/config.ts';
-import { csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../http/config.ts';
+import { corsConfigSchema, csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../http/config.ts';
 import { demandControlConfigSchema } from '../cost/config.ts';
 import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
 import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSchema } from '../federation/config.ts';
@@ -20,6 +20,7 @@ export const gatewayConfigSchema = z.strictObject({
   supergraph: supergraphConfigSchema,
   override_subgraph_url: overrideSubgraphUrlSchema,
   csrf: csrfConfigSchema.prefault({}),
+  cors: corsConfigSchema.prefault({}),
   limits: limitsConfigSchema.prefault({}),
   traffic_shaping: trafficShapingConfigSchema.prefault({}),
   executor: executorConfigSchema,

@@ -36,6 +36,12 @@ export const persistedDocumentsConfigSchema = z.strictObject({
   max_documents: configNumber(z.number().int().positive()).default(10_000),
   /** Longest trusted document body in characters; default 65536 (APQ has its own: `apq.max_document_bytes`). */
   max_document_bytes: configNumber(z.number().int().positive()).default(65_536),
+  /**
+   * Trusted documents are planned into the plan cache when a supergraph loads, up to the cache's
+   * bounds (`memory.plan_cache`): the graph waits this long for it before it serves, and plans the
+   * rest in the background. 0: all in the background. Default 10000.
+   */
+  plan_wait_ms: configNumber(z.number().int().nonnegative()).default(10_000),
   /** Follow manifests published with `tollgate operations publish` (under `redis.key_prefix`). */
   redis: z
     .strictObject({

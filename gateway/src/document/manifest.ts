@@ -50,11 +50,30 @@ export function parseManifest(text: string, source: string, bounds: ManifestBoun
   const seen = new Map<string, ManifestEntry>();
   for (const entry of entries) {
     checkEntry(entry, bounds);
-    const earlier = seen.get(entry.id);
-    if (earlier !== undefined && earlier.body !== entry.body) throw new ManifestError(`${entry.where}: id ${entry.id} is also ${earlier.where} with another body`);
-    seen.set(entry.id, entry);
+    if (isNewId(entry, seen.get(entry.id))) seen.set(entry.id, entry);
   }
   return [...seen.values()];
+}
+
+/**
+ * The one rule for an id met again (within a manifest, across manifests, across published
+ * versions): the same body is the same document, another body is refused. True when `known` is
+ * undefined (the id is new); throws ManifestError naming both places otherwise.
+ */
+export function isNewId(entry: ManifestEntry, known: { body: string; where: string } | undefined): boolean {
+  if (known === undefined) return true;
+  if (known.body !== entry.body) throw sameIdOtherBody(entry, known.where);
+  return false;
+}
+
+/** An id already trusted (at `knownWhere`) with another body: every place that refuses one says it so. */
+export function sameIdOtherBody(entry: Pick<ManifestEntry, 'id' | 'where'>, knownWhere: string): ManifestError {
+  return new ManifestError(`${entry.where}: id ${entry.id} is already ${knownWhere} with another body`);
+}
+
+/** More trusted documents in all than `persisted_documents.max_documents`. */
+export function tooManyDocuments(source: string, total: number, maxDocuments: number): ManifestError {
+  return new ManifestError(`${source}: ${total} trusted documents, more than persisted_documents.max_documents (${maxDocuments})`);
 }
 
 function apolloEntries(json: Record<string, unknown>, source: string): ManifestEntry[] {

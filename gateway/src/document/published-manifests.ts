@@ -1,44 +1,98 @@
 // Trusted-document manifests published to Redis (`tollgate operations publish`), versioned per
 // client, so a new app release adds its operations to running gateways without a restart.
-//   <prefix>pq:clients                 SET    client names that have published
-//   <prefix>pq:{<client>}:versions     HASH   version (1, 2, …) → the manifest (Apollo format, JSON)
+//   <prefix>{pq}:clients               SET    client names that have published
+//   <prefix>{pq}:ids                   HASH   id → "<sha256 of its body> <client> <version>" (first publish)
+//   <prefix>{pq}:versions:<client>     HASH   version (1, 2, …) → the manifest (Apollo format, JSON)
 //   <prefix>pq:published               channel "<client> <version>" after each publish
-// A version is written whole by one script (HLEN + HSET), so a reader sees it entirely or not at
-// all; versions are never changed or deleted, so a gateway only ever reads the ones it lacks.
+// One script checks a manifest against every id published so far (one id, one body; at most
+// `max_documents` in all) and, only if it passes, writes the version, its ids and the announcement:
+// two publishes racing cannot both pass the check. The keys share the hash tag {pq}, so the script
+// runs on Redis Cluster too. Versions are never changed or deleted, so a gateway only ever reads the
+// ones it lacks.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ManifestEntry } from './manifest.ts';
+import { sameIdOtherBody, tooManyDocuments, type ManifestError, type ManifestEntry } from './manifest.ts';
 
-/** A client name as publish takes it: what goes into a key (its hash tag) and a log line. */
+/** A client name as publish takes it: what goes into a key and a log line. */
 export const CLIENT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 export function clientsKey(prefix: string): string {
-  return `${prefix}pq:clients`;
+  return `${prefix}{pq}:clients`;
+}
+
+export function idsKey(prefix: string): string {
+  return `${prefix}{pq}:ids`;
 }
 
 export function versionsKey(prefix: string, client: string): string {
-  return `${prefix}pq:{${client}}:versions`;
+  return `${prefix}{pq}:versions:${client}`;
 }
 
 export function publishedChannel(prefix: string): string {
   return `${prefix}pq:published`;
 }
 
-// HLEN + 1 is the next version: versions are 1..n with no gaps, each written once.
-const APPEND_VERSION = `local version = redis.call('HLEN', KEYS[1]) + 1
-redis.call('HSET', KEYS[1], version, ARGV[1])
-return version`;
+// KEYS: clients, ids, the client's versions. ARGV: client, manifest text, max documents, channel,
+// then id and body hash pairs. Replies { 'conflict', id, "<client> <version>" },
+// { 'too_many', total } or { 'published', version, new ids }. HLEN + 1 is the next version:
+// versions are 1..n with no gaps, each written once.
+const PUBLISH_SCRIPT = `local fresh = {}
+for i = 5, #ARGV, 2 do
+  local known = redis.call('HGET', KEYS[2], ARGV[i])
+  if known then
+    if string.sub(known, 1, 64) ~= ARGV[i + 1] then return { 'conflict', ARGV[i], string.sub(known, 66) } end
+  else
+    fresh[#fresh + 1] = i
+  end
+end
+local total = redis.call('HLEN', KEYS[2]) + #fresh
+if total > tonumber(ARGV[3]) then return { 'too_many', total } end
+local version = redis.call('HLEN', KEYS[3]) + 1
+for _, i in ipairs(fresh) do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1] .. ' ' .. ARGV[1] .. ' ' .. version)
+end
+redis.call('HSET', KEYS[3], version, ARGV[2])
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[4], ARGV[1] .. ' ' .. version)
+return { 'published', version, #fresh }`;
+const PUBLISH_SHA = createHash('sha1').update(PUBLISH_SCRIPT).digest('hex');
 
 /** The manifest text a version holds: Apollo's format, so the gateway reads it with parseManifest. */
 export function manifestText(entries: readonly ManifestEntry[]): string {
   return JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: entries.map(({ id, body }) => ({ id, body })) });
 }
 
-/** Appends a version for `client` and announces it; returns its number. */
-export async function publishVersion(redis: Redis, prefix: string, client: string, entries: readonly ManifestEntry[]): Promise<number> {
-  await redis.sadd(clientsKey(prefix), client);
-  const version = Number(await redis.eval(APPEND_VERSION, 1, versionsKey(prefix, client), manifestText(entries)));
-  await redis.publish(publishedChannel(prefix), `${client} ${version}`);
-  return version;
+export type PublishOutcome = { published: true; version: number; fresh: number } | { published: false; refusal: ManifestError };
+
+/**
+ * Appends a version for `client` and announces it, unless an id is already published with another
+ * body or the ids would number more than `maxDocuments` (then nothing is written: the refusal says
+ * why as a gateway would). One EVALSHA, an EVAL where Redis does not hold the script yet.
+ */
+export async function publishVersion(
+  redis: Redis,
+  prefix: string,
+  client: string,
+  entries: readonly ManifestEntry[],
+  maxDocuments: number,
+  source: string,
+): Promise<PublishOutcome> {
+  const keys = [clientsKey(prefix), idsKey(prefix), versionsKey(prefix, client)];
+  const args = [client, manifestText(entries), String(maxDocuments), publishedChannel(prefix)];
+  for (const { id, body } of entries) args.push(id, createHash('sha256').update(body).digest('hex'));
+  let reply: [string, string | number, (string | number)?];
+  try {
+    reply = (await redis.evalsha(PUBLISH_SHA, keys.length, ...keys, ...args)) as typeof reply;
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    reply = (await redis.eval(PUBLISH_SCRIPT, keys.length, ...keys, ...args)) as typeof reply;
+  }
+  const [kind, first, second] = reply;
+  if (kind === 'published') return { published: true, version: Number(first), fresh: Number(second) };
+  if (kind === 'too_many') return { published: false, refusal: tooManyDocuments(source, Number(first), maxDocuments) };
+  const entry = entries.find(({ id }) => id === first) as ManifestEntry;
+  const [knownClient, knownVersion] = String(second).split(' ');
+  return { published: false, refusal: sameIdOtherBody(entry, `published (client ${knownClient} version ${knownVersion})`) };
 }
 
 /** The versions of `client` after `after` (oldest first), as stored. */
@@ -49,16 +103,4 @@ export async function versionsAfter(redis: Redis, prefix: string, client: string
   const numbers = Array.from({ length: count - after }, (_, i) => after + 1 + i);
   const texts = await redis.hmget(key, ...numbers.map(String));
   return numbers.flatMap((version, i) => (texts[i] == null ? [] : [{ version, text: texts[i] as string }]));
-}
-
-/** Every id → body published for any client so far (publish checks a new manifest against them). */
-export async function publishedBodies(redis: Redis, prefix: string): Promise<Map<string, { body: string; where: string }>> {
-  const bodies = new Map<string, { body: string; where: string }>();
-  for (const client of await redis.smembers(clientsKey(prefix))) {
-    for (const { version, text } of await versionsAfter(redis, prefix, client, 0)) {
-      const operations = (JSON.parse(text) as { operations: Array<{ id: string; body: string }> }).operations;
-      for (const { id, body } of operations) if (!bodies.has(id)) bodies.set(id, { body, where: `client ${client} version ${version}` });
-    }
-  }
-  return bodies;
 }

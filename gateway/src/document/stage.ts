@@ -164,6 +164,12 @@ export class DocumentStage {
     return failures;
   }
 
+  /** A trusted document warmed on this graph, validated: its document and query hash (planned ahead by the wiring). */
+  trusted(body: string): { document: DocumentNode; hash: string } | undefined {
+    const cached = this.#trusted.get(body);
+    return cached?.failure === undefined && cached?.document !== undefined ? { document: cached.document, hash: cached.hash } : undefined;
+  }
+
   /**
    * Throws a GatewayError for every request that cannot run as sent; `profile` (stage 3) picks the
    * limits, `policy` says whether only trusted documents may run. A promise only when an APQ hash

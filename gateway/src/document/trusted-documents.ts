@@ -1,28 +1,25 @@
-import { ManifestError, type ManifestEntry } from './manifest.ts';
+import { isNewId, tooManyDocuments, type ManifestEntry } from './manifest.ts';
 
 /**
  * Trusted documents (persisted operations): id → document text, from every manifest loaded (files
  * at start-up, versions published to Redis later). Only grows while the gateway runs: app versions
  * already in users' hands keep sending the ids of their release. Shared across supergraph reloads;
- * each loaded graph parses and validates the bodies once (DocumentStage.warm).
+ * each loaded graph parses, validates and plans the bodies ahead (graph.ts).
  */
 export class TrustedDocuments {
-  readonly #bodies = new Map<string, string>();
+  /** By id: the body, and where it was first loaded from (a conflict's message names it). */
+  readonly #entries = new Map<string, { body: string; where: string }>();
 
   /** `maxDocuments`: `persisted_documents.max_documents`, over all manifests together. */
   constructor(readonly maxDocuments: number) {}
 
   get size(): number {
-    return this.#bodies.size;
+    return this.#entries.size;
   }
 
   /** The document of an id; `sha256:<hex>` (GraphQL-over-HTTP's documentId) finds a bare hex id too. */
   get(id: string): string | undefined {
-    return this.#bodies.get(id) ?? (id.startsWith('sha256:') ? this.#bodies.get(id.slice(7)) : undefined);
-  }
-
-  bodies(): IterableIterator<string> {
-    return this.#bodies.values();
+    return (this.#entries.get(id) ?? (id.startsWith('sha256:') ? this.#entries.get(id.slice(7)) : undefined))?.body;
   }
 
   /**
@@ -31,18 +28,10 @@ export class TrustedDocuments {
    * Returns the entries that were new.
    */
   add(entries: readonly ManifestEntry[]): ManifestEntry[] {
-    const added: ManifestEntry[] = [];
-    for (const entry of entries) {
-      const known = this.#bodies.get(entry.id);
-      if (known === undefined) added.push(entry);
-      else if (known !== entry.body) throw new ManifestError(`${entry.where}: id ${entry.id} is already loaded with another body`);
-    }
-    if (this.#bodies.size + added.length > this.maxDocuments) {
-      throw new ManifestError(
-        `${added[0]?.where.split(' ')[0] ?? 'manifest'}: ${this.#bodies.size + added.length} trusted documents, more than persisted_documents.max_documents (${this.maxDocuments})`,
-      );
-    }
-    for (const entry of added) this.#bodies.set(entry.id, entry.body);
+    const added = entries.filter((entry) => isNewId(entry, this.#entries.get(entry.id)));
+    const total = this.#entries.size + added.length;
+    if (total > this.maxDocuments) throw tooManyDocuments(added[0]?.where.split(' ')[0] ?? 'manifest', total, this.maxDocuments);
+    for (const { id, body, where } of added) this.#entries.set(id, { body, where });
     return added;
   }
 }

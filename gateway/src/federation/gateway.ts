@@ -30,6 +30,11 @@ export interface FederationGateway {
    * failures, deduplicated fetches). Subgraphs appear once the supergraph is loaded.
    */
   subgraphHealth(): Record<string, SubgraphHealth>;
+  /**
+   * Plans an operation into the plan cache ahead of its first request (TollgateGateway.planAhead);
+   * undefined for `executor: apollo`, whose plan cache is its own.
+   */
+  planAhead?: ((document: DocumentNode, queryHash: string, operationName: string | undefined) => boolean) | undefined;
 }
 
 /** The supergraph SDL, or the SDL with its parsed document (Tollgate's executor builds from the document). */
@@ -99,7 +104,7 @@ export function createFederationGateway(
       planCacheSize: options.planCache?.maxEntries,
       planCacheBytes: options.planCache?.maxBytes,
     });
-    return { gateway, close, executorStats, subgraphHealth };
+    return { gateway, close, executorStats, subgraphHealth, planAhead: (document, queryHash, operationName) => gateway.planAhead(document, queryHash, operationName) };
   }
   // ApolloGateway parses the SDL string itself.
   // The fetch budget is checked on the plan between planning and executing, as Tollgate's executor does.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configNumber, configBoolean, listenAddress } from '../core/config-values.ts';
+import { configNumber, configBoolean, corsOriginFields, listenAddress } from '../core/config-values.ts';
 
 /** `server`: where the gateway listens and which paths it answers. */
 export const serverConfigSchema = z.strictObject({
@@ -34,6 +34,39 @@ export const csrfConfigSchema = z.strictObject({
   /** Turn CSRF prevention off; default false. Only for APIs no browser talks to with cookies. */
   unsafe_disabled: configBoolean().default(false),
 });
+
+/** An HTTP header name in a CORS list (`allow_headers`, `expose_headers`). */
+const headerToken = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name');
+
+/**
+ * `cors`: which browser origins may call the gateway, as router.yaml's `cors` block. Default: no
+ * origin at all, so no CORS header is ever sent and browsers keep pages of other origins out
+ * (same-origin only). A client profile may set its own origins (`clients.profiles.<name>.cors`).
+ */
+export const corsConfigSchema = z
+  .strictObject({
+    ...corsOriginFields(),
+    /** Any origin (`access-control-allow-origin: *`): a public API; never with credentials. Default false. */
+    allow_any_origin: configBoolean().default(false),
+    /** `access-control-allow-credentials: true`: pages may send cookies and read the answer. Default false. */
+    allow_credentials: configBoolean().default(false),
+    /** Request headers a page may send; default none listed: the preflight's own list is allowed (as Apollo Router). */
+    allow_headers: z.array(headerToken).default([]),
+    /** Response headers a page may read besides the CORS-safelisted ones; default none. */
+    expose_headers: z.array(headerToken).default([]),
+    /** Methods a page may use; default GET, POST, OPTIONS. */
+    methods: z.array(z.enum(['GET', 'POST', 'OPTIONS'])).min(1).default(['GET', 'POST', 'OPTIONS']),
+    /** How long a browser may keep a preflight's answer (`access-control-max-age`), in seconds; default none (the browser's own, 5 s in Chrome). */
+    max_age_s: configNumber(z.number().int().nonnegative()).optional(),
+  })
+  .superRefine((cors, ctx) => {
+    if (cors.allow_any_origin && cors.allow_credentials) {
+      ctx.addIssue({ code: 'custom', path: ['allow_credentials'], message: 'browsers refuse credentials with any origin (*): list the origins instead' });
+    }
+    if (cors.allow_any_origin && cors.origins.length + cors.match_origins.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['allow_any_origin'], message: 'set with origins or match_origins: keep one' });
+    }
+  });
 
 /** `limits`: bounds that hostile input meets before any parsing work is spent on it. */
 export const limitsConfigSchema = z.strictObject({
@@ -77,4 +110,5 @@ function positiveInt() {
 }
 
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
+export type CorsConfig = z.infer<typeof corsConfigSchema>;
 export type LimitsConfig = z.infer<typeof limitsConfigSchema>;

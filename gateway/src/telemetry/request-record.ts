@@ -17,8 +17,10 @@ export interface QuotaRecord {
 
 export class RequestRecord implements FetchObserver {
   clientId: string | undefined;
-  /** `apollographql-client-name`, when the client sent one. */
+  /** `apollographql-client-name` (`clients.name_header`), when the client sent one; bounded, printable. */
   clientName: string | undefined;
+  /** `apollographql-client-version` (`clients.version_header`): logs and traces only, never a metric label. */
+  clientVersion: string | undefined;
   profile: string | undefined;
   operationName: string | undefined;
   operationType: string | undefined;

@@ -406,11 +406,13 @@ export class RequestTrace implements FetchObserver, PlanObserver, RoundTripObser
     this.#stageContext = undefined;
   }
 
-  /** Stage 3's decision. */
-  client(clientId: string | undefined, profile: string): void {
+  /** Stage 3's decision, and the client app as it names itself (name and version headers). */
+  client(clientId: string | undefined, profile: string, app: { name: string | undefined; version: string | undefined }): void {
     if (!this.recording) return;
     if (clientId !== undefined) this.#server.setAttribute('tollgate.client_id', clientId);
     this.#server.setAttribute('tollgate.client_profile', profile);
+    if (app.name !== undefined) this.#server.setAttribute('tollgate.client_name', app.name);
+    if (app.version !== undefined) this.#server.setAttribute('tollgate.client_version', app.version);
   }
 
   /** Stage 4 resolved the operation: the server span is named after it (`query GetProducts`). */

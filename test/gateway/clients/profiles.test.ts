@@ -179,6 +179,7 @@ describe('client profile config', () => {
     refused({ clients: { profiles: { web: { max_cost: 5 } } } }, /clients\.profiles\.web\.max_cost: set, but demand_control\.enabled is false/);
     refused({ clients: { profiles: { web: { client_names: ['app'] }, ios: { client_names: ['app'] } } } }, /clients\.profiles\.ios\.client_names\.0: "app" already selects profile web/);
     refused({ clients: { profiles: { web: { persisted_only: 'yes' } } } }, /clients\.profiles\.web\.persisted_only: expected a boolean, got string "yes"/);
-    refused({ clients: { profiles: { web: { cors: [] } } } }, /clients\.profiles\.web\.cors: unknown key/);
+    refused({ clients: { profiles: { web: { cors: { origins: ['https://app.example.com/'] } } } } }, /clients\.profiles\.web\.cors\.origins\.0: expected an origin as browsers send it/);
+    refused({ clients: { profiles: { web: { cors: { allow_credentials: true } } } } }, /clients\.profiles\.web\.cors\.allow_credentials: unknown key/);
   });
 });

@@ -5,13 +5,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
-import { manifestText, versionsKey, clientsKey } from '../../../gateway/src/document/published-manifests.ts';
+import { manifestText, publishVersion, versionsKey, clientsKey, idsKey } from '../../../gateway/src/document/published-manifests.ts';
+import { runOperationsCommand } from '../../../gateway/src/operations-command.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, startTestGateway } from '../../support/gateway.ts';
 import { connectTestRedis, deletePrefix, keysUnder, REDIS_URL, uniquePrefix } from '../../support/redis.ts';
@@ -79,6 +81,7 @@ describe('manifests published to Redis', () => {
     sdl = composeForTest([{ name: 'greetings', routingUrl: subgraph.url, sdl: SDL }]);
     dir = await mkdtemp(join(tmpdir(), 'tollgate-publish-'));
     configFile = join(dir, 'gateway.yaml');
+    await writeFile(join(dir, 'supergraph.graphql'), sdl);
     await writeFile(configFile, `supergraph: { file: supergraph.graphql }\nredis: { url: "${REDIS_URL}", key_prefix: "${prefix}" }\n`);
     a = await start();
     b = await start();
@@ -94,11 +97,14 @@ describe('manifests published to Redis', () => {
 
   test('a published manifest reaches both running instances without a restart, parsed and validated', async () => {
     for (const gateway of [a, b]) assert.equal((await post(gateway.url, { documentId: 'hello-1' })).status, 400);
+    const misses = [a, b].map((gateway) => gateway.federation.executorStats!.planCacheMisses);
     const published = await publish({ 'hello-1': HELLO });
     assert.deepEqual(published, { code: 0, stdout: 'published 1 operations (1 new) for client ios as version 1\n', stderr: '' });
     for (const gateway of [a, b]) {
       assert.deepEqual(await eventuallyRuns(gateway, { documentId: 'hello-1' }, { 'apollographql-client-name': 'ios-app' }), { data: { hello: 'world' } });
     }
+    // Planned when it arrived: its first request found the plan cached.
+    assert.deepEqual([a, b].map((gateway) => gateway.federation.executorStats!.planCacheMisses), misses);
     // Warmed when it arrived: running it again parses nothing.
     const parses = b.stages.graph!.document.stats().parses;
     await post(b.url, { documentId: 'hello-1' });
@@ -144,5 +150,118 @@ describe('manifests published to Redis', () => {
     await redis.sadd(clientsKey(prefix), 'android');
     await redis.hset(versionsKey(prefix, 'android'), '1', manifestText([{ id: 'android-1', body: 'query AndroidHello { hello }', where: '' }]));
     assert.deepEqual(await eventuallyRuns(polling, { documentId: 'android-1' }), { data: { hello: 'world' } });
+  });
+});
+
+describe('tollgate operations publish: schema check and one atomic check-and-write', () => {
+  const prefix = uniquePrefix('publish-command');
+  let redis: Redis;
+  let dir: string;
+  let config: string;
+  let other: string;
+  const ANOTHER_SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+    type Query { hello: String goodbye: String }`;
+
+  /** The command in this process (as the CLI runs it), its output captured. */
+  async function publish(manifest: unknown, client: string, extra: string[] = [], configFile = config) {
+    const file = join(dir, `manifest-${Math.random().toString(36).slice(2)}.json`);
+    await writeFile(file, JSON.stringify(manifest));
+    let stdout = '';
+    let stderr = '';
+    const code = await runOperationsCommand(['publish', '--manifest', file, '--client', client, '--config', configFile, ...extra], {
+      stdout: (text) => void (stdout += text),
+      stderr: (text) => void (stderr += text),
+    });
+    return { code, stdout, stderr: stderr.replaceAll(file, 'FILE') };
+  }
+
+  before(async () => {
+    redis = connectTestRedis();
+    dir = await mkdtemp(join(tmpdir(), 'tollgate-publish-command-'));
+    await writeFile(join(dir, 'supergraph.graphql'), composeForTest([{ name: 'greetings', routingUrl: 'http://127.0.0.1:1/graphql', sdl: SDL }]));
+    other = join(dir, 'other.graphql');
+    await writeFile(other, composeForTest([{ name: 'greetings', routingUrl: 'http://127.0.0.1:1/graphql', sdl: ANOTHER_SDL }]));
+    config = join(dir, 'gateway.yaml');
+    await writeFile(config, `supergraph: { file: supergraph.graphql }\nredis: { url: "${REDIS_URL}", key_prefix: "${prefix}" }\npersisted_documents: { max_documents: 5 }\n`);
+  });
+
+  after(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('an operation that does not validate against the supergraph is refused, named with its error; nothing is written', async () => {
+    const manifest = {
+      format: 'apollo-persisted-query-manifest',
+      version: 1,
+      operations: [
+        { id: 'ok-1', name: 'Hello', type: 'query', body: HELLO },
+        { id: 'bye-1', name: 'Bye', type: 'query', body: 'query Bye { goodbye }' },
+        { id: 'greet-x', name: 'GreetTypo', type: 'query', body: 'query GreetTypo { greet(nam: "x") }' },
+      ],
+    };
+    const refused = await publish(manifest, 'web');
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      'tollgate operations publish: 2 of 3 operations do not validate against the supergraph (supergraph.file: supergraph.graphql); nothing was published:\n' +
+        '  - FILE operations[1] (Bye): Cannot query field "goodbye" on type "Query".\n' +
+        '  - FILE operations[2] (GreetTypo): Unknown argument "nam" on field "Query.greet". Did you mean "name"?\n',
+    );
+    assert.deepEqual(await keysUnder(redis, prefix), []);
+  });
+
+  test('--supergraph validates against another supergraph SDL', async () => {
+    const published = await publish({ 'bye-1': 'query Bye { goodbye }' }, 'web', ['--supergraph', other]);
+    assert.deepEqual(published, { code: 0, stdout: 'published 1 operations (1 new) for client web as version 1\n', stderr: '' });
+    const missing = await publish({ 'bye-2': 'query Bye2 { goodbye }' }, 'web', ['--supergraph', join(dir, 'missing.graphql')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^tollgate operations publish: --supergraph: cannot read .*missing\.graphql: ENOENT; nothing was published\n$/);
+  });
+
+  test('concurrent publishes of one id with different bodies: exactly one wins', async () => {
+    const bodies = ['query RaceA { hello }', 'query RaceB { hello }', 'query RaceC { hello }', 'query RaceD { hello }', 'query RaceE { hello }', 'query RaceF { hello }'];
+    const results = await Promise.all(bodies.map((body, i) => publish({ 'race-1': body }, `racer-${i}`)));
+    const winners = results.filter((result) => result.code === 0);
+    assert.equal(winners.length, 1, JSON.stringify(results));
+    const winner = results.indexOf(winners[0]!);
+    for (const [i, result] of results.entries()) {
+      if (i === winner) continue;
+      assert.equal(result.code, 1);
+      assert.equal(result.stderr, `tollgate operations publish: FILE "race-1": id race-1 is already published (client racer-${winner} version 1) with another body; nothing was published\n`);
+    }
+    // One version in all, and the index names the winner's body.
+    const versions = await Promise.all(bodies.map((_, i) => redis.hlen(versionsKey(prefix, `racer-${i}`))));
+    assert.deepEqual(versions, bodies.map((_, i) => (i === winner ? 1 : 0)));
+    const [hash] = ((await redis.hget(idsKey(prefix), 'race-1')) ?? '').split(' ');
+    assert.equal(hash, createHash('sha256').update(bodies[winner]!).digest('hex'));
+  });
+
+  test('the script itself: racing check-and-writes from separate connections, exactly one wins', async () => {
+    const connections = Array.from({ length: 8 }, () => connectTestRedis());
+    try {
+      const outcomes = await Promise.all(
+        connections.map((connection, i) => publishVersion(connection, prefix, `direct-${i}`, [{ id: 'race-2', body: `query Direct${i} { hello }`, where: `m${i}.json` }], 100, `m${i}.json`)),
+      );
+      assert.equal(outcomes.filter((outcome) => outcome.published).length, 1);
+      const winner = outcomes.findIndex((outcome) => outcome.published);
+      for (const outcome of outcomes) {
+        if (!outcome.published) assert.match(outcome.refusal.message, new RegExp(`^m\\d\\.json: id race-2 is already published \\(client direct-${winner} version 1\\) with another body$`));
+      }
+    } finally {
+      for (const connection of connections) connection.disconnect();
+    }
+  });
+
+  test('the same id with the same body is no conflict; max_documents counts every id published, checked in the same script', async () => {
+    const again = await publish({ 'bye-1': 'query Bye { goodbye }', 'hello-2': HELLO }, 'android', ['--supergraph', other]);
+    assert.equal(again.stdout, 'published 2 operations (1 new) for client android as version 1\n');
+    // bye-1, race-1, race-2, hello-2 published: one more fits max_documents 5, two do not.
+    const tooMany = await publish({ 'x-1': HELLO, 'x-2': GREET }, 'android');
+    assert.equal(tooMany.code, 1);
+    assert.equal(tooMany.stderr, 'tollgate operations publish: FILE: 6 trusted documents, more than persisted_documents.max_documents (5); nothing was published\n');
+    assert.equal(await redis.hlen(versionsKey(prefix, 'android')), 1);
+    assert.equal((await publish({ 'x-1': HELLO }, 'android')).code, 0);
   });
 });

@@ -58,7 +58,7 @@ describe('manifest formats', () => {
     ['body that does not parse', { ...APOLLO_MANIFEST, operations: [{ id: 'x', name: 'Bad', body: 'query {' }] }, /^m\.json operations\[0\] \(Bad\): body does not parse/],
     ['id with a space', { 'a b': HELLO }, /^m\.json "a b": id: expected 1 to 128 printable ASCII/],
     ['oversized body', { big: `{ ${'hello '.repeat(200)}}` }, /^m\.json "big": body is \d+ characters, over persisted_documents\.max_document_bytes \(1000\)/],
-    ['one id, two bodies', { ...APOLLO_MANIFEST, operations: [{ id: 'x', body: HELLO }, { id: 'x', body: GREET }] }, /^m\.json operations\[1\]: id x is also m\.json operations\[0\] with another body/],
+    ['one id, two bodies', { ...APOLLO_MANIFEST, operations: [{ id: 'x', body: HELLO }, { id: 'x', body: GREET }] }, /^m\.json operations\[1\]: id x is already m\.json operations\[0\] with another body/],
     ['Relay value not a string', { a: 1 }, /^m\.json "a": expected a document string/],
   ];
   for (const [name, manifest, message] of refusals) {
@@ -109,6 +109,20 @@ describe('trusted documents from manifest files', () => {
     assert.equal(after.parses, before.parses);
     assert.equal(after.validations, before.validations);
     assert.equal(after.storeMisses, 0, 'Apollo Server found the pre-validated document');
+  });
+
+  test('planned at load: the first request of each trusted document finds its plan cached, named or not', async () => {
+    const stats = gateway.federation.executorStats!;
+    // Three documents, one operation each, planned before the gateway served (plan_wait_ms).
+    assert.equal(stats.planCache!.size, 3);
+    const misses = stats.planCacheMisses;
+    const hits = stats.planCacheHits;
+    assert.deepEqual((await post(gateway.url, { documentId: 'relay-1' })).body, { data: { hello: 'world' } });
+    // The same document with its operation named: the same plan (one key per resolved operation).
+    assert.deepEqual((await post(gateway.url, { documentId: sha256(GREET), operationName: 'Greet', variables: { name: 'cy' } })).body, { data: { greet: 'hi cy' } });
+    assert.deepEqual((await post(gateway.url, { documentId: sha256(GREET), variables: { name: 'di' } })).body, { data: { greet: 'hi di' } });
+    assert.equal(stats.planCacheMisses, misses, 'no trusted document was planned on a request');
+    assert.equal(stats.planCacheHits, hits + 3);
   });
 
   test('by documentId (GraphQL-over-HTTP), bare or sha256:-prefixed, and a Relay id; variables apply', async () => {
@@ -187,6 +201,59 @@ describe('trusted documents from manifest files', () => {
       startTestGateway(sdl, { persisted_documents: { manifests: [{ file: invalid }] } }),
       (error: Error) => error.name === 'ConfigError' && error.message.includes(`${invalid} "old-1": Cannot query field "goodbye" on type "Query".`),
     );
+  });
+
+  test('planning ahead stays within the plan cache bounds; the rest plan on first use', async () => {
+    const bounded = await startTestGateway(sdl, {
+      memory: { plan_cache: { max_entries: 2 } },
+      persisted_documents: { manifests: [{ file: join(dir, 'apollo.json') }, { file: join(dir, 'relay.json') }] },
+    });
+    try {
+      const stats = bounded.federation.executorStats!;
+      assert.equal(stats.planCache!.size, 2, 'two of the three documents planned: the cache holds two');
+      const misses = stats.planCacheMisses;
+      assert.deepEqual((await post(bounded.url, { documentId: sha256(HELLO) })).body, { data: { hello: 'world' } });
+      assert.equal(stats.planCacheMisses, misses, 'the first manifest\'s documents were planned');
+      assert.deepEqual((await post(bounded.url, { documentId: 'relay-1' })).body, { data: { hello: 'world' } });
+      assert.equal(stats.planCacheMisses, misses + 1, 'the one past the bound plans on its first request');
+    } finally {
+      await bounded.stop();
+    }
+  });
+
+  test('after a supergraph reload, the new graph plans them before it serves', async () => {
+    const reloading = await startTestGateway(sdl, { persisted_documents: { manifests: [{ file: join(dir, 'apollo.json') }, { file: join(dir, 'relay.json') }] } });
+    try {
+      await reloading.reloadSupergraph(`${sdl}\n# reloaded\n`);
+      const stats = reloading.federation.executorStats!;
+      assert.equal(stats.planCache!.size, 3, 'the new graph\'s plan cache');
+      assert.deepEqual((await post(reloading.url, { documentId: 'relay-1' })).body, { data: { hello: 'world' } });
+      assert.equal(stats.planCacheMisses, 0);
+    } finally {
+      await reloading.stop();
+    }
+  });
+
+  test('executor: apollo plans on first use (its plan cache is its own) and serves them alike', async () => {
+    const stock = await startTestGateway(sdl, { executor: 'apollo', persisted_documents: { manifests: [{ file: join(dir, 'relay.json') }] } });
+    try {
+      assert.deepEqual((await post(stock.url, { documentId: 'relay-1' })).body, { data: { hello: 'world' } });
+    } finally {
+      await stock.stop();
+    }
+  });
+
+  test('plan_wait_ms 0: start-up does not wait for planning, which completes in the background', async () => {
+    const background = await startTestGateway(sdl, {
+      persisted_documents: { plan_wait_ms: 0, manifests: [{ file: join(dir, 'apollo.json') }, { file: join(dir, 'relay.json') }] },
+    });
+    try {
+      const stats = background.federation.executorStats!;
+      for (let turn = 0; stats.planCache!.size < 3 && turn < 1000; turn++) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(stats.planCache!.size, 3);
+    } finally {
+      await background.stop();
+    }
   });
 
   test('more documents than max_documents over all manifests fails start-up', async () => {

@@ -73,7 +73,7 @@ describe('access log', () => {
     const response = await post(
       logged.gateway.url,
       { query: 'query Shelf($first: Int, $secret: String) { products(first: $first, secret: $secret) { id name stars } }', variables: { first: 2, secret: SECRET_VARIABLE } },
-      { 'x-api-key': apiKey, cookie: `sid=${COOKIE_VALUE}`, 'apollographql-client-name': 'ios' },
+      { 'x-api-key': apiKey, cookie: `sid=${COOKIE_VALUE}`, 'apollographql-client-name': 'ios', 'apollographql-client-version': '3.4.0 (1021)' },
     );
     assert.equal(response.status, 200);
     assert.equal(response.body.data.products.length, 2);
@@ -85,6 +85,7 @@ describe('access log', () => {
     assert.equal(line.outcome, 'ok');
     assert.equal(line.clientId, 'mobile-app');
     assert.equal(line.clientName, 'ios');
+    assert.equal(line.clientVersion, '3.4.0 (1021)');
     assert.equal(line.profile, 'partner');
     assert.equal(line.operationName, 'Shelf');
     assert.equal(line.operationType, 'query');
@@ -139,11 +140,27 @@ describe('access log', () => {
 
   test('client-chosen names are cut in the log line, so a line stays bounded', async () => {
     const longName = `Op${'x'.repeat(5000)}`;
-    const response = await post(logged.gateway.url, { query: `query ${longName} { products(first: 1) { id } }` }, { 'x-api-key': apiKey, 'apollographql-client-name': 'c'.repeat(5000) });
+    const response = await post(
+      logged.gateway.url,
+      { query: `query ${longName} { products(first: 1) { id } }` },
+      { 'x-api-key': apiKey, 'apollographql-client-name': 'c'.repeat(5000), 'apollographql-client-version': `9.${'9'.repeat(4000)}` },
+    );
     const line = accessLine(response.requestId);
     assert.equal(line.operationName, `${longName.slice(0, 200)}… (${longName.length} characters)`);
     assert.equal(line.clientName, `${'c'.repeat(200)}… (5000 characters)`);
-    assert.ok(JSON.stringify(line).length < 2000, 'the whole line stays small');
+    assert.equal(line.clientVersion, `9.${'9'.repeat(198)}… (4002 characters)`);
+    assert.ok(JSON.stringify(line).length < 2500, 'the whole line stays small');
+  });
+
+  test('the client version: what is not printable ASCII becomes "?"; never a metric label', async () => {
+    const response = await post(logged.gateway.url, { query: '{ products(first: 1) { id } }' }, { 'apollographql-client-name': 'web\u00e9', 'apollographql-client-version': '1.0\u00ff-rc\t1' });
+    const line = accessLine(response.requestId);
+    assert.equal(line.clientName, 'web?');
+    assert.equal(line.clientVersion, '1.0?-rc?1');
+    const metrics = await (await fetch(logged.gateway.url.replace('/graphql', '/metrics'))).text();
+    assert.match(metrics, /tollgate_requests_total\{[^}]*client="web\?"/);
+    assert.ok(!metrics.includes('1.0?-rc'), 'the version is in no series');
+    assert.ok(!metrics.includes('3.4.0 (1021)'), 'the version is in no series');
   });
 
   test('a refused request: 429 with the refusing policy, no subgraph fetch', async () => {

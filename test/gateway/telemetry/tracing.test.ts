@@ -67,7 +67,7 @@ describe('tracing', () => {
       redis: { url: REDIS_URL, key_prefix: prefix, timeout_ms: 2000 },
       telemetry: tracingTelemetry(otlp.url),
     });
-    const response = await postGraphQL(gateway.url, { query: GET_PRODUCTS }, { 'x-request-id': 'tree-1' });
+    const response = await postGraphQL(gateway.url, { query: GET_PRODUCTS }, { 'x-request-id': 'tree-1', 'apollographql-client-name': 'web', 'apollographql-client-version': '2.1.0' });
     assert.equal(response.status, 200);
     assert.deepEqual(response.body.data, GET_PRODUCTS_DATA);
 
@@ -103,8 +103,10 @@ describe('tracing', () => {
         operationName: server.attributes['graphql.operation.name'],
         operationType: server.attributes['graphql.operation.type'],
         profile: server.attributes['tollgate.client_profile'],
+        clientName: server.attributes['tollgate.client_name'],
+        clientVersion: server.attributes['tollgate.client_version'],
       },
-      { method: 'POST', path: '/graphql', route: '/graphql', status: 200, port: gateway.port, operationName: 'GetProducts', operationType: 'query', profile: 'anonymous' },
+      { method: 'POST', path: '/graphql', route: '/graphql', status: 200, port: gateway.port, operationName: 'GetProducts', operationType: 'query', profile: 'anonymous', clientName: 'web', clientVersion: '2.1.0' },
     );
     assert.equal(server.resource['service.name'], 'tollgate-test');
 

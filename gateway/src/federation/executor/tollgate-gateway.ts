@@ -82,13 +82,35 @@ export class TollgateGateway implements GatewayInterface {
     this.operations.clear();
   }
 
+  /**
+   * Plans one operation of a validated document into the plan cache, as its first request would
+   * (trusted documents, at load: never on a request's path). The plan is the one of a caller whom
+   * field authorization removes nothing from. False when nothing was planned: no supergraph yet,
+   * progressive @override (each request draws its own labels), or the planner refused it.
+   */
+  planAhead(document: DocumentNode, queryHash: string, operationName: string | undefined): boolean {
+    const loaded = this.loaded;
+    if (loaded === undefined || loaded.overrideLabels !== undefined) return false;
+    const key = planKey(queryHash, operationName, undefined);
+    if (this.operations.has(key)) return true;
+    try {
+      const operationContext = buildOperationContext({ schema: loaded.schema, operationDocument: document, operationName });
+      this.operations.set(key, prepareOperation(loaded, operationContext, document, operationName, undefined));
+      return true;
+    } catch {
+      return false; // its first request plans it and answers the error
+    }
+  }
+
   private async execute(loaded: LoadedSupergraph, requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> {
     const { request } = requestContext;
     const authorized = authorizeRequest(this.options.authorize, requestContext);
     const document = authorized ? authorized.document : requestContext.document;
-    // One plan per operation and per combination of progressive-override labels drawn on.
+    // One plan per operation and per combination of progressive-override labels drawn on; the
+    // operation by the name Apollo resolved, so a document's only operation has one key whether the
+    // client named it or not (and a plan made ahead, planAhead, is found).
     const labels = loaded.overrideLabels?.draw();
-    const key = `${authorized ? `authorized:${authorized.cacheKey}` : requestContext.queryHash}\u0000${request.operationName ?? ''}${labels ? `\u0000${labels.key}` : ''}`;
+    const key = planKey(authorized ? `authorized:${authorized.cacheKey}` : requestContext.queryHash, requestContext.operationName ?? request.operationName, labels?.key);
 
     // As ApolloGateway: resolve the operation, check the variables, then plan (cached here).
     let prepared = this.operations.get(key);
@@ -174,6 +196,11 @@ export class TollgateGateway implements GatewayInterface {
 }
 
 const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
+
+/** A plan's key: the document (its query hash, or the authorized document's key), the operation, the override labels drawn. */
+function planKey(documentKey: string, operationName: string | null | undefined, labelsKey: string | undefined): string {
+  return `${documentKey}\u0000${operationName ?? ''}${labelsKey === undefined ? '' : `\u0000${labelsKey}`}`;
+}
 
 /** A planning failure's `extensions.code`, or the error's name. */
 function errorCodeOf(error: unknown): string {
