@@ -2,14 +2,13 @@ import { z } from 'zod';
 import { configBoolean } from '../core/config-values.ts';
 
 /** A URL path the gateway answers: plain segments, no query, no placeholders. */
-const urlPath = z
-  .string()
-  .max(256)
-  .regex(/^(\/[A-Za-z0-9._~-]+)+\/?$/, 'expected a path like /api/v1/home (letters, digits, "._~-" between slashes)');
+const URL_PATH = /^(\/[A-Za-z0-9._~-]+)+\/?$/;
+const URL_PATH_MESSAGE = 'expected a path like /api/v1/home (at most 256 characters: letters, digits, "._~-" between slashes)';
+const urlPath = z.string().max(256).regex(URL_PATH, URL_PATH_MESSAGE);
 /** A GraphQL name (variables, operations, response keys). */
 const graphqlName = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/, 'expected a GraphQL name');
 /** A query-string parameter name. */
-const parameterName = z.string().max(128).regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or "_"');
+const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 /** One REST endpoint (`rest_endpoints.endpoints.<path>`): a GET that runs a trusted document. */
 const endpointSchema = z.strictObject({
@@ -18,7 +17,14 @@ const endpointSchema = z.strictObject({
   /** The operation of the document to run; default its only one. */
   operation_name: graphqlName.optional(),
   /** Query-string parameter → the variable it binds; a variable not named here binds the parameter of its own name. Default none. */
-  parameters: z.record(parameterName, graphqlName).default({}),
+  parameters: z
+    .record(z.string(), graphqlName)
+    .superRefine((parameters, ctx) => {
+      for (const name of Object.keys(parameters)) {
+        if (!PARAMETER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'expected a parameter name: letters, digits, "_", "." and "-", starting with a letter or "_", at most 128 characters' });
+      }
+    })
+    .default({}),
   /** Dot path into `data` whose value is the body (e.g. `user`); default the whole `data`. A null there answers 404. */
   response_path: z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*(\.[_A-Za-z][_0-9A-Za-z]*)*$/, 'expected response keys separated by dots, e.g. user.profile').optional(),
   /** The OpenAPI operation's description; default none. */
@@ -48,7 +54,15 @@ export const restEndpointsConfigSchema = z.strictObject({
     })
     .prefault({}),
   /** Endpoints by path (e.g. /api/v1/home); default none. */
-  endpoints: z.record(urlPath, endpointSchema).default({}),
+  endpoints: z
+    .record(z.string(), endpointSchema)
+    .superRefine((endpoints, ctx) => {
+      // Checked here rather than as the record's key schema, whose refusal would not say what a path may be.
+      for (const path of Object.keys(endpoints)) {
+        if (path.length > 256 || !URL_PATH.test(path)) ctx.addIssue({ code: 'custom', path: [path], message: URL_PATH_MESSAGE });
+      }
+    })
+    .default({}),
 });
 
 export type RestEndpointsConfig = z.infer<typeof restEndpointsConfigSchema>;
