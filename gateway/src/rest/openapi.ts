@@ -83,9 +83,7 @@ export function openApiDocument(info: { title: string; version: string }, endpoi
 }
 
 function operation(endpoint: OpenApiEndpoint): Record<string, unknown> {
-  const errors = Object.fromEntries(
-    ERROR_STATUSES.filter(([status]) => status !== '404').map(([status, description]) => [status, errorResponse(description)]),
-  );
+  const errors = Object.fromEntries(ERROR_STATUSES.map(([status, description]) => [status, errorResponse(description)]));
   if (endpoint.mayBeNotFound) errors['404'] = errorResponse('Nothing at the endpoint\'s response path for these parameters (`NOT_FOUND`)');
   return {
     operationId: endpoint.operationName,

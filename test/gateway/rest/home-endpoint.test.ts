@@ -5,41 +5,28 @@
 // checked against the endpoint and its real answers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { loadConfigFile } from '../../../gateway/src/config/load.ts';
-import { startGateway, type RunningGateway } from '../../../gateway/src/gateway.ts';
-import { startDemoBackendsAndSubgraphs, type DemoStack } from '../../support/demo-stack.ts';
-import { composeForTest } from '../../support/gateway.ts';
+import type { RunningGateway } from '../../../gateway/src/gateway.ts';
+import { startShippedDemo, type ShippedDemo } from '../../support/demo-gateway.ts';
+import type { DemoStack } from '../../support/demo-stack.ts';
 import { get } from './helpers.ts';
 
 const HOME_SCREEN_ID = 'sha256:23835e6334f074ab5d632444a2af931b7c9f77f31cf60cd5116f1bb3557417a0';
 
 describe('the demo: GET /api/v1/home and its OpenAPI document', () => {
+  let demo: ShippedDemo;
   let stack: DemoStack;
   let gateway: RunningGateway;
-  let dir: string;
   let origin: string;
 
   before(async () => {
-    stack = await startDemoBackendsAndSubgraphs();
-    dir = await mkdtemp(join(tmpdir(), 'tollgate-rest-demo-'));
-    const supergraphFile = join(dir, 'supergraph.graphql');
-    await writeFile(supergraphFile, composeForTest(stack.services));
-    // As `npm start` runs it (no Redis); no JWKS needed here (port 9 refuses).
-    const { config, baseDir } = await loadConfigFile('gateway/gateway.yaml', { LOG_LEVEL: 'silent', JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
-    config.server.listen = '127.0.0.1:0';
-    config.supergraph = { ...config.supergraph, file: supergraphFile, compose: undefined };
-    gateway = await startGateway(config, { baseDir });
+    demo = await startShippedDemo();
+    ({ stack, gateway } = demo);
     origin = `http://127.0.0.1:${gateway.port}`;
   });
   after(async () => {
-    await gateway?.stop();
-    await stack?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   test('the body is the data of the HomeScreen trusted document run over GraphQL, for the mobile app too', async () => {
