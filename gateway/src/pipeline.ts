@@ -188,7 +188,7 @@ export class Pipeline {
       }
       // A GET of a query answered whole may be cached as its fields' @cacheControl hints allow.
       if (graph.cachePolicies && request.method === 'GET' && errors === undefined && operation.operation.operation === 'query') {
-        gatewayHeaders['cache-control'] = graph.cachePolicies.header(operation.document, operation.operation);
+        Object.assign(gatewayHeaders, graph.cachePolicies.headers(operation.document, operation.operation));
       }
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: graphqlStatus(executed.status ?? 200, errors, request.responseType), headers: executed.headers, body }, request.responseType, gatewayHeaders); // 7

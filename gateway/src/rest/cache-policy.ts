@@ -102,21 +102,27 @@ export function cacheControlHeader(policy: CachePolicy): string {
  * long as the (cached) document is.
  */
 export class CachePolicies {
-  readonly #policies = new WeakMap<OperationDefinitionNode, string>();
+  readonly #headers = new WeakMap<OperationDefinitionNode, Readonly<Record<string, string>>>();
 
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly hints: CacheHints,
   ) {}
 
-  /** The `Cache-Control` of a successful response to `operation`. */
-  header(document: DocumentNode, operation: OperationDefinitionNode): string {
-    let header = this.#policies.get(operation);
-    if (header === undefined) {
-      header = cacheControlHeader(operationCachePolicy(this.schema, this.hints, document, operation));
-      this.#policies.set(operation, header);
+  /**
+   * The caching headers of a successful response to `operation`: its Cache-Control, and (when a
+   * cache may keep it) `vary: accept`, since the same GET is answered as application/json or
+   * application/graphql-response+json as `accept` asks.
+   */
+  headers(document: DocumentNode, operation: OperationDefinitionNode): Readonly<Record<string, string>> {
+    let headers = this.#headers.get(operation);
+    if (headers === undefined) {
+      const policy = operationCachePolicy(this.schema, this.hints, document, operation);
+      const cacheable: Record<string, string> = policy.maxAge > 0 ? { 'cache-control': cacheControlHeader(policy), vary: 'accept' } : { 'cache-control': cacheControlHeader(policy) };
+      headers = Object.freeze(cacheable);
+      this.#headers.set(operation, headers);
     }
-    return header;
+    return headers;
   }
 }
 

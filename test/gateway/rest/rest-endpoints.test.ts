@@ -144,6 +144,7 @@ describe('REST endpoints: parameters, answers, ETag and Cache-Control', () => {
     const getItem = await fetch(`${graphql}?query=${encodeURIComponent(DOCUMENTS.item)}&variables=${encodeURIComponent('{"id":"i1"}')}`, { headers: { 'apollo-require-preflight': '1' } });
     assert.equal(getItem.status, 200);
     assert.equal(getItem.headers.get('cache-control'), 'public, max-age=60');
+    assert.equal(getItem.headers.get('vary'), 'accept', 'one GET, two media types');
     const postItem = await fetch(graphql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DOCUMENTS.item, variables: { id: 'i1' } }) });
     assert.equal(postItem.headers.get('cache-control'), 'no-store');
     const getBroken = await fetch(`${graphql}?query=${encodeURIComponent(DOCUMENTS.broken)}`, { headers: { 'apollo-require-preflight': '1' } });
