@@ -2,14 +2,20 @@
 // Receives a LoadJob over IPC, runs a discarded warm-up, reports `warmed` and waits for the
 // parent's `go` (the parent lets the warm-up's last requests drain and starts its meters), runs
 // the measurement with autocannon, checks EVERY response body, and sends back a LoadResult.
+import { createRequire } from 'node:module';
+import { urlToHttpOptions } from 'node:url';
 import autocannon from 'autocannon';
 import { exitWithParent } from './lib/child.ts';
 import { makeBodyCheck } from './lib/verify.ts';
 
 export interface LoadJob {
   url: string;
-  /** JSON request body (POST, content-type: application/json). */
+  /** Default POST, with `body` as JSON (content-type: application/json); a GET sends no body. */
+  method?: 'GET' | 'POST';
+  /** JSON request body (POST). */
   body: string;
+  /** The whole response body is the data (a REST endpoint), not a GraphQL response. */
+  bodyIsData?: boolean;
   headers: Record<string, string>;
   connections: number;
   warmupSeconds: number;
@@ -37,19 +43,38 @@ export interface LoadResult extends PhaseStats {
   warmup: PhaseStats | null;
   /** This load generator's own CPU use over the measurement, % of one core. */
   cpuPercent: number;
+  /** Bytes of one request as autocannon writes it: request line, headers and body. */
+  requestBytes: number;
   /** First wrong body seen during measurement, truncated, to say what went wrong. */
   mismatchSample?: string;
 }
 
+/** What autocannon is given for one job (also what its request bytes are computed from). */
+function requestOptions(job: LoadJob) {
+  const post = (job.method ?? 'POST') === 'POST';
+  return {
+    url: job.url,
+    method: post ? 'POST' : 'GET',
+    headers: post ? { 'content-type': 'application/json', ...job.headers } : { ...job.headers },
+    ...(post ? { body: job.body } : {}),
+  };
+}
+
+/** One request's bytes, built by autocannon's own request builder (the bytes it writes per request). */
+function requestBytes(job: LoadJob): number {
+  const build = createRequire(import.meta.url)('autocannon/lib/httpRequestBuilder.js') as (defaults: object) => () => Buffer;
+  const { url, ...options } = requestOptions(job);
+  const target = new URL(url);
+  // As autocannon's run.js makes a client's options from the URL.
+  return build({ ...urlToHttpOptions(target), host: target.host, ...options })().length;
+}
+
 async function phase(job: LoadJob, seconds: number) {
   const instance = autocannon({
-    url: job.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...job.headers },
-    body: job.body,
+    ...requestOptions(job),
     connections: job.connections,
     duration: seconds,
-    verifyBody: makeBodyCheck(job.expectedData),
+    verifyBody: makeBodyCheck(job.expectedData, job.bodyIsData),
   });
   let mismatchSample: string | undefined;
   instance.on('reqMismatch', (body: string) => {
@@ -97,6 +122,7 @@ async function run(job: LoadJob, go: Promise<void>): Promise<LoadResult> {
     seconds: r.duration,
     warmup,
     cpuPercent: Math.round((cpu.user + cpu.system) / 10 / (performance.now() - t0)),
+    requestBytes: requestBytes(job),
     ...(mismatchSample === undefined ? {} : { mismatchSample }),
   };
 }

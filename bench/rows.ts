@@ -10,6 +10,7 @@ import { prepareHiveRouterRuntimeNoDedupRow, prepareHiveRouterRuntimeRow } from 
 import { prepareMemoryBudgetRow } from './memory-rows.ts';
 import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
 import { prepareNoDedupRow } from './resilience-rows.ts';
+import { prepareRestRow, REST_ROW } from './rest-row.ts';
 import { prepareTelemetryOffRow, prepareTracingRow } from './telemetry-rows.ts';
 
 export type RowKind = 'tollgate' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
@@ -42,6 +43,8 @@ export interface Row {
   /** Extra headers sent with every request of the load (e.g. a JWT or an API key). */
   headers?: Record<string, string>;
   prepare?: (ctx: PrepareContext) => Promise<Prepared>;
+  /** Only in these scenarios (e.g. a config that names the demo's documents); default every scenario. */
+  scenarios?: readonly string[];
 }
 
 /** The row every other row's req/s is divided by, in the same run. */
@@ -67,6 +70,9 @@ export const rows: readonly Row[] = [
   { name: 'tollgate+memory-512', kind: 'tollgate', prepare: prepareMemoryBudgetRow(512) },
   // Identical in-flight query fetches to a subgraph not shared (deduplicate_query: false; on by default).
   { name: 'tollgate+no-dedup', kind: 'tollgate', prepare: prepareNoDedupRow },
+  // The demo's home screen three ways on one gateway (issue 15): free-form, trusted document by id,
+  // and GET /api/v1/home (the demo's manifest and REST endpoint; demo scenario only).
+  { name: REST_ROW, kind: 'tollgate', prepare: prepareRestRow, scenarios: ['demo'] },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },
   { name: 'hive-gateway', kind: 'hive-gateway' },
   // The same CLI with Hive Router's Rust query planner (@graphql-hive/router-runtime) set as

@@ -68,7 +68,9 @@ async function tableRun(): Promise<void> {
       const ctx: MeasureContext = { repoRoot, runDir, scenario: scenario.name, opts, cpuProfDir, references: new Map(), log };
       const scenarioResults: RowResult[] = [];
       try {
-        for (const row of runOrder) scenarioResults.push(...(await measureRow(row, running, ctx)));
+        for (const row of runOrder) {
+          if (row.scenarios === undefined || row.scenarios.includes(scenario.name)) scenarioResults.push(...(await measureRow(row, running, ctx)));
+        }
       } finally {
         await running.stop();
       }

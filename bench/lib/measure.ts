@@ -5,7 +5,7 @@ import type { Prepared, Row } from '../rows.ts';
 import type { RunningScenario, Workload } from '../scenarios/types.ts';
 import { launchSpec } from './launch.ts';
 import { runLoad } from './load.ts';
-import { freePort, post, waitReady } from './net.ts';
+import { freePort, send, waitReady } from './net.ts';
 import type { Options } from './options.ts';
 import { cpuMeter, peakRssMb, spawnChild, type Child } from './processes.ts';
 import type { RowResult } from './result.ts';
@@ -28,23 +28,27 @@ export async function measureRow(row: Row, running: RunningScenario, ctx: Measur
     const { url, workload } = running.direct;
     return [await measureWorkload(row, workload, url, {}, { target: null, subgraphs: running.pid }, running, ctx)];
   }
-  const first = running.workloads[0];
-  if (!first) return [];
+  // A workload meant for some rows only (e.g. the one that configures its REST endpoint).
+  const workloads = running.workloads.filter((w) => w.rows === undefined || w.rows.includes(row.name));
+  if (workloads.length === 0) return [];
+  // Ready once it answers a GraphQL POST: the first such workload, else the smallest query.
+  const readyBody = workloads.find((w) => (w.method ?? 'POST') === 'POST' && w.path === undefined)?.body ?? '{"query":"{ __typename }"}';
   return withGateway(
     row,
     running,
-    first.body,
+    readyBody,
     ctx,
     async (gateway) => {
       const pids = { target: gateway.pid, subgraphs: running.pid };
       const results: RowResult[] = [];
-      for (const workload of running.workloads) {
-        results.push(await measureWorkload(row, workload, gateway.url, gateway.headers, pids, running, ctx));
+      for (const workload of workloads) {
+        const url = workload.path === undefined ? gateway.url : new URL(workload.path, gateway.url).href;
+        results.push(await measureWorkload(row, workload, url, gateway.headers, pids, running, ctx));
       }
       return results;
     },
     (message) =>
-      running.workloads.map((w) => ({
+      workloads.map((w) => ({
         scenario: ctx.scenario, row: row.name, workload: w.name, status: 'failed-to-start', reason: message,
       })),
   );
@@ -137,23 +141,26 @@ async function measureWorkload(
   let probeSubgraphRequests: number | null;
   try {
     const before = await settledCount(running);
-    probe = await post(url, workload.body, headers);
+    probe = await send(workload.method ?? 'POST', url, workload.body, headers);
     probeSubgraphRequests = windowCount(before, await running.subgraphRequests());
   } catch (err) {
     return { ...base, status: 'load-failed', reason: `probe request failed: ${(err as Error).message}` };
   }
 
-  // Expected data: the oracle's, else the first row's correct-looking reply (the baseline runs first).
-  let reference = workload.expectedData === undefined ? ctx.references.get(workload.name) : { data: workload.expectedData, source: 'oracle' };
+  // Expected data: the oracle's, else the first row's correct-looking reply (the baseline runs first);
+  // a workload asking for the same data another way shares that workload's reference.
+  const bodyIsData = workload.answer === 'data';
+  const referenceKey = workload.sameDataAs ?? workload.name;
+  let reference = workload.expectedData === undefined ? ctx.references.get(referenceKey) : { data: workload.expectedData, source: 'oracle' };
   if (!reference) {
-    const data = cleanData(probe.status, probe.body);
+    const data = cleanData(probe.status, probe.body, bodyIsData);
     if (data === undefined) {
       return { ...base, status: 'wrong', reason: `no reference: ${probe.status} ${probe.body.slice(0, 300)}` };
     }
-    reference = { data, source: `reply of ${row.name}` };
-    ctx.references.set(workload.name, reference);
+    reference = { data, source: `reply of ${row.name}${referenceKey === workload.name ? '' : ` to ${referenceKey}`}` };
+    ctx.references.set(referenceKey, reference);
   }
-  if (probe.status !== 200 || !makeBodyCheck(reference.data)(probe.body)) {
+  if (probe.status !== 200 || !makeBodyCheck(reference.data, bodyIsData)(probe.body)) {
     ctx.log(`${label}: wrong response`);
     return { ...base, status: 'wrong', reference: reference.source, reason: `${probe.status} ${probe.body.slice(0, 300)}` };
   }
@@ -169,7 +176,9 @@ async function measureWorkload(
     const load = await runLoad(
       {
         url,
+        method: workload.method ?? 'POST',
         body: workload.body,
+        bodyIsData,
         headers,
         connections: opts.connections,
         warmupSeconds: opts.warmupSeconds,
@@ -201,6 +210,7 @@ async function measureWorkload(
       subgraphRequests,
       subgraphRequestsPerRequest: subgraphRequests === null || load.sent === 0 ? null : subgraphRequests / load.sent,
       loadCpuPercent: load.cpuPercent,
+      requestBytes: load.requestBytes,
       reference: reference.source,
       load,
       ...(errors > 0 ? { reason: `${errors} bad responses (${load.non2xx} non-2xx, ${load.timeouts} timeouts)${load.mismatchSample ? `, e.g. ${load.mismatchSample}` : ''}` } : {}),
@@ -238,11 +248,12 @@ export function windowCount(before: number | null, after: number | null): number
   return before === null || after === null ? null : after - before;
 }
 
-/** `data` of a 200 reply without errors, else undefined. */
-function cleanData(status: number, body: string): unknown {
+/** `data` of a 200 reply without errors (the whole body when `bodyIsData`), else undefined. */
+function cleanData(status: number, body: string, bodyIsData: boolean): unknown {
   if (status !== 200) return undefined;
   try {
     const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown };
+    if (bodyIsData) return parsed;
     return parsed.errors === undefined && parsed.data != null ? parsed.data : undefined;
   } catch {
     return undefined;

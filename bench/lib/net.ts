@@ -24,10 +24,21 @@ export async function post(
   headers: Record<string, string> = {},
   timeoutMs = 10_000,
 ): Promise<HttpReply> {
+  return send('POST', url, body, headers, timeoutMs);
+}
+
+/** A POST of a JSON body, or a GET (no body, no content-type). */
+export async function send(
+  method: 'GET' | 'POST',
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<HttpReply> {
   const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
+    method,
+    headers: method === 'POST' ? { 'content-type': 'application/json', ...headers } : headers,
+    ...(method === 'POST' ? { body } : {}),
     signal: AbortSignal.timeout(timeoutMs),
   });
   return { status: res.status, body: await res.text() };

@@ -30,7 +30,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup <s>          discarded warm-up seconds (BENCH_WARMUP, default 3)
   --connections <n>     concurrent connections (BENCH_CONNECTIONS, default 50)
   --only <rows>         comma-separated row names, e.g. tollgate,apollo-gateway (BENCH_ONLY)
-  --query <names>       comma-separated queries: heavy,top-products,home-screen (BENCH_QUERY)
+  --query <names>       comma-separated queries: heavy,top-products,home-screen,home-screen-id,home-rest (BENCH_QUERY)
   --cpu-prof            write CPU profiles of tollgate rows to bench/results/profiles
   --cpu-prof-all        … of every gateway row (to see where the others spend time)
   --no-save             don't write the JSON result file

@@ -37,17 +37,19 @@ const STATUS_TEXT: Record<RowResult['status'], string> = {
 };
 
 const LEGEND =
+  'req B: bytes of one request on the wire (request line, headers, body). ' +
   'subgraph req/req: HTTP requests the subgraphs received per client request over the measured window ' +
   '(lower where a gateway shares identical in-flight subgraph requests between clients); ' +
   'alone: for one request with nothing else in flight (the probe).';
 
 export function table(results: RowResult[], baseline: string): string {
-  const head = ['row', 'query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB', 'CPU %', 'subgraphs CPU %', 'subgraph req/req', 'alone', `vs ${baseline}`, ''];
+  const head = ['row', 'query', 'req B', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB', 'CPU %', 'subgraphs CPU %', 'subgraph req/req', 'alone', `vs ${baseline}`, ''];
   const body = results.map((r) => {
     const measured = r.requestsPerSec !== undefined;
     return [
       r.row,
       r.workload,
+      r.requestBytes === undefined ? '—' : String(r.requestBytes),
       measured ? fmt(r.requestsPerSec, 0) + (scores(r) ? '' : ' ✗') : '—',
       ms(r.latencyP50Ms),
       ms(r.latencyP99Ms),
@@ -62,7 +64,7 @@ export function table(results: RowResult[], baseline: string): string {
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))

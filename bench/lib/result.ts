@@ -42,6 +42,8 @@ export interface RowResult {
   subgraphRequestsPerRequest?: number | null;
   /** CPU use of the load generator over the measured window, % of one core. */
   loadCpuPercent?: number | null;
+  /** Bytes of one request on the wire: request line, headers and body, as the load generator writes it. */
+  requestBytes?: number;
   /** requestsPerSec ÷ the baseline's for the same workload in this run. */
   vsBaseline?: number | null;
   /** Where the expected response came from. */

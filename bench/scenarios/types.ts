@@ -4,8 +4,18 @@
 export interface Workload {
   /** Short name shown in the table and used by --query (e.g. "heavy"). */
   name: string;
-  /** The JSON request body, sent as is. */
+  /** The JSON request body, sent as is (POST); empty for a GET. */
   body: string;
+  /** Default POST (a GraphQL request to the gateway's GraphQL URL). */
+  method?: 'GET' | 'POST';
+  /** Path and query on the gateway's origin instead of its GraphQL URL (e.g. a REST endpoint). */
+  path?: string;
+  /** `data`: the whole response body is the data (a REST endpoint); default a GraphQL response. */
+  answer?: 'graphql' | 'data';
+  /** Only these rows run it (e.g. the row that configures the endpoint); default every gateway row. */
+  rows?: readonly string[];
+  /** The same data as this workload's (it shares that workload's reference answer). */
+  sameDataAs?: string;
   /** The `data` a correct gateway returns; when unknown, the baseline's reply is the reference. */
   expectedData?: unknown;
 }

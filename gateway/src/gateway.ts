@@ -2,7 +2,7 @@
 // (parsed once, shared by authorization, cost and the executor), serves the pipeline, and keeps it
 // serving through change: a new supergraph (hot reload), a new config (SIGHUP) and shutdown
 // (drain, then stop) never cost a request.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
@@ -25,6 +25,8 @@ import { Pipeline, type Stages } from './pipeline.ts';
 import { AuthFailureLimiter } from './quota/auth-failures.ts';
 import { createQuotaStore, QuotaStage, type QuotaStoreHandle } from './quota/stage.ts';
 import { restartOnlyChanges } from './reload.ts';
+import { serveStaticJson } from './rest/respond.ts';
+import { RestStage } from './rest/stage.ts';
 import { loadSupergraphSdl } from './schema/supergraph-source.ts';
 import { watchSupergraph, type SupergraphWatcher } from './schema/supergraph-watcher.ts';
 import { cacheBounds, type CacheBounds } from './memory/config.ts';
@@ -127,6 +129,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     cors: corsOf(config),
     graph: undefined,
     ...quotaStages(config, quotaStore),
+    rest: restStage(config),
   };
   // Breakers, ejections and retry budgets belong to the subgraphs: kept across every reload.
   const subgraphSources = new SubgraphSources(logger.child({ component: 'subgraph' }), config.telemetry.request_id_header);
@@ -146,6 +149,13 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     config.server,
     {
       graphql: (req, res) => pipeline.handle(req, res),
+      // REST endpoints run the pipeline; their OpenAPI document is the serving supergraph's.
+      rest: (path) => {
+        const route = stages.rest?.route(path);
+        if (route === 'endpoint') return (req, res) => pipeline.handle(req, res, path);
+        if (route === 'openapi') return (req, res) => serveOpenApi(req, res);
+        return undefined;
+      },
       readiness: () => readiness(stages, supergraph, draining),
       requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
       draining: () => draining,
@@ -154,6 +164,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     },
     { logger, metricsPath: config.telemetry.metrics.path },
   );
+  const serveOpenApi = (req: IncomingMessage, res: ServerResponse) => {
+    const header = config.telemetry.request_id_header;
+    const requestId = requestIdFor(req.headers, header);
+    res.setHeader(header, requestId);
+    serveStaticJson(req, res, stages.graph?.rest?.openapi, requestId);
+  };
   const metricsServer =
     metrics && config.telemetry.metrics.listen !== undefined ? createMetricsServer(config.telemetry.metrics.path, () => metrics.scrape()) : undefined;
   const closeAll = async (listener: Server | undefined, graceMs?: number) => {
@@ -317,7 +333,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       const previousAuthenticator = authenticator;
       authenticator = nextAuthenticator;
       quotaStore = nextStore;
-      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), cors: corsOf(next), ...quotaStages(next, quotaStore) });
+      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), cors: corsOf(next), ...quotaStages(next, quotaStore), rest: restStage(next) });
       config = next;
       previousAuthenticator.close();
       logger.info('config reloaded');
@@ -413,6 +429,11 @@ function redisTarget(url: string): { address: string; port: number } | undefined
 /** `cors` and the profiles' own origins; undefined (no CORS header at all) when none is allowed. */
 function corsOf(config: GatewayConfig): Cors | undefined {
   return Cors.create(config.cors, Object.values(config.clients.profiles).map((profile) => profile.cors));
+}
+
+/** Stage 1 of `rest_endpoints`; undefined when none are configured (the listener then routes none). */
+function restStage(config: GatewayConfig): RestStage | undefined {
+  return Object.keys(config.rest_endpoints.endpoints).length > 0 ? new RestStage(config.rest_endpoints) : undefined;
 }
 
 function httpStage(config: GatewayConfig): HttpStage {

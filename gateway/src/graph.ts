@@ -22,6 +22,8 @@ import { createFederationGateway, type FederationGateway, type SubgraphSources }
 import type { LoadedGraph } from './pipeline.ts';
 import type { CacheBounds } from './memory/config.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
+import { CacheHints, CachePolicies } from './rest/cache-policy.ts';
+import { RestEndpoints } from './rest/endpoints.ts';
 import { SupergraphLoadError } from './schema/supergraph-source.ts';
 
 /** A loaded graph and the federation gateway under it (closed together). */
@@ -92,6 +94,15 @@ export async function loadGraph(
     throw new SupergraphLoadError(`supergraph: cannot be loaded: ${firstLine(error)}`);
   }
   const document = createDocumentStage(apiSchema as GraphQLSchema, config, { persistedQueries, trustedDocuments: trusted.documents, documentStore, caches });
+  const hints = CacheHints.fromSupergraph(supergraph.document);
+  let rest: RestEndpoints | undefined;
+  try {
+    rest = restEndpoints(config, apiSchema as GraphQLSchema, hints, trusted);
+  } catch (error) {
+    await apollo.stop();
+    await federation.close();
+    throw error;
+  }
   const graph: LoadedGraph = {
     schemaHash: createHash('sha256').update(sdl).digest('hex').slice(0, 16),
     loadedAt: new Date(),
@@ -99,6 +110,8 @@ export async function loadGraph(
     document,
     cost: costStage(supergraph, config),
     apollo,
+    rest,
+    cachePolicies: hints && new CachePolicies(apiSchema as GraphQLSchema, hints),
   };
   // Before it serves: every trusted document's first request finds it parsed and validated (and,
   // once planTrustedDocuments ran, planned).
@@ -204,6 +217,24 @@ function costStage(supergraph: Supergraph, config: GatewayConfig): CostStage | u
     model: buildCostModel(supergraph, costModelOptions(demandControl)),
     demandControl,
     costRequired: costQuotas || (demandControl.enabled && demandControl.mode === 'enforce'),
+  });
+}
+
+/**
+ * `rest_endpoints` on this supergraph; undefined when none are configured. Throws ConfigError naming
+ * the endpoint's key when one does not fit (its document unknown or invalid, a variable a query
+ * string cannot carry, …): start-up fails, and a reload keeps the graph it had.
+ */
+function restEndpoints(config: GatewayConfig, schema: GraphQLSchema, hints: CacheHints | undefined, trusted: TrustedSet): RestEndpoints | undefined {
+  if (Object.keys(config.rest_endpoints.endpoints).length === 0) return undefined;
+  const { authentication } = config;
+  return new RestEndpoints({
+    config: config.rest_endpoints,
+    schema,
+    hints,
+    documentText: (id) => trusted.documents.get(id),
+    maxTokens: config.limits.parser_max_tokens,
+    security: { bearer: authentication.jwt !== undefined, apiKeyHeader: authentication.api_keys?.header_name, required: authentication.required },
   });
 }
 

@@ -1,6 +1,9 @@
 // The path every GraphQL request takes, in order. Each stage either hands a typed value to the
 // next or throws a GatewayError (core/errors.ts) that stage 7 renders; nothing is charged (stage 5)
-// or called (stage 6) for a request an earlier stage refused.
+// or called (stage 6) for a request an earlier stage refused. A GET of a REST endpoint
+// (`rest_endpoints`) takes the same path: its stage 1 (rest/stage.ts) makes it a request for the
+// endpoint's trusted document, stage 4 binds its query parameters to the variables
+// (rest/endpoints.ts), and stage 7 answers the data, ETag and Cache-Control (rest/respond.ts).
 //
 //   stage        job                                                      code
 //   1 http       method, media types, body size, JSON, request fields,    http/stage.ts
@@ -14,7 +17,8 @@
 //   5 admit      rate and cost quotas (Redis or memory)                   quota/stage.ts
 //   6 execute    Apollo Server's pipeline on the validated document,      federation/apollo-server.ts
 //                Tollgate's plan executor; actual cost settled            cost/settlement.ts
-//   7 respond    status, headers, body, access log                        http/respond.ts
+//   7 respond    status, headers, body, access log                        http/respond.ts,
+//                                                                         rest/respond.ts
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
@@ -35,6 +39,10 @@ import type { HttpStage } from './http/stage.ts';
 import type { AuthFailureLimiter } from './quota/auth-failures.ts';
 import type { PolicyOutcome } from './quota/headers.ts';
 import type { QuotaStage } from './quota/stage.ts';
+import type { CachePolicies } from './rest/cache-policy.ts';
+import type { CompiledEndpoint, RestEndpoints } from './rest/endpoints.ts';
+import { writeRestAnswer, writeRestRefusal } from './rest/respond.ts';
+import type { RestRequest, RestStage } from './rest/stage.ts';
 import { UNKNOWN_LABEL, type GatewayMetrics } from './telemetry/metrics.ts';
 import { RequestRecord } from './telemetry/request-record.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
@@ -51,6 +59,10 @@ export interface LoadedGraph {
   /** Undefined when neither demand control nor a cost quota needs costs. */
   cost: CostStage | undefined;
   apollo: ApolloServer<RequestContext>;
+  /** `rest_endpoints` compiled on this supergraph (rest/endpoints.ts); undefined when none are configured. */
+  rest: RestEndpoints | undefined;
+  /** Cache-Control of GraphQL GET answers from `@cacheControl` hints; undefined when the supergraph has none. */
+  cachePolicies: CachePolicies | undefined;
 }
 
 /** The stages, built once at start-up (gateway.ts). */
@@ -66,6 +78,8 @@ export interface Stages {
   authFailures?: AuthFailureLimiter | undefined;
   /** CORS (`cors`, a profile's `cors`); undefined when no origin is allowed (the default). */
   cors?: Cors | undefined;
+  /** Stage 1 of `rest_endpoints` (rest/stage.ts); undefined when none are configured. */
+  rest?: RestStage | undefined;
 }
 
 export interface PipelineOptions {
@@ -88,7 +102,8 @@ export class Pipeline {
     private readonly options: PipelineOptions,
   ) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `restPath`: the REST endpoint (`rest_endpoints.endpoints.<path>`) the listener routed this request to. */
+  async handle(req: IncomingMessage, res: ServerResponse, restPath?: string): Promise<void> {
     const startedAt = performance.now();
     const { requestIdHeader, metrics } = this.options;
     const requestId = requestIdFor(req.headers, requestIdHeader);
@@ -121,7 +136,8 @@ export class Pipeline {
     let graph: LoadedGraph | undefined;
     try {
       const { http: httpStage, identify, client, quotas } = this.stages;
-      const request = await httpStage.run(req); //                                          1 http
+      const restRequest = restPath === undefined ? undefined : (this.stages.rest as RestStage).run(req, restPath);
+      const request = restRequest ?? (await httpStage.run(req)); //                         1 http
       trace?.begin('authenticate');
       const auth = await this.identify(req); //                                             2 identify
       trace?.end();
@@ -137,6 +153,7 @@ export class Pipeline {
       if (graph === undefined) throw notReady();
       graph.inFlight += 1;
       trace?.begin('validate');
+      const endpoint = restRequest && restEndpoint(graph, restRequest); //                  4 document: REST parameters → variables
       const resolved = graph.document.run(request, profile, policy); //                     4 document
       // A promise only for an APQ hash the shared store (Redis) is asked for: no await otherwise.
       const operation = resolved instanceof Promise ? await resolved : resolved;
@@ -178,10 +195,18 @@ export class Pipeline {
         if (record) recordErrors(record, errors);
         errors = withRequestId(errors, requestId);
       }
+      if (endpoint !== undefined) {
+        writeRestAnswer(res, req.headers['if-none-match'], endpoint, data, errors, gatewayHeaders, requestId); // 7 respond (REST)
+        return;
+      }
+      // A GET of a query answered whole may be cached as its fields' @cacheControl hints allow.
+      if (graph.cachePolicies && request.method === 'GET' && errors === undefined && operation.operation.operation === 'query') {
+        Object.assign(gatewayHeaders, graph.cachePolicies.headers(operation.document, operation.operation));
+      }
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: graphqlStatus(executed.status ?? 200, errors, request.responseType), headers: executed.headers, body }, request.responseType, gatewayHeaders); // 7
     } catch (error) {
-      loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId, clientGone.signal.aborted);
+      loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId, clientGone.signal.aborted, restPath !== undefined);
       outcome = refusalCode(req, error, loggedStatus);
       if (record && outcome !== CLIENT_ABORTED_CODE) record.addErrorCode(outcome);
     } finally {
@@ -231,6 +256,7 @@ export class Pipeline {
     gatewayHeaders: Record<string, string>,
     requestId: string,
     clientGone: boolean,
+    rest: boolean,
   ): number | undefined {
     let gatewayError: GatewayError;
     // The listener already answered (a malformed chunked body: 400) or the client went away while
@@ -252,7 +278,8 @@ export class Pipeline {
       res.destroy();
       return res.statusCode;
     }
-    writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders, requestId);//            7 respond (refused)
+    if (rest) writeRestRefusal(res, gatewayError, gatewayHeaders, requestId); //                  7 respond (refused, REST)
+    else writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders, requestId);//  7 respond (refused)
     return undefined;
   }
 
@@ -338,6 +365,12 @@ function tightestPolicy(outcomes: readonly PolicyOutcome[]): PolicyOutcome | und
     if (tightest === undefined || outcome.state.remaining / outcome.state.capacity < tightest.state.remaining / tightest.state.capacity) tightest = outcome;
   }
   return tightest;
+}
+
+/** Stage 4 of a REST request: its endpoint on this graph, its variables bound from the query string. */
+function restEndpoint(graph: LoadedGraph, request: RestRequest): CompiledEndpoint {
+  if (graph.rest === undefined) throw new GatewayError('NOT_FOUND', `No route for ${request.rest.path}`);
+  return graph.rest.bind(request);
 }
 
 /** Stage 4's facts: the operation, its estimate, and the variables `telemetry.logging.variables` names. */

@@ -19,6 +19,14 @@ describe('bench response check', () => {
     assert.equal(check('null'), false);
   });
 
+  it('a REST answer: the whole body is the data', () => {
+    const rest = makeBodyCheck({ a: 1, b: [{ x: 'y', z: null }] }, true);
+    assert.equal(rest('{"b":[{"z":null,"x":"y"}],"a":1}'), true);
+    assert.equal(rest('{"data":{"a":1,"b":[{"x":"y","z":null}]}}'), false);
+    assert.equal(rest('{"errors":[{"message":"x"}]}'), false);
+    assert.equal(rest('not json'), false);
+  });
+
   it('keeps list order significant', () => {
     assert.notEqual(canonical([1, 2]), canonical([2, 1]));
   });

@@ -2,39 +2,29 @@
 // control enforcing max 1000, and a per-client quota with a lower "anonymous" profile.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfigFile } from '../../gateway/src/config/load.ts';
-import { startGateway, type RunningGateway } from '../../gateway/src/gateway.ts';
-import { startDemoBackendsAndSubgraphs, type DemoStack } from '../support/demo-stack.ts';
-import { composeForTest, postGraphQL } from '../support/gateway.ts';
+import { readFile } from 'node:fs/promises';
+import type { RunningGateway } from '../../gateway/src/gateway.ts';
+import { startShippedDemo, type ShippedDemo } from '../support/demo-gateway.ts';
+import type { DemoStack } from '../support/demo-stack.ts';
+import { postGraphQL } from '../support/gateway.ts';
 
 const DEMO_API_KEY = 'tg_demo_partner_0001';
 
 describe('the demo gateway.yaml: quotas and cost with no Redis', () => {
+  let demo: ShippedDemo;
   let stack: DemoStack;
   let gateway: RunningGateway;
-  let dir: string;
   let homeScreen: string;
 
   before(async () => {
-    stack = await startDemoBackendsAndSubgraphs();
-    dir = await mkdtemp(join(tmpdir(), 'tollgate-demo-quotas-'));
-    const supergraphFile = join(dir, 'supergraph.graphql');
-    await writeFile(supergraphFile, composeForTest(stack.services));
-    // TOLLGATE_REDIS_URL unset, as for `npm start`; no JWKS needed here (port 9 refuses).
-    const { config, baseDir } = await loadConfigFile('gateway/gateway.yaml', { LOG_LEVEL: 'silent', JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
-    config.server.listen = '127.0.0.1:0';
-    config.supergraph = { ...config.supergraph, file: supergraphFile, compose: undefined };
-    gateway = await startGateway(config, { baseDir }); // relative paths (manifests) as `tollgate serve` resolves them
+    // TOLLGATE_REDIS_URL unset, as for `npm start`; no JWKS needed here.
+    demo = await startShippedDemo();
+    ({ stack, gateway } = demo);
     homeScreen = await readFile('subgraphs/home-screen.graphql', 'utf8');
   });
 
   after(async () => {
-    await gateway.stop();
-    await stack.stop();
-    await rm(dir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   test('the embedded memory store decides', async () => {

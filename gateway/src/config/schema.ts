@@ -5,6 +5,7 @@ import { persistedDocumentsConfigSchema } from '../document/config.ts';
 import { corsConfigSchema, csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../http/config.ts';
 import { demandControlConfigSchema } from '../cost/config.ts';
 import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
+import { restEndpointsConfigSchema, restPaths } from '../rest/config.ts';
 import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSchema } from '../federation/config.ts';
 import { memoryConfigSchema } from '../memory/config.ts';
 import { supergraphConfigSchema } from '../schema/config.ts';
@@ -27,6 +28,7 @@ export const gatewayConfigSchema = z.strictObject({
   authentication: authenticationConfigSchema.prefault({}),
   clients: clientsConfigSchema.prefault({}),
   persisted_documents: persistedDocumentsConfigSchema.prefault({}),
+  rest_endpoints: restEndpointsConfigSchema.prefault({}),
   redis: redisConfigSchema.prefault({}),
   demand_control: demandControlConfigSchema.prefault({}),
   quotas: quotasConfigSchema.prefault({}),
@@ -53,6 +55,22 @@ export const gatewayConfigSchema = z.strictObject({
     for (const key of ['graphql_path', 'health_path', 'ready_path'] as const) {
       if (metrics.path === server[key]) ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'path'], message: `the same path as server.${key} (${server[key]})` });
     }
+  }
+  // A REST endpoint (or the OpenAPI document) on a path the listener already answers would never be reached.
+  const { rest_endpoints: rest } = config;
+  const taken = new Map<string, string>([
+    [server.graphql_path, 'server.graphql_path'],
+    [server.health_path, 'server.health_path'],
+    [server.ready_path, 'server.ready_path'],
+    ...(metrics.enabled && metrics.listen === undefined ? [[metrics.path, 'telemetry.metrics.path'] as [string, string]] : []),
+  ]);
+  for (const path of restPaths(rest)) {
+    const owner = taken.get(path);
+    const key = path === rest.openapi.path && !Object.hasOwn(rest.endpoints, path) ? ['rest_endpoints', 'openapi', 'path'] : ['rest_endpoints', 'endpoints', path];
+    if (owner !== undefined) ctx.addIssue({ code: 'custom', path: key, message: `the same path as ${owner} (${path})` });
+  }
+  if (Object.hasOwn(rest.endpoints, rest.openapi.path) && rest.openapi.enabled) {
+    ctx.addIssue({ code: 'custom', path: ['rest_endpoints', 'openapi', 'path'], message: `the same path as the endpoint rest_endpoints.endpoints.${rest.openapi.path}` });
   }
 });
 

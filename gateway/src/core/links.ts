@@ -13,6 +13,17 @@ export function linkedDirectiveName(schema: DocumentNode, specName: string, dire
   return link === undefined ? undefined : localName(link, specName, directive);
 }
 
+/**
+ * As linkedDirectiveName, for a spec linked from any host (`https://<host>/<path>/<specName>/vX.Y`):
+ * directives outside Apollo's specs that subgraphs keep in the supergraph with @composeDirective
+ * (e.g. @cacheControl).
+ */
+export function composedDirectiveName(schema: DocumentNode, specName: string, directive: string = specName): string | undefined {
+  const pattern = new RegExp(`^https?://[^?#]+/${specName}/v\\d+\\.\\d+$`);
+  const link = schemaLinks(schema).find((l) => pattern.test(l.url));
+  return link === undefined ? undefined : localName(link, specName, directive);
+}
+
 // The names @cost and @listSize carry in a schema: from the cost spec, else (a subgraph, v2.9+)
 // from the federation spec; a plain schema just declares them.
 

@@ -56,6 +56,8 @@ export interface HttpServerOptions {
 export interface Routes {
   /** The GraphQL endpoint: the stage list. */
   graphql(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** What answers `path` when it is a REST endpoint or their OpenAPI document (`rest_endpoints`); undefined: not one. */
+  rest?(path: string): ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
   /** `/ready`: ready (200) or not yet (503), with a body saying why. */
   readiness(): { ready: boolean; body: Record<string, unknown> };
   /** The request-id header and this request's id, for the answers the listener gives itself. */
@@ -66,7 +68,7 @@ export interface Routes {
   metrics?(): Promise<{ contentType: string; text: string }>;
 }
 
-/** The HTTP listener: routes the GraphQL path to the pipeline, answers health, readiness and 404s itself. */
+/** The HTTP listener: routes the GraphQL path and REST endpoints to the pipeline, answers health, readiness and 404s itself. */
 export function createHttpServer(config: ServerConfig, routes: Routes, options: HttpServerOptions = {}): Server {
   const { graphql_path, health_path, ready_path } = config;
   const server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }, (req: IncomingMessage, res: ServerResponse) => {
@@ -83,6 +85,11 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
     const path = pathOf(req.url);
     if (path === graphql_path) {
       void routes.graphql(req, res);
+      return;
+    }
+    const rest = routes.rest?.(path);
+    if (rest !== undefined) {
+      void rest(req, res);
       return;
     }
     const [header, id] = routes.requestId(req);

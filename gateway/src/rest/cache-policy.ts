@@ -1,0 +1,223 @@
+// An operation's HTTP cache policy from the supergraph's `@cacheControl` hints, computed once per
+// operation, statically, the way Apollo Server's cache-control plugin combines static hints: each
+// field's hint (a field's own, else its return type's), a root field or a field returning an object
+// without one counts as max-age 0 (unless `inheritMaxAge`), the operation gets the smallest max-age
+// of its fields and PRIVATE if any field is. Subgraphs keep the hints in the supergraph with
+// `@composeDirective(name: "@cacheControl")` and a `@link` to a `.../cacheControl/vX.Y` URL (README:
+// "REST endpoints backed by operations"); hints a resolver sets at run time are not seen here.
+import {
+  getNamedType,
+  isAbstractType,
+  isCompositeType,
+  isUnionType,
+  Kind,
+  valueFromASTUntyped,
+  type ConstDirectiveNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { composedDirectiveName } from '../core/links.ts';
+
+export type CacheScope = 'PUBLIC' | 'PRIVATE';
+
+/** One `@cacheControl(maxAge:, scope:, inheritMaxAge:)` as written. */
+export interface CacheHint {
+  maxAge?: number | undefined;
+  scope?: CacheScope | undefined;
+  inheritMaxAge?: boolean | undefined;
+}
+
+/** An operation's policy: cacheable for `maxAge` seconds (0: not at all), by any cache or the client's only. */
+export interface CachePolicy {
+  readonly maxAge: number;
+  readonly scope: CacheScope;
+}
+
+/** The supergraph's hints, read once per supergraph: by type name and by `Type.field`. */
+export class CacheHints {
+  private constructor(
+    private readonly types: ReadonlyMap<string, CacheHint>,
+    private readonly fields: ReadonlyMap<string, CacheHint>,
+  ) {}
+
+  /** The hints of a supergraph; undefined when it has none (then nothing is cacheable, and no work is done per request). */
+  static fromSupergraph(document: DocumentNode): CacheHints | undefined {
+    const name = composedDirectiveName(document, 'cacheControl') ?? (declaresDirective(document, 'cacheControl') ? 'cacheControl' : undefined);
+    if (name === undefined) return undefined;
+    const types = new Map<string, CacheHint>();
+    const fields = new Map<string, CacheHint>();
+    for (const definition of document.definitions) {
+      if (
+        definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
+        definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION &&
+        definition.kind !== Kind.UNION_TYPE_DEFINITION && definition.kind !== Kind.UNION_TYPE_EXTENSION
+      ) {
+        continue;
+      }
+      const typeHint = hintOf(definition.directives, name);
+      if (typeHint !== undefined) types.set(definition.name.value, typeHint);
+      if (definition.kind === Kind.UNION_TYPE_DEFINITION || definition.kind === Kind.UNION_TYPE_EXTENSION) continue;
+      for (const field of definition.fields ?? []) {
+        const fieldHint = hintOf(field.directives, name);
+        if (fieldHint !== undefined) fields.set(`${definition.name.value}.${field.name.value}`, fieldHint);
+      }
+    }
+    return types.size + fields.size > 0 ? new CacheHints(types, fields) : undefined;
+  }
+
+  type(name: string): CacheHint | undefined {
+    return this.types.get(name);
+  }
+
+  field(typeName: string, fieldName: string): CacheHint | undefined {
+    return this.fields.get(`${typeName}.${fieldName}`);
+  }
+}
+
+/** Not cacheable: what an operation without hints gets. */
+export const UNCACHEABLE: CachePolicy = Object.freeze({ maxAge: 0, scope: 'PUBLIC' });
+
+/** The policy of `operation` in `document` against the API schema `schema`. */
+export function operationCachePolicy(schema: GraphQLSchema, hints: CacheHints, document: DocumentNode, operation: OperationDefinitionNode): CachePolicy {
+  const root = schema.getRootType(operation.operation);
+  if (root === undefined || root === null) return UNCACHEABLE;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const policy = { maxAge: Infinity, scope: 'PUBLIC' as CacheScope };
+  walk(schema, hints, fragments, root, operation.selectionSet, true, policy, new Set());
+  return policy.maxAge === Infinity || policy.maxAge <= 0 ? { maxAge: 0, scope: policy.scope } : { maxAge: policy.maxAge, scope: policy.scope };
+}
+
+/** `Cache-Control` of a response under `policy`: `public, max-age=60`, `private, max-age=30`, or `no-store`. */
+export function cacheControlHeader(policy: CachePolicy): string {
+  return policy.maxAge > 0 ? `${policy.scope === 'PRIVATE' ? 'private' : 'public'}, max-age=${policy.maxAge}` : 'no-store';
+}
+
+/**
+ * Policies per operation for the GraphQL path's GET responses: computed on first use and kept as
+ * long as the (cached) document is.
+ */
+export class CachePolicies {
+  readonly #headers = new WeakMap<OperationDefinitionNode, Readonly<Record<string, string>>>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly hints: CacheHints,
+  ) {}
+
+  /**
+   * The caching headers of a successful response to `operation`: its Cache-Control, and (when a
+   * cache may keep it) `vary: accept`, since the same GET is answered as application/json or
+   * application/graphql-response+json as `accept` asks.
+   */
+  headers(document: DocumentNode, operation: OperationDefinitionNode): Readonly<Record<string, string>> {
+    let headers = this.#headers.get(operation);
+    if (headers === undefined) {
+      const policy = operationCachePolicy(this.schema, this.hints, document, operation);
+      const cacheable: Record<string, string> = policy.maxAge > 0 ? { 'cache-control': cacheControlHeader(policy), vary: 'accept' } : { 'cache-control': cacheControlHeader(policy) };
+      headers = Object.freeze(cacheable);
+      this.#headers.set(operation, headers);
+    }
+    return headers;
+  }
+}
+
+/** Restricts `policy` by every field of `selectionSet` on `parentType`, recursively (fragments expanded). */
+function walk(
+  schema: GraphQLSchema,
+  hints: CacheHints,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  parentType: GraphQLCompositeType,
+  selectionSet: SelectionSetNode,
+  isRoot: boolean,
+  policy: { maxAge: number; scope: CacheScope },
+  visiting: Set<string>,
+): void {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
+      if (condition && isCompositeType(condition)) walk(schema, hints, fragments, condition, selection.selectionSet, isRoot, policy, visiting);
+      continue;
+    }
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = fragments.get(selection.name.value);
+      if (fragment === undefined || visiting.has(fragment.name.value)) continue;
+      const condition = schema.getType(fragment.typeCondition.name.value);
+      visiting.add(fragment.name.value);
+      if (condition && isCompositeType(condition)) walk(schema, hints, fragments, condition, fragment.selectionSet, isRoot, policy, visiting);
+      visiting.delete(fragment.name.value);
+      continue;
+    }
+    const fieldName = selection.name.value;
+    if (fieldName.startsWith('__')) {
+      // __typename costs nothing; introspection at the root is not cacheable (no hint can say otherwise).
+      if (isRoot && fieldName !== '__typename') policy.maxAge = 0;
+      continue;
+    }
+    // A field on an interface or union runs on one of its object types: any one's hint may apply.
+    const owners = isAbstractType(parentType) ? [parentType, ...schema.getPossibleTypes(parentType)] : [parentType];
+    let returnType: GraphQLCompositeType | undefined;
+    for (const owner of owners) {
+      if (isUnionType(owner)) continue;
+      const field = owner.getFields()[fieldName];
+      if (field === undefined) continue;
+      const named = getNamedType(field.type);
+      const composite = isCompositeType(named) ? named : undefined;
+      returnType ??= composite;
+      restrict(policy, fieldPolicy(hints, owner.name, fieldName, composite?.name, isRoot));
+    }
+    if (returnType !== undefined && selection.selectionSet !== undefined) {
+      walk(schema, hints, fragments, returnType, selection.selectionSet, false, policy, visiting);
+    }
+  }
+}
+
+/** One field's hint as Apollo Server's plugin resolves it: the return type's, replaced by the field's own. */
+function fieldPolicy(hints: CacheHints, typeName: string, fieldName: string, compositeReturn: string | undefined, isRoot: boolean): CacheHint {
+  let maxAge: number | undefined;
+  let scope: CacheScope | undefined;
+  let inheritMaxAge = false;
+  if (compositeReturn !== undefined) {
+    const typeHint = hints.type(compositeReturn);
+    maxAge = typeHint?.maxAge;
+    scope = typeHint?.scope;
+    inheritMaxAge = typeHint?.inheritMaxAge === true;
+  }
+  const own = hints.field(typeName, fieldName);
+  if (own?.inheritMaxAge === true && maxAge === undefined) {
+    inheritMaxAge = true;
+    scope = own.scope ?? scope;
+  } else if (own !== undefined) {
+    if (own.maxAge !== undefined) maxAge = own.maxAge;
+    if (own.scope !== undefined) scope = own.scope;
+    if (own.inheritMaxAge !== undefined) inheritMaxAge = own.inheritMaxAge;
+  }
+  // Without a max-age a root field, or one returning an object (unless it inherits), is not cacheable;
+  // a scalar field inherits its parent's.
+  if (maxAge === undefined && ((compositeReturn !== undefined && !inheritMaxAge) || isRoot)) maxAge = 0;
+  return { maxAge, scope };
+}
+
+function restrict(policy: { maxAge: number; scope: CacheScope }, hint: CacheHint): void {
+  if (hint.maxAge !== undefined && hint.maxAge < policy.maxAge) policy.maxAge = hint.maxAge;
+  if (hint.scope === 'PRIVATE') policy.scope = 'PRIVATE';
+}
+
+function hintOf(directives: readonly ConstDirectiveNode[] | undefined, name: string): CacheHint | undefined {
+  const directive = directives?.find((d) => d.name.value === name);
+  if (directive === undefined) return undefined;
+  const args = Object.fromEntries((directive.arguments ?? []).map((a) => [a.name.value, valueFromASTUntyped(a.value)]));
+  return {
+    maxAge: typeof args['maxAge'] === 'number' && args['maxAge'] >= 0 ? args['maxAge'] : undefined,
+    scope: args['scope'] === 'PRIVATE' || args['scope'] === 'PUBLIC' ? args['scope'] : undefined,
+    inheritMaxAge: typeof args['inheritMaxAge'] === 'boolean' ? args['inheritMaxAge'] : undefined,
+  };
+}
+
+function declaresDirective(document: DocumentNode, name: string): boolean {
+  return document.definitions.some((d) => d.kind === Kind.DIRECTIVE_DEFINITION && d.name.value === name);
+}
