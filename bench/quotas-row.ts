@@ -34,6 +34,17 @@ function writeConfig(ctx: PrepareContext, name: string, redisUrl: string | undef
   return writeRowConfig(ctx, name, quotaLines(redisUrl));
 }
 
+/** Demand control alone (measure mode: estimate and actual cost per request), no quota rule. */
+export async function prepareDemandControlRow(ctx: PrepareContext): Promise<Prepared> {
+  return { args: ['--config', await writeRowConfig(ctx, 'demand-control', ['demand_control: { enabled: true, mode: measure }'])] };
+}
+
+/** The quota rule with a request rate only, on the embedded memory store, demand control off. */
+export async function prepareRequestQuotaRow(ctx: PrepareContext): Promise<Prepared> {
+  const lines = ['quotas:', '  rules:', '    - key: [client]', '      requests: { limit: 10000000, window_s: 60 }'];
+  return { args: ['--config', await writeRowConfig(ctx, 'request-quota', lines)] };
+}
+
 export async function prepareQuotasMemoryRow(ctx: PrepareContext): Promise<Prepared> {
   return { args: ['--config', await writeConfig(ctx, 'quotas-memory', undefined)] };
 }

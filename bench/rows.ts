@@ -8,7 +8,7 @@ import { prepareAuthRow } from './auth-row.ts';
 import { prepareFullRow } from './full-row.ts';
 import { prepareHiveRouterRuntimeNoDedupRow, prepareHiveRouterRuntimeRow } from './hive-rows.ts';
 import { prepareMemoryBudgetRow } from './memory-rows.ts';
-import { prepareQuotasMemoryRow, prepareQuotasRedisRow } from './quotas-row.ts';
+import { prepareDemandControlRow, prepareQuotasMemoryRow, prepareQuotasRedisRow, prepareRequestQuotaRow } from './quotas-row.ts';
 import { prepareNoDedupRow } from './resilience-rows.ts';
 import { prepareRestRow, REST_ROW } from './rest-row.ts';
 import { prepareTelemetryOffRow, prepareTracingRow } from './telemetry-rows.ts';
@@ -63,6 +63,9 @@ export const rows: readonly Row[] = [
   // Demand control (measure) and a per-client request + cost quota that never refuses: the
   // embedded memory store, then a redis-server of the row's own (one EVALSHA per request).
   { name: 'tollgate+quotas-memory', kind: 'tollgate', prepare: prepareQuotasMemoryRow },
+  // Its two halves apart: demand control alone (estimate + actual cost), a request-rate rule alone (memory store).
+  { name: 'tollgate+demand-control', kind: 'tollgate', prepare: prepareDemandControlRow },
+  { name: 'tollgate+request-quota', kind: 'tollgate', prepare: prepareRequestQuotaRow },
   { name: 'tollgate+quotas-redis', kind: 'tollgate', prepare: prepareQuotasRedisRow },
   // Everything at once: auth, demand control, Redis quotas, metrics and the access log.
   { name: 'tollgate+full', kind: 'tollgate', prepare: prepareFullRow },
