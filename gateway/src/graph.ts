@@ -235,6 +235,11 @@ function restEndpoints(config: GatewayConfig, schema: GraphQLSchema, hints: Cach
     documentText: (id) => trusted.documents.get(id),
     maxTokens: config.limits.parser_max_tokens,
     security: { bearer: authentication.jwt !== undefined, apiKeyHeader: authentication.api_keys?.header_name, required: authentication.required },
+    answers: {
+      requestIdHeader: config.telemetry.request_id_header,
+      quotas: config.quotas.rules.length > 0,
+      authFailureLimit: (authentication.jwt !== undefined || authentication.api_keys !== undefined) && authentication.failure_limit !== false,
+    },
   });
 }
 

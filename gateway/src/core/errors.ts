@@ -31,7 +31,7 @@ export const ERROR_CODES = {
   GRAPHQL_PARSE_FAILED: { status: 400, stage: 'document', meaning: 'the document does not parse (or has more than `limits.parser_max_tokens` tokens)' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, stage: 'document', meaning: 'the document is not valid against the API schema' },
   OPERATION_RESOLUTION_FAILURE: { status: 400, stage: 'document', meaning: 'unknown `operationName`, or several operations and none named' },
-  INVALID_PARAMETER: { status: 400, stage: 'document (REST)', meaning: "a REST endpoint's query parameter is missing, repeated or not of its variable's type; `extensions.parameter` names it" },
+  INVALID_PARAMETER: { status: 400, stage: 'document (REST)', meaning: "a REST endpoint's query parameter is missing, malformed (not percent-encoded UTF-8), repeated or not of its variable's type; `extensions.parameter` names it" },
   PERSISTED_QUERY_NOT_FOUND: { status: 200, stage: 'document', meaning: 'APQ hash not registered: send the query with its hash (200); 400 for a `documentId`, or under a `persisted_only` profile, where the id names no trusted document' },
   PERSISTED_QUERY_ONLY: { status: 400, stage: 'document', meaning: 'the client profile is `persisted_only`: send a trusted document id, not a query' },
   MAX_DEPTH_LIMIT: { status: 400, stage: 'document', meaning: 'the operation nests fields deeper than `limits.max_depth`' },

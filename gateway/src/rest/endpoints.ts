@@ -10,7 +10,7 @@ import { GatewayError } from '../core/errors.ts';
 import { cacheControlHeader, operationCachePolicy, type CacheHints } from './cache-policy.ts';
 import type { RestEndpointConfig, RestEndpointsConfig } from './config.ts';
 import { nonNull, operationDataSchema, type JsonSchema } from './json-schema.ts';
-import { openApiDocument, type OpenApiEndpoint, type OpenApiSecurity } from './openapi.ts';
+import { openApiDocument, type OpenApiAnswers, type OpenApiEndpoint, type OpenApiSecurity } from './openapi.ts';
 import { bindParameters, parameterSpecs, type ParameterSpec } from './parameters.ts';
 import type { RestRequest } from './stage.ts';
 
@@ -25,6 +25,8 @@ export interface RestEndpointsOptions {
   /** `limits.parser_max_tokens`. */
   maxTokens: number;
   security: OpenApiSecurity;
+  /** The statuses and headers the gateway's configuration makes answers have. */
+  answers: OpenApiAnswers;
 }
 
 /** One endpoint, ready for requests. */
@@ -72,7 +74,7 @@ export class RestEndpoints {
       });
     }
     const { openapi } = options.config;
-    this.openapi = openapi.enabled && described.length > 0 ? staticJson(openApiDocument(openapi, described, options.security)) : undefined;
+    this.openapi = openapi.enabled && described.length > 0 ? staticJson(openApiDocument(openapi, described, options.security, options.answers)) : undefined;
   }
 
   /**

@@ -2,6 +2,8 @@
 // coerced by that variable's type (Int, Float, Boolean, ID, String, enums, custom scalars as their
 // text; a list by repeating the parameter). Worked out once per endpoint and supergraph; a request
 // only looks its parameters up and converts them, or gets 400 INVALID_PARAMETER naming the one.
+// The query string is decoded strictly (parseQueryString): a bound parameter that is not valid
+// percent-encoded UTF-8 is refused, not run with a repaired value.
 import {
   getNullableType,
   GraphQLBoolean,
@@ -92,18 +94,57 @@ export function parameterSpecs(schema: GraphQLSchema, operation: OperationDefini
   return specs;
 }
 
+/** A query string's parameters by decoded name, each with its values in order; `undefined` for a value that does not decode. */
+export type QueryParameters = ReadonlyMap<string, ReadonlyArray<string | undefined>>;
+
+/**
+ * `text` (what follows `?`) as application/x-www-form-urlencoded, but strict where WHATWG's
+ * URLSearchParams repairs silently (`%ZZ` kept as it is, bytes that are not UTF-8 as U+FFFD): such
+ * a value is kept as `undefined`, so that a parameter the endpoint binds is refused rather than run
+ * with text the client did not send. A name that does not decode is dropped: it cannot be one of
+ * the endpoint's parameters, and parameters the endpoint does not know are ignored anyway.
+ */
+export function parseQueryString(text: string): QueryParameters {
+  const parameters = new Map<string, Array<string | undefined>>();
+  if (text === '') return parameters;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const name = decodeComponent(equals === -1 ? pair : pair.slice(0, equals));
+    if (name === undefined) continue;
+    const value = equals === -1 ? '' : decodeComponent(pair.slice(equals + 1));
+    const values = parameters.get(name);
+    if (values === undefined) parameters.set(name, [value]);
+    else values.push(value);
+  }
+  return parameters;
+}
+
+const ENCODED = /[%+]/;
+
+/** One name or value: `+` is a space; decodeURIComponent refuses malformed escapes and invalid UTF-8 (overlong forms, surrogates). */
+function decodeComponent(text: string): string | undefined {
+  if (!ENCODED.test(text)) return text;
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The variables of one request from its query string; throws 400 INVALID_PARAMETER. */
-export function bindParameters(specs: readonly ParameterSpec[], query: URLSearchParams): Record<string, unknown> | undefined {
+export function bindParameters(specs: readonly ParameterSpec[], query: QueryParameters): Record<string, unknown> | undefined {
   let variables: Record<string, unknown> | undefined;
   for (const spec of specs) {
-    const texts = query.getAll(spec.name);
-    if (texts.length === 0) {
+    const texts = query.get(spec.name);
+    if (texts === undefined) {
       if (spec.required) throw invalidParameter(spec, 'missing', `Query parameter "${spec.name}" is required (${spec.graphqlType})`);
       continue;
     }
+    if (texts.includes(undefined)) throw invalidParameter(spec, 'malformed', `Query parameter "${spec.name}" is not valid percent-encoded UTF-8`);
     if (!spec.list && texts.length > 1) throw invalidParameter(spec, 'repeated', `Query parameter "${spec.name}" may be given only once`);
     const values = texts.map((text) => {
-      const value = spec.coerce(text);
+      const value = spec.coerce(text!);
       if (value === undefined) throw invalidParameter(spec, 'invalid', `Query parameter "${spec.name}" must be ${spec.expected}`);
       return value;
     });
@@ -113,7 +154,7 @@ export function bindParameters(specs: readonly ParameterSpec[], query: URLSearch
   return variables;
 }
 
-function invalidParameter(spec: ParameterSpec, reason: 'missing' | 'repeated' | 'invalid', message: string): GatewayError {
+function invalidParameter(spec: ParameterSpec, reason: 'missing' | 'malformed' | 'repeated' | 'invalid', message: string): GatewayError {
   return new GatewayError('INVALID_PARAMETER', message, { extensions: { parameter: spec.name, reason } });
 }
 

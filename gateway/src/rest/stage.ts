@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import Negotiator from 'negotiator';
 import { GatewayError } from '../core/errors.ts';
 import type { RestEndpointsConfig } from './config.ts';
+import { parseQueryString, type QueryParameters } from './parameters.ts';
 
 /** A REST request as the stages see it: a GET of a trusted document (the fields of stage 1's GraphQL request). */
 export interface RestRequest {
@@ -20,7 +21,8 @@ export interface RestRequest {
   rest: {
     /** The endpoint's path (its key in `rest_endpoints.endpoints`). */
     path: string;
-    search: URLSearchParams;
+    /** The query string, decoded strictly (a value that is not percent-encoded UTF-8 is undefined). */
+    search: QueryParameters;
   };
 }
 
@@ -56,7 +58,7 @@ export class RestStage {
       extensions: undefined,
       documentId: endpoint.document_id,
       responseType: REST_MEDIA_TYPE,
-      rest: { path, search: new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1)) },
+      rest: { path, search: parseQueryString(queryStart === -1 ? '' : url.slice(queryStart + 1)) },
     };
   }
 }
