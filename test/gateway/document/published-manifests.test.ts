@@ -153,6 +153,19 @@ describe('manifests published to Redis', () => {
   });
 });
 
+/** `operations publish` in this process (as the CLI runs it) with a manifest written to `dir`, its output captured. */
+async function publishIn(dir: string, config: string, manifest: unknown, client: string, extra: string[] = []) {
+  const file = join(dir, `manifest-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, JSON.stringify(manifest));
+  let stdout = '';
+  let stderr = '';
+  const code = await runOperationsCommand(['publish', '--manifest', file, '--client', client, '--config', config, ...extra], {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+  });
+  return { code, stdout, stderr: stderr.replaceAll(file, 'FILE') };
+}
+
 describe('tollgate operations publish: schema check and one atomic check-and-write', () => {
   const prefix = uniquePrefix('publish-command');
   let redis: Redis;
@@ -162,18 +175,7 @@ describe('tollgate operations publish: schema check and one atomic check-and-wri
   const ANOTHER_SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
     type Query { hello: String goodbye: String }`;
 
-  /** The command in this process (as the CLI runs it), its output captured. */
-  async function publish(manifest: unknown, client: string, extra: string[] = [], configFile = config) {
-    const file = join(dir, `manifest-${Math.random().toString(36).slice(2)}.json`);
-    await writeFile(file, JSON.stringify(manifest));
-    let stdout = '';
-    let stderr = '';
-    const code = await runOperationsCommand(['publish', '--manifest', file, '--client', client, '--config', configFile, ...extra], {
-      stdout: (text) => void (stdout += text),
-      stderr: (text) => void (stderr += text),
-    });
-    return { code, stdout, stderr: stderr.replaceAll(file, 'FILE') };
-  }
+  const publish = (manifest: unknown, client: string, extra: string[] = []) => publishIn(dir, config, manifest, client, extra);
 
   before(async () => {
     redis = connectTestRedis();
@@ -276,17 +278,7 @@ describe('tollgate operations publish refuses what every gateway of the config w
   let dir: string;
   let config: string;
 
-  async function publish(manifest: unknown, client: string) {
-    const file = join(dir, `manifest-${Math.random().toString(36).slice(2)}.json`);
-    await writeFile(file, JSON.stringify(manifest));
-    let stdout = '';
-    let stderr = '';
-    const code = await runOperationsCommand(['publish', '--manifest', file, '--client', client, '--config', config], {
-      stdout: (text) => void (stdout += text),
-      stderr: (text) => void (stderr += text),
-    });
-    return { code, stdout, stderr: stderr.replaceAll(file, 'FILE') };
-  }
+  const publish = (manifest: unknown, client: string) => publishIn(dir, config, manifest, client);
 
   const aliases = (n: number) => `query Many { ${Array.from({ length: n }, (_, i) => `a${i}: hello`).join(' ')} }`;
 
