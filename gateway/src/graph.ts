@@ -145,13 +145,26 @@ export function createDocumentStage(
   });
 }
 
-/** The API schema of a supergraph SDL, as the executor builds it (for `operations publish`; the gateway gets it from the executor). */
-export function apiSchemaOf(rawSdl: string): GraphQLSchema {
+/**
+ * Stage 4 and its cost half over a supergraph SDL, as a gateway of `config` builds them, for
+ * `operations publish` (no executor: the API schema is built here as the executor builds it).
+ * Throws SupergraphLoadError for an SDL that is no loadable supergraph.
+ */
+export function checkStages(
+  rawSdl: string,
+  config: GatewayConfig,
+  parts: Pick<DocumentStageOptions, 'persistedQueries' | 'documentStore'> & { caches: Pick<CacheBounds, 'documents'> },
+): { document: DocumentStage; cost: CostStage | undefined } {
+  const sdl = supergraphForExecutor(rawSdl);
+  let apiSchema: GraphQLSchema;
+  let supergraph: Supergraph;
   try {
-    return FederationSupergraph.build(supergraphForExecutor(rawSdl)).apiSchema().toGraphQLJSSchema();
+    apiSchema = FederationSupergraph.build(sdl).apiSchema().toGraphQLJSSchema();
+    supergraph = { sdl, ...parseSupergraph(sdl) };
   } catch (error) {
     throw new SupergraphLoadError(`supergraph: not a loadable supergraph SDL: ${firstLine(error)}`);
   }
+  return { document: createDocumentStage(apiSchema, config, { ...parts, trustedDocuments: undefined }), cost: costStage(supergraph, config) };
 }
 
 /** Some client profile sets its own `introspection` other than `server.introspection`. */

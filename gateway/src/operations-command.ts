@@ -1,10 +1,12 @@
 // `tollgate operations publish --manifest FILE --client NAME`: adds a version of a client's
 // trusted documents to Redis, where every gateway with `persisted_documents.redis.enabled` picks it
-// up without a restart. The manifest is checked first, as the gateway checks a manifest file
-// (format, bounds, every body parses) and against the supergraph (every operation validates, by
-// the gateway's own stage 4); then one script in Redis checks it against everything published
-// (no id with another body, at most max_documents) and writes it, so two publishes racing cannot
-// both pass. A manifest that fails anything is refused and nothing is written.
+// up without a restart. The manifest is checked first as a gateway of the config would take it:
+// format, bounds, every body parses; no id its manifest files hold with another body; and every
+// operation passes what a request for it would meet in stage 4 (validation, introspection, the
+// document limits and the fixed cost of the client's profile). Every operation that fails is named
+// in one run. Then one script in Redis checks it against everything published (no id with another
+// body, at most max_documents) and writes it, so two publishes racing cannot both pass. A manifest
+// that fails anything is refused and nothing is written.
 // Exit codes: 0 published; 1 refused, supergraph unreadable or Redis unreachable; 2 usage error.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -12,21 +14,25 @@ import { Redis } from 'ioredis';
 import { loadConfigFile } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
+import { GatewayError } from './core/errors.ts';
 import { PersistedQueryCache } from './document/apq-cache.ts';
 import { manifestBounds } from './document/config.ts';
-import { MAX_MANIFEST_FILE_BYTES } from './document/manifest-files.ts';
-import { ManifestError, parseManifest, type ManifestEntry } from './document/manifest.ts';
+import { loadManifestFiles, MAX_MANIFEST_FILE_BYTES } from './document/manifest-files.ts';
+import { ManifestError, readManifest, sameIdOtherBody, type ManifestEntry } from './document/manifest.ts';
 import { CLIENT_NAME, publishVersion } from './document/published-manifests.ts';
 import { ValidatedDocumentStore } from './document/stage.ts';
-import { apiSchemaOf, createDocumentStage } from './graph.ts';
+import type { TrustedDocuments } from './document/trusted-documents.ts';
+import { checkStages } from './graph.ts';
 import { loadSupergraphSdl, SupergraphLoadError } from './schema/supergraph-source.ts';
 
 const USAGE = `Usage: tollgate operations publish --manifest FILE --client NAME [--config gateway.yaml] [--supergraph FILE]
 
 Publishes a trusted-document manifest (Apollo's persisted-query manifest or Relay's map) for a
 client as its next version, under the config's redis.url and redis.key_prefix. Every operation
-must validate against the supergraph first. Running gateways with persisted_documents.redis.enabled
-load it without a restart.
+must first pass what a gateway of the config would check: the supergraph, the document limits
+and max cost of the profile the client name picks (else default), no id of the config's manifest
+files with another body. Running gateways with persisted_documents.redis.enabled load it without
+a restart.
 
 Options:
   -m, --manifest <path>   the manifest JSON
@@ -106,34 +112,49 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
   const bounds = manifestBounds(config.persisted_documents, config.limits.parser_max_tokens);
   if (redisUrl === '') return fail(`${args.config}: redis.url is empty: published manifests live in Redis`);
 
-  let entries;
+  let manifest: { entries: ManifestEntry[]; problems: string[]; total: number };
   try {
     const text = await readFile(args.manifest, 'utf8');
     if (Buffer.byteLength(text) > MAX_MANIFEST_FILE_BYTES) return fail(`${args.manifest}: over ${MAX_MANIFEST_FILE_BYTES} bytes; nothing was published`);
-    entries = parseManifest(text, args.manifest, bounds);
+    manifest = readManifest(text, args.manifest, bounds);
   } catch (error) {
     if (error instanceof ManifestError) return fail(`${error.message}; nothing was published`);
     return fail(`cannot read ${args.manifest}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  const { entries } = manifest;
 
-  let invalid: { source: string; failures: string[] };
+  // The config's own manifest files: a gateway of it holds their ids before any published one.
+  let files: TrustedDocuments;
   try {
-    invalid = await invalidOperations(entries, config, baseDir, args.supergraph);
+    ({ documents: files } = await loadManifestFiles(config.persisted_documents, baseDir, config.limits.parser_max_tokens));
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(`${args.config}: ${error.message}; nothing was published`);
+    throw error;
+  }
+
+  let checked: { source: string; profile: string; failures: string[] };
+  try {
+    checked = await refusedOperations(entries, files, config, baseDir, args.client, args.supergraph);
   } catch (error) {
     if (error instanceof SupergraphLoadError) return fail(`${error.message}; nothing was published`);
     throw error;
   }
-  if (invalid.failures.length > 0) {
-    const shown = invalid.failures.slice(0, MAX_FAILURES_SHOWN).map((failure) => `\n  - ${failure}`).join('');
-    const more = invalid.failures.length > MAX_FAILURES_SHOWN ? `\n  … and ${invalid.failures.length - MAX_FAILURES_SHOWN} more` : '';
-    return fail(`${invalid.failures.length} of ${entries.length} operations do not validate against the supergraph (${invalid.source}); nothing was published:${shown}${more}`);
+  const failures = [...manifest.problems, ...checked.failures];
+  if (failures.length > 0) {
+    const shown = failures.slice(0, MAX_FAILURES_SHOWN).map((failure) => `\n  - ${failure}`).join('');
+    const more = failures.length > MAX_FAILURES_SHOWN ? `\n  … and ${failures.length - MAX_FAILURES_SHOWN} more` : '';
+    return fail(
+      `${failures.length} of ${manifest.total} operations would be refused by a gateway of this config (${checked.source}; client profile ${checked.profile}); nothing was published:${shown}${more}`,
+    );
   }
+  const wanted = new Set(entries.map(({ id }) => id));
+  const fileOnly = files.ids().filter((id) => !wanted.has(id));
 
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, lazyConnect: true });
   redis.on('error', () => undefined); // the command's own rejection says it
   try {
     await redis.connect();
-    const outcome = await publishVersion(redis, config.redis.key_prefix, args.client, entries, bounds.maxDocuments, args.manifest);
+    const outcome = await publishVersion(redis, config.redis.key_prefix, args.client, entries, bounds.maxDocuments, args.manifest, fileOnly);
     if (!outcome.published) return fail(`${outcome.refusal.message}; nothing was published`);
     io.stdout(`published ${entries.length} operations (${outcome.fresh} new) for client ${args.client} as version ${outcome.version}\n`);
     return 0;
@@ -148,17 +169,23 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
 const MAX_FAILURES_SHOWN = 10;
 
 /**
- * The manifest's operations that would not validate on a gateway of this config: stage 4 as the
- * gateway builds it (document/stage.ts via graph.ts), over `--supergraph` or the config's supergraph
- * (`supergraph.file`, or `supergraph.compose` composed now). Throws SupergraphLoadError when the
- * supergraph cannot be read or loaded.
+ * The manifest's operations a gateway of this config would refuse, one message each, in manifest
+ * order: an id one of its manifest files (`persisted_documents.manifests`) holds with another body;
+ * then what a request for the document would meet in stage 4 (graph.ts builds it as the gateway
+ * does): parse, validation, introspection and the document limits of the client profile the
+ * `--client` name picks (`clients.profiles.<p>.client_names`; else `default`), and, with demand
+ * control enforced, the profile's `max_cost` (or `demand_control`'s max) for an operation whose
+ * estimate no variable changes. Over `--supergraph` or the config's supergraph (`supergraph.file`,
+ * or `supergraph.compose` composed now). Throws SupergraphLoadError when it cannot be read or loaded.
  */
-async function invalidOperations(
+async function refusedOperations(
   entries: readonly ManifestEntry[],
+  files: TrustedDocuments,
   config: GatewayConfig,
   baseDir: string,
+  client: string,
   supergraphFile: string | undefined,
-): Promise<{ source: string; failures: string[] }> {
+): Promise<{ source: string; profile: string; failures: string[] }> {
   let sdl: string;
   let source: string;
   if (supergraphFile !== undefined) {
@@ -172,12 +199,28 @@ async function invalidOperations(
     source = config.supergraph.file !== undefined ? `supergraph.file: ${config.supergraph.file}` : `supergraph.compose: ${config.supergraph.compose}`;
     sdl = await loadSupergraphSdl(config.supergraph, baseDir);
   }
-  const documents = { maxEntries: 1, maxBytes: Infinity };
-  const stage = createDocumentStage(apiSchemaOf(sdl), config, {
+  const stages = checkStages(sdl, config, {
     persistedQueries: new PersistedQueryCache(1),
-    trustedDocuments: undefined,
     documentStore: new ValidatedDocumentStore(1),
-    caches: { documents },
+    caches: { documents: { maxEntries: 1, maxBytes: Infinity } },
   });
-  return { source, failures: stage.warm(entries) };
+  const profiles = config.clients.profiles;
+  const profile = Object.keys(profiles).find((name) => profiles[name]?.client_names.includes(client)) ?? 'default';
+  const policy: { persisted_only: boolean; introspection?: boolean | undefined; max_cost?: number | undefined } = profiles[profile] ?? { persisted_only: false };
+  const failures: string[] = [];
+  for (const entry of entries) {
+    const held = files.entry(entry.id);
+    if (held !== undefined && held.body !== entry.body) {
+      failures.push(sameIdOtherBody(entry, `in persisted_documents.manifests (${held.where})`).message);
+      continue;
+    }
+    try {
+      const { document, operations } = stages.document.check(entry.body, profile, policy);
+      for (const operation of operations) stages.cost?.checkAhead(document, operation.name?.value, policy.max_cost);
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      failures.push(`${entry.where}: ${error.message}`);
+    }
+  }
+  return { source, profile, failures };
 }

@@ -49,6 +49,29 @@ export class CostStage {
     return cost;
   }
 
+  /**
+   * What every request of one operation would meet here, checked ahead (`operations publish`):
+   * throws COST_QUERY_PARSE_FAILURE when it cannot be costed and the cost is required, and, in
+   * enforce mode, COST_ESTIMATED_TOO_EXPENSIVE when its estimate is over `max` whatever the
+   * variables (no variable sizes a list or skips a selection). An estimate that depends on the
+   * variables is left to the requests.
+   */
+  checkAhead(document: DocumentNode, operationName: string | undefined, max?: number): void {
+    const { model, costRequired, demandControl } = this.options;
+    let cost;
+    try {
+      cost = model.operations.get(model, document, operationName).cost;
+    } catch (error) {
+      if (error instanceof CostQueryError && !costRequired) return;
+      throw error;
+    }
+    if (cost instanceof CostQueryError) {
+      if (costRequired) throw cost;
+    } else if (typeof cost === 'number' && this.#enforce) {
+      checkEstimatedCost(cost, demandControl, max);
+    }
+  }
+
   /** Settles `estimated` once the response is known; `charge` is stage 5's, when it charged one. */
   settlement(input: EstimateInput, estimated: number, charge: CostCharge | undefined): CostSettlement {
     return new CostSettlement(this.options.model, input, estimated, charge, this.options.demandControl.cost_extensions);

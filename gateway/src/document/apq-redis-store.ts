@@ -1,14 +1,15 @@
 // Automatic persisted queries shared by every instance (`persisted_documents.apq.store: redis`):
 //   <prefix>apq:<sha256 hex>    STRING   the query text, SET with EX `ttl_s` by each registration
 // This instance's memory (PersistedQueryCache) sits in front: a hash it holds costs no round trip,
-// and a text read from Redis is kept there. Redis is a help, never a dependency: a lookup that
+// and a text read from Redis is kept there; a hash Redis did not hold is answered as a miss for
+// 2 s without asking again (bounded), so one client repeating an unknown hash costs one GET. Redis is a help, never a dependency: a lookup that
 // fails, times out or reads a text that does not hash to its key is a miss (the client re-sends
 // the query); a registration that fails leaves the query unshared (it runs all the same). Failures
 // are counted (`stats`, read by /metrics) and logged when they start and when they end.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CacheUsage } from '../core/cache.ts';
+import { LruCache, type CacheUsage } from '../core/cache.ts';
 import type { PersistedQueryCache } from './apq-cache.ts';
 import type { PersistedQueryStore } from './apq-store.ts';
 
@@ -24,6 +25,8 @@ export interface RedisPersistedQueryOptions {
   /** `persisted_documents.apq.max_document_bytes`. */
   maxDocumentBytes: number;
   logger: Logger;
+  /** How long a hash Redis did not hold is answered as a miss without asking again (ms); default 2000. */
+  missTtlMs?: number;
 }
 
 /** Round trips since start, for /metrics (`tollgate_apq_redis_commands_total`). */
@@ -34,6 +37,14 @@ export interface RedisPersistedQueryStats {
   sets: number;
   setErrors: number;
 }
+
+/**
+ * Hashes Redis answered "not there" for, remembered this long (ms) and at most this many: a client
+ * re-sending one unknown hash (before it sends the query, or in a loop) costs one GET, not one per
+ * request. Short, so a query registered on another instance is found here soon after.
+ */
+const MISS_TTL_MS = 2000;
+const MAX_MISSES_KEPT = 10_000;
 
 /** What a registered hash looks like (lowercase hex SHA-256): anything else cannot be in Redis. */
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -47,6 +58,8 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
   readonly #redis: Redis;
   /** Lookups on their way to Redis, by hash: a burst of requests for one new hash makes one GET. */
   readonly #pending = new Map<string, Promise<string | undefined>>();
+  /** Recent misses (hash → when the GET answered null), bounded; a registration here drops its hash. */
+  readonly #misses = new LruCache<string, true>(MAX_MISSES_KEPT);
   /** Whether the last round trip failed: the log says when failures start and end, not each one. */
   #failing = false;
   #closed = false;
@@ -89,7 +102,7 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
 
   lookup(sha256Hash: string): string | undefined | Promise<string | undefined> {
     const known = this.local.lookup(sha256Hash);
-    if (known !== undefined || !SHA256_HEX.test(sha256Hash)) return known;
+    if (known !== undefined || !SHA256_HEX.test(sha256Hash) || this.#misses.get(sha256Hash) !== undefined) return known;
     let pending = this.#pending.get(sha256Hash);
     if (pending === undefined) {
       pending = this.read(sha256Hash);
@@ -103,6 +116,7 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
     // Registered here already (or read from Redis): its key is set, a SET per request would be waste.
     if (query.length > this.options.maxDocumentBytes || this.local.lookup(sha256Hash) !== undefined) return;
     this.local.register(sha256Hash, query);
+    this.#misses.delete(sha256Hash);
     // Not awaited: the query runs meanwhile, and a failure only means other instances miss it.
     this.#redis.set(apqKey(this.options.keyPrefix, sha256Hash), query, 'EX', this.options.ttlS).then(
       () => {
@@ -132,6 +146,7 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
     }
     if (text === null) {
       this.stats.getMisses += 1;
+      this.#misses.set(sha256Hash, true, Date.now() + (this.options.missTtlMs ?? MISS_TTL_MS));
       this.answered();
       return undefined;
     }

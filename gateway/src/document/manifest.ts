@@ -34,6 +34,18 @@ const ID = /^[\x21-\x7e]+$/;
 
 /** Reads a manifest's JSON text (either format); every body must parse. `source` names it in errors. */
 export function parseManifest(text: string, source: string, bounds: ManifestBounds): ManifestEntry[] {
+  const { entries, problems } = readManifest(text, source, bounds);
+  if (problems[0] !== undefined) throw new ManifestError(problems[0]);
+  return entries;
+}
+
+/**
+ * parseManifest that goes on past a bad entry: the entries that pass, and a message for each one
+ * that does not (bad id, too long, does not parse, an id met again with another body), so
+ * `operations publish` names them all in one run. What spoils the whole manifest (not JSON, wrong
+ * format, too many entries) still throws ManifestError.
+ */
+export function readManifest(text: string, source: string, bounds: ManifestBounds): { entries: ManifestEntry[]; problems: string[]; total: number } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -48,11 +60,17 @@ export function parseManifest(text: string, source: string, bounds: ManifestBoun
     throw new ManifestError(`${source}: ${entries.length} operations, more than persisted_documents.max_documents (${bounds.maxDocuments})`);
   }
   const seen = new Map<string, ManifestEntry>();
+  const problems: string[] = [];
   for (const entry of entries) {
-    checkEntry(entry, bounds);
-    if (isNewId(entry, seen.get(entry.id))) seen.set(entry.id, entry);
+    try {
+      checkEntry(entry, bounds);
+      if (isNewId(entry, seen.get(entry.id))) seen.set(entry.id, entry);
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      problems.push(error.message);
+    }
   }
-  return [...seen.values()];
+  return { entries: [...seen.values()], problems, total: entries.length };
 }
 
 /**

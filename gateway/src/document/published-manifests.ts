@@ -5,7 +5,7 @@
 //   <prefix>{pq}:versions:<client>     HASH   version (1, 2, …) → the manifest (Apollo format, JSON)
 //   <prefix>pq:published               channel "<client> <version>" after each publish
 // One script checks a manifest against every id published so far (one id, one body; at most
-// `max_documents` in all) and, only if it passes, writes the version, its ids and the announcement:
+// `max_documents` in all, the publishing config's manifest files' ids counted too) and, only if it passes, writes the version, its ids and the announcement:
 // two publishes racing cannot both pass the check. The keys share the hash tag {pq}, so the script
 // runs on Redis Cluster too. Versions are never changed or deleted, so a gateway only ever reads the
 // ones it lacks.
@@ -33,11 +33,18 @@ export function publishedChannel(prefix: string): string {
 }
 
 // KEYS: clients, ids, the client's versions. ARGV: client, manifest text, max documents, channel,
-// then id and body hash pairs. Replies { 'conflict', id, "<client> <version>" },
-// { 'too_many', total } or { 'published', version, new ids }. HLEN + 1 is the next version:
-// versions are 1..n with no gaps, each written once.
+// k, then k ids gateways hold besides the published ones (their manifest files' ids not in this
+// manifest: they count towards max documents unless published too), then id and body hash pairs.
+// Replies { 'conflict', id, "<client> <version>" }, { 'too_many', total } or
+// { 'published', version, new ids }. HLEN + 1 is the next version: versions are 1..n with no gaps,
+// each written once.
 const PUBLISH_SCRIPT = `local fresh = {}
-for i = 5, #ARGV, 2 do
+local k = tonumber(ARGV[5])
+local elsewhere = 0
+for i = 6, 5 + k do
+  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then elsewhere = elsewhere + 1 end
+end
+for i = 6 + k, #ARGV, 2 do
   local known = redis.call('HGET', KEYS[2], ARGV[i])
   if known then
     if string.sub(known, 1, 64) ~= ARGV[i + 1] then return { 'conflict', ARGV[i], string.sub(known, 66) } end
@@ -45,7 +52,7 @@ for i = 5, #ARGV, 2 do
     fresh[#fresh + 1] = i
   end
 end
-local total = redis.call('HLEN', KEYS[2]) + #fresh
+local total = redis.call('HLEN', KEYS[2]) + #fresh + elsewhere
 if total > tonumber(ARGV[3]) then return { 'too_many', total } end
 local version = redis.call('HLEN', KEYS[3]) + 1
 for _, i in ipairs(fresh) do
@@ -76,9 +83,11 @@ export async function publishVersion(
   entries: readonly ManifestEntry[],
   maxDocuments: number,
   source: string,
+  /** Ids gateways hold besides the published ones (the config's manifest files' ids not in `entries`): each not published too counts towards `maxDocuments`. */
+  heldElsewhere: readonly string[] = [],
 ): Promise<PublishOutcome> {
   const keys = [clientsKey(prefix), idsKey(prefix), versionsKey(prefix, client)];
-  const args = [client, manifestText(entries), String(maxDocuments), publishedChannel(prefix)];
+  const args = [client, manifestText(entries), String(maxDocuments), publishedChannel(prefix), String(heldElsewhere.length), ...heldElsewhere];
   for (const { id, body } of entries) args.push(id, createHash('sha256').update(body).digest('hex'));
   let reply: [string, string | number, (string | number)?];
   try {

@@ -164,6 +164,33 @@ export class DocumentStage {
     return failures;
   }
 
+  /**
+   * What a request for `body` would meet here under `profile` and `policy` (parse, validation,
+   * introspection, and for each of its operations the root type and the document limits): throws
+   * that GatewayError, or returns the document and its operations. `operations publish` checks a
+   * manifest with it, so it refuses exactly what a gateway would refuse, with the same messages.
+   */
+  check(body: string, profile: string | undefined, policy: DocumentPolicy = FREE_FORM): { document: DocumentNode; operations: OperationDefinitionNode[] } {
+    const cached = this.documentFor(body);
+    if (cached.failure) throw cached.failure;
+    if (cached.introspection !== undefined && !(policy.introspection ?? this.options.introspection)) throw cached.introspection;
+    const document = cached.document as DocumentNode;
+    const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+    for (const operation of operations) {
+      if (this.options.schema.getRootType(operation.operation) === undefined) throw missingRootType(operation);
+      this.holdToLimits(cached, operation, profile);
+    }
+    return { document, operations };
+  }
+
+  /** Throws the first document limit of `profile` (else the defaults) that the operation breaks. */
+  private holdToLimits(cached: CachedDocument, operation: OperationDefinitionNode, profile: string | undefined): void {
+    if (this.options.schema.getRootType(operation.operation) === undefined) throw missingRootType(operation);
+    const limits = (profile !== undefined && this.#profileLimits.get(profile)) || this.options.limits;
+    const refused = checkLimits(cached.metrics?.get(operation) as OperationMetrics, limits);
+    if (refused !== undefined) throw refused;
+  }
+
   /** A trusted document warmed on this graph, validated: its document and query hash (planned ahead by the wiring). */
   trusted(body: string): { document: DocumentNode; hash: string } | undefined {
     const cached = this.#trusted.get(body);
@@ -176,6 +203,8 @@ export class DocumentStage {
    * has to be looked up in the shared store (`persisted_documents.apq.store: redis`).
    */
   run(request: OperationRequest, profile?: string, policy: DocumentPolicy = FREE_FORM): ValidatedOperation | Promise<ValidatedOperation> {
+    // One rule for every profile: two ids for one request is ambiguous (even when they agree).
+    if (request.documentId !== undefined && request.extensions?.['persistedQuery'] != null) throw bothIds();
     const resolved = policy.persisted_only ? this.trustedOnly(request) : this.resolveQuery(request);
     if (resolved instanceof Promise) return resolved.then((found) => this.runResolved(request, found, profile, policy));
     return this.runResolved(request, resolved, profile, policy);
@@ -194,9 +223,7 @@ export class DocumentStage {
         headers: { allow: 'POST' },
       });
     }
-    const limits = (profile !== undefined && this.#profileLimits.get(profile)) || this.options.limits;
-    const refused = checkLimits(cached.metrics?.get(operation) as OperationMetrics, limits);
-    if (refused !== undefined) throw refused;
+    this.holdToLimits(cached, operation, profile);
     // APQ registration: a query sent with its hash (a lookup by hash needs none).
     if (request.query !== undefined && request.extensions?.['persistedQuery'] != null) this.options.persistedQueries.register(cached.hash, query);
     return {
@@ -234,7 +261,7 @@ export class DocumentStage {
   private resolveQuery(request: OperationRequest): ResolvedQuery | Promise<ResolvedQuery> {
     if (request.documentId !== undefined) {
       if (request.query !== undefined) throw badRequest('Send either `query` or `documentId`, not both.');
-      return { query: this.trustedBody(request.documentId), extensions: request.extensions };
+      return { query: this.trustedBody(request.documentId), extensions: withoutPersistedQuery(request.extensions) };
     }
     const persisted = request.extensions?.['persistedQuery'];
     if (persisted === undefined || persisted === null) {
@@ -325,17 +352,26 @@ function registeredQuery(query: string | undefined, extensions: Record<string, u
  */
 function documentIdOf(request: OperationRequest): { id: string | undefined; extensions: Record<string, unknown> | undefined } {
   const persisted = request.extensions?.['persistedQuery'];
-  if (persisted === undefined || persisted === null) return { id: request.documentId, extensions: request.extensions };
-  const extensions = withoutPersistedQuery(request.extensions as Record<string, unknown>);
+  const extensions = withoutPersistedQuery(request.extensions);
+  if (persisted === undefined || persisted === null) return { id: request.documentId, extensions };
   const hash = (persisted as { sha256Hash?: unknown }).sha256Hash;
   if (typeof hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
-  return { id: request.documentId ?? hash, extensions };
+  return { id: hash, extensions };
 }
 
-/** The extensions Apollo Server gets once the document is resolved: all but `persistedQuery`. */
-function withoutPersistedQuery(extensions: Record<string, unknown>): Record<string, unknown> | undefined {
+/**
+ * The extensions Apollo Server gets once the document is resolved: all but `persistedQuery` (with
+ * persisted queries off there, Apollo would answer PersistedQueryNotSupported to one it sees).
+ */
+function withoutPersistedQuery(extensions: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (extensions === undefined || !('persistedQuery' in extensions)) return extensions;
   const { persistedQuery: _, ...rest } = extensions;
   return Object.keys(rest).length > 0 ? rest : undefined;
+}
+
+/** `documentId` and `extensions.persistedQuery` in one request. */
+function bothIds(): GatewayError {
+  return badRequest('Send either `documentId` or `extensions.persistedQuery`, not both: one request names its document once.');
 }
 
 /** 200 in APQ's protocol (the client re-sends with the query); 400 where no query would be taken. */

@@ -22,6 +22,16 @@ export class TrustedDocuments {
     return (this.#entries.get(id) ?? (id.startsWith('sha256:') ? this.#entries.get(id.slice(7)) : undefined))?.body;
   }
 
+  /** Every id held. */
+  ids(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** The body an id is held with and where it was loaded from (exactly this id, no `sha256:` lookup). */
+  entry(id: string): { body: string; where: string } | undefined {
+    return this.#entries.get(id);
+  }
+
   /**
    * Adds a manifest's entries, all or none: an id already known with another body, or more
    * documents than `maxDocuments`, refuses the whole manifest (ManifestError naming the entry).

@@ -128,7 +128,7 @@ describe('manifests published to Redis', () => {
     const before = await redis.hgetall(versionsKey(prefix, 'ios'));
     const broken = await publish({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: 'x', name: 'Broken', body: 'query Broken {' }] });
     assert.equal(broken.code, 1);
-    assert.match(broken.stderr, /^tollgate operations publish: FILE operations\[0\] \(Broken\): body does not parse: Syntax Error: .*; nothing was published\n$/);
+    assert.match(broken.stderr, /^tollgate operations publish: 1 of 1 operations would be refused .*; nothing was published:\n  - FILE operations\[0\] \(Broken\): body does not parse: Syntax Error: .*\n$/);
     const conflict = await publish({ 'hello-1': '{ hello }' });
     assert.equal(conflict.code, 1);
     assert.equal(conflict.stderr, 'tollgate operations publish: FILE "hello-1": id hello-1 is already published (client ios version 1) with another body; nothing was published\n');
@@ -153,6 +153,19 @@ describe('manifests published to Redis', () => {
   });
 });
 
+/** `operations publish` in this process (as the CLI runs it) with a manifest written to `dir`, its output captured. */
+async function publishIn(dir: string, config: string, manifest: unknown, client: string, extra: string[] = []) {
+  const file = join(dir, `manifest-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, JSON.stringify(manifest));
+  let stdout = '';
+  let stderr = '';
+  const code = await runOperationsCommand(['publish', '--manifest', file, '--client', client, '--config', config, ...extra], {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+  });
+  return { code, stdout, stderr: stderr.replaceAll(file, 'FILE') };
+}
+
 describe('tollgate operations publish: schema check and one atomic check-and-write', () => {
   const prefix = uniquePrefix('publish-command');
   let redis: Redis;
@@ -162,18 +175,7 @@ describe('tollgate operations publish: schema check and one atomic check-and-wri
   const ANOTHER_SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
     type Query { hello: String goodbye: String }`;
 
-  /** The command in this process (as the CLI runs it), its output captured. */
-  async function publish(manifest: unknown, client: string, extra: string[] = [], configFile = config) {
-    const file = join(dir, `manifest-${Math.random().toString(36).slice(2)}.json`);
-    await writeFile(file, JSON.stringify(manifest));
-    let stdout = '';
-    let stderr = '';
-    const code = await runOperationsCommand(['publish', '--manifest', file, '--client', client, '--config', configFile, ...extra], {
-      stdout: (text) => void (stdout += text),
-      stderr: (text) => void (stderr += text),
-    });
-    return { code, stdout, stderr: stderr.replaceAll(file, 'FILE') };
-  }
+  const publish = (manifest: unknown, client: string, extra: string[] = []) => publishIn(dir, config, manifest, client, extra);
 
   before(async () => {
     redis = connectTestRedis();
@@ -205,7 +207,7 @@ describe('tollgate operations publish: schema check and one atomic check-and-wri
     assert.equal(refused.code, 1);
     assert.equal(
       refused.stderr,
-      'tollgate operations publish: 2 of 3 operations do not validate against the supergraph (supergraph.file: supergraph.graphql); nothing was published:\n' +
+      'tollgate operations publish: 2 of 3 operations would be refused by a gateway of this config (supergraph.file: supergraph.graphql; client profile default); nothing was published:\n' +
         '  - FILE operations[1] (Bye): Cannot query field "goodbye" on type "Query".\n' +
         '  - FILE operations[2] (GreetTypo): Unknown argument "nam" on field "Query.greet". Did you mean "name"?\n',
     );
@@ -263,5 +265,101 @@ describe('tollgate operations publish: schema check and one atomic check-and-wri
     assert.equal(tooMany.stderr, 'tollgate operations publish: FILE: 6 trusted documents, more than persisted_documents.max_documents (5); nothing was published\n');
     assert.equal(await redis.hlen(versionsKey(prefix, 'android')), 1);
     assert.equal((await publish({ 'x-1': HELLO }, 'android')).code, 0);
+  });
+});
+
+describe('tollgate operations publish refuses what every gateway of the config would refuse', () => {
+  const prefix = uniquePrefix('publish-checks');
+  const ITEMS_SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+    type Query { hello: String items: [Item] }
+    type Item { id: ID }`;
+  const FILE_BODY = 'query Home { hello }';
+  let redis: Redis;
+  let dir: string;
+  let config: string;
+
+  const publish = (manifest: unknown, client: string) => publishIn(dir, config, manifest, client);
+
+  const aliases = (n: number) => `query Many { ${Array.from({ length: n }, (_, i) => `a${i}: hello`).join(' ')} }`;
+
+  before(async () => {
+    redis = connectTestRedis();
+    dir = await mkdtemp(join(tmpdir(), 'tollgate-publish-checks-'));
+    await writeFile(join(dir, 'supergraph.graphql'), composeForTest([{ name: 'items', routingUrl: 'http://127.0.0.1:1/graphql', sdl: ITEMS_SDL }]));
+    await writeFile(join(dir, 'home.json'), JSON.stringify({ 'home-1': FILE_BODY }));
+    config = join(dir, 'gateway.yaml');
+    await writeFile(
+      config,
+      [
+        'supergraph: { file: supergraph.graphql }',
+        `redis: { url: "${REDIS_URL}", key_prefix: "${prefix}" }`,
+        'limits: { max_aliases: 30 }',
+        'clients: { profiles: { mobile: { client_names: [ios], limits: { max_aliases: 3 }, max_cost: 20 } } }',
+        'demand_control: { enabled: true, mode: enforce, strategy: { static_estimated: { max: 5 } } }',
+        'persisted_documents: { max_documents: 4, manifests: [{ file: home.json }] }',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  after(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('an id a manifest file of the config holds with another body: refused naming the id and the file, the other operations not written either', async () => {
+    const refused = await publish({ 'home-1': 'query Other { hello }', 'innocent-1': 'query Innocent { hello }' }, 'ios');
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      'tollgate operations publish: 1 of 2 operations would be refused by a gateway of this config (supergraph.file: supergraph.graphql; client profile mobile); nothing was published:\n' +
+        '  - FILE "home-1": id home-1 is already in persisted_documents.manifests (home.json "home-1") with another body\n',
+    );
+    assert.deepEqual(await keysUnder(redis, prefix), []);
+    // The same id with the file's body is the same document.
+    assert.equal((await publish({ 'home-1': FILE_BODY }, 'ios')).code, 0);
+  });
+
+  test('document limits of the profile the client name picks (else default), as stage 4 checks them', async () => {
+    const web = await publish({ 'many-40': aliases(40) }, 'web');
+    assert.equal(web.code, 1);
+    assert.match(web.stderr, /client profile default\); nothing was published:\n  - FILE "many-40": The operation has 40 aliases; the limit is 30 \(limits\.max_aliases\)\.\n$/);
+    const ios = await publish({ 'many-5': aliases(5) }, 'ios');
+    assert.equal(ios.code, 1);
+    assert.match(ios.stderr, /client profile mobile\); nothing was published:\n  - FILE "many-5": The operation has 5 aliases; the limit is 3 \(limits\.max_aliases\)\.\n$/);
+    assert.equal((await publish({ 'many-5': aliases(5) }, 'web')).code, 0);
+  });
+
+  test('demand control enforced: an estimate over the profile\'s max_cost (else demand_control\'s max) is refused', async () => {
+    const items = 'query Items { items { id } }'; // 10 items (list_size) of 1: cost 10
+    const web = await publish({ 'items-1': items }, 'web');
+    assert.equal(web.code, 1);
+    assert.match(web.stderr, /  - FILE "items-1": Query estimated cost 10 exceeded configured maximum 5\n$/);
+    const ios = await publish({ 'items-1': items }, 'ios'); // mobile's max_cost 20
+    assert.equal(ios.code, 0, ios.stderr);
+  });
+
+  test('every failing operation is named in one run: one that does not parse and one that does not validate', async () => {
+    const refused = await publish({ 'broken-1': 'query Broken {', 'typo-1': 'query Typo { helo }', 'fine-1': 'query Fine { hello }' }, 'web');
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      'tollgate operations publish: 2 of 3 operations would be refused by a gateway of this config (supergraph.file: supergraph.graphql; client profile default); nothing was published:\n' +
+        '  - FILE "broken-1": body does not parse: Syntax Error: Expected Name, found <EOF>.\n' +
+        '  - FILE "typo-1": Cannot query field "helo" on type "Query". Did you mean "hello"?\n',
+    );
+  });
+
+  test('max_documents counts the config\'s manifest files too', async () => {
+    // Published so far: home-1 (also the file's: counted once), many-5, items-1: 3 of 4.
+    const tooMany = await publish({ 'x-1': 'query X1 { hello }', 'x-2': 'query X2 { hello }' }, 'web');
+    assert.equal(tooMany.code, 1);
+    assert.equal(tooMany.stderr, 'tollgate operations publish: FILE: 5 trusted documents, more than persisted_documents.max_documents (4); nothing was published\n');
+    assert.equal((await publish({ 'x-1': 'query X1 { hello }' }, 'web')).code, 0);
+    // A file id not published counts: with home-1 gone from Redis, files + published would be 5.
+    await redis.hdel(idsKey(prefix), 'home-1');
+    const overFiles = await publish({ 'x-3': 'query X3 { hello }' }, 'web');
+    assert.equal(overFiles.stderr, 'tollgate operations publish: FILE: 5 trusted documents, more than persisted_documents.max_documents (4); nothing was published\n');
   });
 });

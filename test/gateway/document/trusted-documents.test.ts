@@ -184,6 +184,26 @@ describe('trusted documents from manifest files', () => {
     assert.equal(both.body.errors[0].extensions.code, 'BAD_REQUEST');
   });
 
+  test('documentId and extensions.persistedQuery together → 400 BAD_REQUEST on every profile, even naming the same document; no subgraph call', async () => {
+    const calls = subgraph.received.length;
+    const same = { documentId: sha256(HELLO), extensions: { persistedQuery: { version: 1, sha256Hash: sha256(HELLO) } } };
+    const different = { documentId: sha256(HELLO), extensions: { persistedQuery: { version: 1, sha256Hash: sha256(GREET) } }, variables: { name: 'x' } };
+    for (const headers of [{}, { 'x-api-key': keys['web']! }, { 'x-api-key': keys['ios']! }] as Record<string, string>[]) {
+      for (const body of [same, different]) {
+        const result = await post(gateway.url, body, headers);
+        assert.equal(result.status, 400, JSON.stringify([headers, body, result.body]));
+        assert.deepEqual(
+          result.body.errors.map((e: any) => [e.message, e.extensions.code]),
+          [['Send either `documentId` or `extensions.persistedQuery`, not both: one request names its document once.', 'BAD_REQUEST']],
+        );
+      }
+    }
+    assert.equal(subgraph.received.length, calls);
+    // Other extensions beside a documentId still reach execution, and a null persistedQuery is no second id.
+    const withNull = await post(gateway.url, { documentId: sha256(HELLO), extensions: { persistedQuery: null, trace: true } });
+    assert.deepEqual([withNull.status, withNull.body], [200, { data: { hello: 'world' } }]);
+  });
+
   test('a bad manifest fails start-up naming the key, the file and the entry', async () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ ...APOLLO_MANIFEST, operations: [APOLLO_MANIFEST.operations[0], { id: 'x', name: 'Broken', body: 'query Broken {' }] }));
