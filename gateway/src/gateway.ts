@@ -170,6 +170,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     const header = config.telemetry.request_id_header;
     const requestId = requestIdFor(req.headers, header);
     res.setHeader(header, requestId);
+    // A public description: readable by every origin some CORS policy allows, preflight included (http/cors.ts).
+    const cors = stages.cors;
+    if (cors !== undefined) {
+      if (cors.isPreflight(req)) return cors.preflight(req, res, true);
+      cors.beforeProfile(req, res);
+    }
     serveStaticJson(req, res, stages.graph?.rest?.openapi, requestId);
   };
   const metricsServer =

@@ -113,7 +113,7 @@ export class Pipeline {
     const cors = this.stages.cors;
     if (cors !== undefined) {
       // A preflight is answered here: no stage runs, nothing is charged (http/cors.ts says which origins).
-      if (cors.isPreflight(req)) return cors.preflight(req, res);
+      if (cors.isPreflight(req)) return cors.preflight(req, res, restPath !== undefined);
       cors.beforeProfile(req, res);
     }
     const gatewayHeaders: Record<string, string> = {};
