@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
 import { supergraphForExecutor } from './authorization/index.ts';
 import { ClientStage } from './clients/stage.ts';
+import { quotaProfilesNoCredentialNames } from './config/profile-names.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
 import { RedisPersistedQueryStore } from './document/apq-redis-store.ts';
@@ -88,6 +89,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   applyHeapGrowth(config.memory.heap_growing_percent);
   const caches = (withConfig: GatewayConfig) => cacheBounds(withConfig.memory, memory.budgetMb);
   logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent);
+  warnUnreachableQuotaProfiles(logger, config);
   // Trusted documents first: a bad manifest fails start-up before anything listens.
   const files = await loadManifestFiles(config.persisted_documents, baseDir, config.limits.parser_max_tokens);
   // APQ: this instance's memory, or Redis shared by every instance (`persisted_documents.apq.store`).
@@ -168,6 +170,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     const header = config.telemetry.request_id_header;
     const requestId = requestIdFor(req.headers, header);
     res.setHeader(header, requestId);
+    // A public description: readable by every origin some CORS policy allows, preflight included (http/cors.ts).
+    const cors = stages.cors;
+    if (cors !== undefined) {
+      if (cors.isPreflight(req)) return cors.preflight(req, res, true);
+      cors.beforeProfile(req, res);
+    }
     serveStaticJson(req, res, stages.graph?.rest?.openapi, requestId);
   };
   const metricsServer =
@@ -337,6 +345,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       config = next;
       previousAuthenticator.close();
       logger.info('config reloaded');
+      warnUnreachableQuotaProfiles(logger, next);
     },
     async shutdown() {
       draining = true; // /ready says 503 from now on; every answer says `connection: close`
@@ -384,6 +393,13 @@ function retire(load: GraphLoad, state: SupergraphState): void {
 }
 
 /** One line at start: the budget, where it came from, V8's heap limit in effect and the caches' bounds. */
+/** Quota limits of a profile only a client name could pick: no request gets them (README "Quotas"). */
+function warnUnreachableQuotaProfiles(logger: Logger, config: GatewayConfig): void {
+  for (const key of quotaProfilesNoCredentialNames(config)) {
+    logger.warn({ key }, `${key}: no credential names this profile (no API key's profile, no authentication.jwt.profile_claim) and a client-name header never changes which quota counts a request: these limits apply to no request`);
+  }
+}
+
 function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBounds, heapGrowingPercent: number): void {
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
   logger.info(

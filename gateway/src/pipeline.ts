@@ -113,7 +113,7 @@ export class Pipeline {
     const cors = this.stages.cors;
     if (cors !== undefined) {
       // A preflight is answered here: no stage runs, nothing is charged (http/cors.ts says which origins).
-      if (cors.isPreflight(req)) return cors.preflight(req, res);
+      if (cors.isPreflight(req)) return cors.preflight(req, res, restPath !== undefined);
       cors.beforeProfile(req, res);
     }
     const gatewayHeaders: Record<string, string> = {};
@@ -141,7 +141,7 @@ export class Pipeline {
       trace?.begin('authenticate');
       const auth = await this.identify(req); //                                             2 identify
       trace?.end();
-      const { profile, policy, source } = client.run(auth.identity, req.headers); //         3 client
+      const { profile, quotaProfile, policy, source } = client.run(auth.identity, req.headers); // 3 client
       cors?.forProfile(req, res, policy.cors);
       if (record) {
         record.clientId = auth.identity?.clientId;
@@ -163,7 +163,8 @@ export class Pipeline {
       trace?.end(estimatedCost === undefined ? undefined : { 'tollgate.cost.estimated': estimatedCost });
       if (record) recordOperation(record, operation, estimatedCost, this.options.logVariables);
       if (trace && quotas) trace.begin('quota');
-      const admitted = quotas && (await admit(quotas, req, auth.identity, profile, operation.operationName, estimatedCost ?? 0, record, trace)); // 5
+      // Counted under the credential's profile: a client-name header chooses policy, never a quota.
+      const admitted = quotas && (await admit(quotas, req, auth.identity, quotaProfile, operation.operationName, estimatedCost ?? 0, record, trace)); // 5
       trace?.end();
       if (admitted) Object.assign(gatewayHeaders, admitted.headers);
       if (graph.cost && estimatedCost !== undefined) {
@@ -337,15 +338,15 @@ async function admit(
   quotas: QuotaStage,
   req: IncomingMessage,
   identity: Authentication['identity'],
-  profile: string,
+  quotaProfile: string,
   operationName: string | undefined,
   estimatedCost: number,
   record: RequestRecord | undefined,
   trace: RequestTrace | undefined,
 ) {
-  if (record === undefined) return quotas.admit(req, identity, profile, operationName, estimatedCost, trace);
+  if (record === undefined) return quotas.admit(req, identity, quotaProfile, operationName, estimatedCost, trace);
   try {
-    const admitted = await quotas.admit(req, identity, profile, operationName, estimatedCost, trace);
+    const admitted = await quotas.admit(req, identity, quotaProfile, operationName, estimatedCost, trace);
     const tightest = tightestPolicy(admitted.outcomes);
     record.quota = { decision: 'admitted', policy: tightest?.policy, remaining: tightest?.state.remaining };
     return admitted;

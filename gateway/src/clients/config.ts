@@ -12,11 +12,16 @@ const profileSchema = z.strictObject({
   /** Only trusted documents (`persisted_documents`), by id; a query is refused (PERSISTED_QUERY_ONLY). Default false. */
   persisted_only: configBoolean().default(false),
   /**
-   * Requests under this profile must carry a verified credential: a client-name header alone never
-   * selects it, and an anonymous request that would fall into it gets 401. Default false.
+   * Requests under this profile must carry a verified credential: it is reached only by a
+   * credential naming it (an API key's `profile`, the JWT profile claim), never by a client-name
+   * header (so `client_names` is refused with it), and an anonymous request that would fall into it
+   * (`anonymous` / `default`) gets 401. Default false.
    */
   require_authentication: configBoolean().default(false),
-  /** `apollographql-client-name` values (`clients.name_header`) that select this profile when the credential names none; default none. */
+  /**
+   * `apollographql-client-name` values (`clients.name_header`) that select this profile's policy when
+   * the credential names none (never its quota: stage 3's `quotaProfile`); default none.
+   */
   client_names: z.array(clientName).default([]),
   /** Introspection for this profile; default `server.introspection`. */
   introspection: configBoolean().optional(),
@@ -60,6 +65,14 @@ export const clientsConfigSchema = z
   .superRefine((clients, ctx) => {
     const owner = new Map<string, string>();
     for (const [profile, policy] of Object.entries(clients.profiles)) {
+      // Anyone can send any client name: a profile that needs a credential must not be reachable by one.
+      if (policy.require_authentication && policy.client_names.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['profiles', profile, 'client_names'],
+          message: 'not allowed with require_authentication: such a profile is reached only by a credential naming it (an API key\'s `profile`, the JWT claim authentication.jwt.profile_claim), never by a client-name header',
+        });
+      }
       for (const [index, name] of policy.client_names.entries()) {
         const other = owner.get(name);
         if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['profiles', profile, 'client_names', index], message: `"${name}" already selects profile ${other}` });

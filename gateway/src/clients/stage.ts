@@ -1,8 +1,10 @@
 // Stage 3 (client): which client profile a request runs under, and that profile's policy
-// (`clients.profiles`). Quotas, document limits, introspection, cost and persisted-only mode key
-// on it. The verified credential decides first (an API key's profile, a JWT's profile claim); only
+// (`clients.profiles`). Document limits, introspection, cost, CORS and persisted-only mode key on
+// it. The verified credential decides first (an API key's profile, a JWT's profile claim); only
 // without one does the client-name header count, and never for a profile that requires
 // authentication, so a forged `apollographql-client-name` cannot pick a privileged profile.
+// Anyone can send any client name, so it chooses policy only, never a quota: quotas count a request
+// under `quotaProfile`, the profile it would have without that header.
 import type { IncomingHttpHeaders } from 'node:http';
 import { unauthenticated } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
@@ -15,8 +17,14 @@ export const DEFAULT_PROFILE = 'default';
 
 /** Stage 3's output. */
 export interface ClientProfile {
-  /** The profile's name: quotas, limits and logs key on it. */
+  /** The profile's name: limits, policy and logs key on it. */
   profile: string;
+  /**
+   * The profile quotas count the request under (stage 5: key and limits): the credential's, else
+   * `default` with a credential, `anonymous` without one. Never chosen by the client-name header,
+   * so a client name cannot buy a caller a fresh bucket or another profile's limits.
+   */
+  quotaProfile: string;
   /** Its policy: `clients.profiles.<profile>`, else `clients.profiles.default`, else the built-in default. */
   policy: ProfileConfig;
   /** What chose it: the credential, the client-name header, or neither (`anonymous` / `default`). */
@@ -38,7 +46,8 @@ const BUILT_IN_DEFAULT: ProfileConfig = Object.freeze({ persisted_only: false, r
 export class ClientStage {
   /** Every resolution made ahead: a request allocates nothing here. */
   readonly #profiles = new Map<string, ClientProfile>();
-  readonly #byClientName = new Map<string, ClientProfile>();
+  /** Per client name: the profile it picks without a credential, and with one (they differ in `quotaProfile` only). */
+  readonly #byClientName = new Map<string, { anonymous: ClientProfile; authenticated: ClientProfile }>();
   readonly #fallbacks = new Map<string, ClientProfile>();
   readonly #default: ProfileConfig;
   readonly #configured: boolean;
@@ -51,12 +60,17 @@ export class ClientStage {
     this.#configured = Object.keys(config.profiles).length > 0;
     this.#default = config.profiles[DEFAULT_PROFILE] ?? BUILT_IN_DEFAULT;
     for (const [profile, policy] of Object.entries(config.profiles)) {
-      this.#profiles.set(profile, Object.freeze({ profile, policy, source: 'credential' }));
-      const byName = Object.freeze({ profile, policy, source: 'client_name' as const });
+      this.#profiles.set(profile, Object.freeze({ profile, quotaProfile: profile, policy, source: 'credential' }));
+      // Config refuses client names on such a profile (clients/config.ts); never picked by one regardless.
+      if (policy.require_authentication) continue;
+      const byName = {
+        anonymous: Object.freeze({ profile, quotaProfile: ANONYMOUS_PROFILE, policy, source: 'client_name' as const }),
+        authenticated: Object.freeze({ profile, quotaProfile: DEFAULT_PROFILE, policy, source: 'client_name' as const }),
+      };
       for (const name of policy.client_names) this.#byClientName.set(name, byName);
     }
     for (const profile of [ANONYMOUS_PROFILE, DEFAULT_PROFILE]) {
-      this.#fallbacks.set(profile, Object.freeze({ profile, policy: config.profiles[profile] ?? this.#default, source: 'fallback' }));
+      this.#fallbacks.set(profile, Object.freeze({ profile, quotaProfile: profile, policy: config.profiles[profile] ?? this.#default, source: 'fallback' }));
     }
   }
 
@@ -80,12 +94,12 @@ export class ClientStage {
       // With profiles configured, a profile nobody listed (a JWT's claim) runs as `default`.
       const known = this.#profiles.get(named);
       if (known !== undefined) return known;
-      return this.#configured ? (this.#fallbacks.get(DEFAULT_PROFILE) as ClientProfile) : { profile: named, policy: this.#default, source: 'credential' };
+      return this.#configured ? (this.#fallbacks.get(DEFAULT_PROFILE) as ClientProfile) : { profile: named, quotaProfile: named, policy: this.#default, source: 'credential' };
     }
     const clientName = headers[this.#nameHeader];
     if (typeof clientName === 'string') {
       const byName = this.#byClientName.get(clientName);
-      if (byName !== undefined && (identity !== undefined || !byName.policy.require_authentication)) return byName;
+      if (byName !== undefined) return identity === undefined ? byName.anonymous : byName.authenticated;
     }
     return this.#fallbacks.get(identity === undefined ? ANONYMOUS_PROFILE : DEFAULT_PROFILE) as ClientProfile;
   }

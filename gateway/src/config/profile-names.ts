@@ -51,3 +51,20 @@ export function checkProfileNames(config: ProfileMentions, ctx: z.RefinementCtx)
     }
   }
 }
+
+/**
+ * The `quotas.rules[].profiles.<name>` keys whose limits no request gets: quotas count a request
+ * under its credential's profile (a client-name header never changes it), and no API key names
+ * `<name>` and no JWT profile claim is configured. For a start-up warning, not an error: with a
+ * profile claim its values cannot be listed, so this only speaks when there is none.
+ */
+export function quotaProfilesNoCredentialNames(config: Pick<ProfileMentions, 'authentication' | 'quotas'>): string[] {
+  if (config.authentication.jwt?.profile_claim !== undefined) return [];
+  const named = new Set(['anonymous', 'default']);
+  for (const key of config.authentication.api_keys?.keys ?? []) if (key.profile !== undefined) named.add(key.profile);
+  const keys: string[] = [];
+  config.quotas.rules.forEach((rule, index) => {
+    for (const name of Object.keys(rule.profiles)) if (!named.has(name)) keys.push(`quotas.rules.${index}.profiles.${name}`);
+  });
+  return keys;
+}

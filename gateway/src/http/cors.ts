@@ -10,6 +10,7 @@
 // credential) carry nothing profile-specific, so they use the preflight's set, and the page can
 // read why it was refused. An origin is never echoed unless a policy lists or matches it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { appendVary } from '../core/vary.ts';
 import type { CorsConfig } from './config.ts';
 
 /** The origins one policy allows: `cors.origins` / `match_origins`, or a profile's own. */
@@ -58,6 +59,8 @@ export class Cors {
   /** Each profile's own, by its config object (stage 3 hands over the very same object). */
   readonly #profiles = new Map<CorsOrigins, OriginMatcher>();
   readonly #methods: string;
+  /** `methods` less those a GET-only path refuses (POST): REST endpoints and the OpenAPI document; undefined when none is left. */
+  readonly #getOnlyMethods: string | undefined;
   readonly #allowHeaders: string | undefined;
   readonly #exposeHeaders: string | undefined;
   readonly #maxAge: string | undefined;
@@ -78,6 +81,8 @@ export class Cors {
     this.#union = union;
     for (const policy of profiles) this.#profiles.set(policy, new OriginMatcher([policy]));
     this.#methods = config.methods.join(', ');
+    const getOnly = config.methods.filter((method) => method !== 'POST');
+    this.#getOnlyMethods = getOnly.length > 0 ? getOnly.join(', ') : undefined;
     this.#allowHeaders = config.allow_headers.length > 0 ? config.allow_headers.join(', ') : undefined;
     this.#exposeHeaders = config.expose_headers.length > 0 ? config.expose_headers.join(', ') : undefined;
     this.#maxAge = config.max_age_s === undefined ? undefined : String(config.max_age_s);
@@ -88,13 +93,18 @@ export class Cors {
     return req.method === 'OPTIONS' && typeof req.headers.origin === 'string' && typeof req.headers['access-control-request-method'] === 'string';
   }
 
-  /** Answers a preflight (204): the CORS headers when some policy allows the origin, else none. */
-  preflight(req: IncomingMessage, res: ServerResponse): void {
-    res.setHeader('vary', PREFLIGHT_VARY);
+  /**
+   * Answers a preflight (204): the CORS headers when some policy allows the origin, else none.
+   * `getOnly`: the path answers GET only (a REST endpoint, the OpenAPI document), so POST is not
+   * advertised (it would get 405).
+   */
+  preflight(req: IncomingMessage, res: ServerResponse, getOnly = false): void {
+    appendVary(res, PREFLIGHT_VARY);
     const origin = req.headers.origin as string;
     if (this.#union.allows(origin)) {
       this.allowOrigin(res, origin, this.#union);
-      res.setHeader('access-control-allow-methods', this.#methods);
+      const methods = getOnly ? this.#getOnlyMethods : this.#methods;
+      if (methods !== undefined) res.setHeader('access-control-allow-methods', methods);
       const headers = this.#allowHeaders ?? requestedHeaders(req);
       if (headers !== undefined) res.setHeader('access-control-allow-headers', headers);
       if (this.#maxAge !== undefined) res.setHeader('access-control-max-age', this.#maxAge);
@@ -104,9 +114,13 @@ export class Cors {
     res.end();
   }
 
-  /** Before stage 3: an answer may be read by any origin some policy allows. */
+  /**
+   * Before stage 3: an answer may be read by any origin some policy allows. Also the whole policy of
+   * the OpenAPI document: the same public text for every caller, with no profile to narrow it, so
+   * it follows the preflight's set (a page whose preflight was allowed can read it).
+   */
   beforeProfile(req: IncomingMessage, res: ServerResponse): void {
-    res.setHeader('vary', 'origin');
+    appendVary(res, 'origin');
     const origin = req.headers.origin;
     if (origin !== undefined && this.#union.allows(origin)) this.allowOrigin(res, origin, this.#union);
   }

@@ -9,6 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayError } from '../core/errors.ts';
+import { setHeader, setHeaders } from '../core/vary.ts';
 import { APPLICATION_JSON, responseMediaType } from './media-type.ts';
 
 /** Request errors that `application/json` answers with 200 (see above). */
@@ -41,8 +42,9 @@ export function writeGraphQLResponse(
 ): void {
   res.statusCode = response.status;
   res.setHeader('content-type', mediaType);
-  for (const [name, value] of response.headers) res.setHeader(name, value);
-  for (const name in gatewayHeaders) res.setHeader(name, gatewayHeaders[name] as string);
+  // `vary` is merged, not replaced: CORS set `origin` on it before this (core/vary.ts).
+  for (const [name, value] of response.headers) setHeader(res, name, value);
+  setHeaders(res, gatewayHeaders);
   res.end(response.body);
 }
 
@@ -57,7 +59,7 @@ export function writeGatewayError(
   const mediaType = responseMediaType(accept) ?? APPLICATION_JSON;
   res.statusCode = mediaType === APPLICATION_JSON && OK_FOR_APPLICATION_JSON.has(error.code) ? 200 : error.status;
   res.setHeader('content-type', mediaType);
-  for (const [name, value] of Object.entries({ ...error.headers, ...gatewayHeaders })) res.setHeader(name, value);
+  setHeaders(res, { ...error.headers, ...gatewayHeaders });
   // A body we did not read (too large) must not be left half-sent on a keep-alive connection.
   if (error.status === 413) res.setHeader('connection', 'close');
   res.end(JSON.stringify({ errors: error.toFormattedErrors(requestId) }));

@@ -5,7 +5,7 @@ import type { BucketTake } from './types.ts';
 export interface QuotaSubject {
   clientId: string | undefined;
   userId: string | undefined;
-  /** Client profile: mobile, web, partner, anonymous, ... */
+  /** The quota profile (stage 3's `quotaProfile`): the credential's, else `default` / `anonymous`; never a client name's. */
   profile: string;
   ip: string;
   operationName: string | undefined;
@@ -49,7 +49,8 @@ function policyName(rule: QuotaRuleConfig, bucket: string): string {
 // e.g. "default|profile=partner|client=acme|operation=HomeScreen"; an anonymous client or user is
 // its IP. The profile is always part of the key: callers of different profiles have different
 // limits, and one bucket cannot have two capacities (anonymous callers behind one IP would
-// otherwise empty the bucket of the signed-in callers behind it).
+// otherwise empty the bucket of the signed-in callers behind it). A client-name header never changes
+// it: a caller cannot get a fresh bucket by naming another app.
 function quotaKey(rule: QuotaRuleConfig, subject: QuotaSubject): string {
   const parts = rule.key.map((part) => keyPart(part, subject));
   return [rule.name ?? 'default', `profile=${encodeURIComponent(subject.profile)}`, ...parts].join('|');

@@ -39,7 +39,8 @@ export class QuotaStage {
   }
 
   /**
-   * Stage 5. `profile` is stage 3's decision (clients/), not quota's. Throws RateLimitedError (429),
+   * Stage 5. `profile` is stage 3's `quotaProfile` (clients/): the credential's profile, else
+   * `default` / `anonymous`, never one a client-name header picked. Throws RateLimitedError (429),
    * CostExceedsQuotaError (400: the estimate exceeds a whole cost budget) or
    * QuotaStoreUnavailableError (503, fail_closed). `observer` (tracing) is told of each round trip
    * to Redis made for this request.

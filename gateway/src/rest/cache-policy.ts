@@ -112,7 +112,8 @@ export class CachePolicies {
   /**
    * The caching headers of a successful response to `operation`: its Cache-Control, and (when a
    * cache may keep it) `vary: accept`, since the same GET is answered as application/json or
-   * application/graphql-response+json as `accept` asks.
+   * application/graphql-response+json as `accept` asks. Written with core/vary.ts, which adds it to
+   * CORS's `vary: origin` instead of replacing it.
    */
   headers(document: DocumentNode, operation: OperationDefinitionNode): Readonly<Record<string, string>> {
     let headers = this.#headers.get(operation);

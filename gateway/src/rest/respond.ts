@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, GatewayError, internalError, notReady, type ErrorCode } from '../core/errors.ts';
+import { setHeaders } from '../core/vary.ts';
 import { strongEtag, type CompiledEndpoint, type StaticDocument } from './endpoints.ts';
 import { checkRequest, REST_MEDIA_TYPE } from './stage.ts';
 
@@ -87,7 +88,7 @@ function rank(status: number): number {
 function writeCacheable(res: ServerResponse, ifNoneMatch: string | undefined, document: StaticDocument, cacheControl: string, gatewayHeaders: Record<string, string>): void {
   res.setHeader('etag', document.etag);
   res.setHeader('cache-control', cacheControl);
-  for (const name in gatewayHeaders) res.setHeader(name, gatewayHeaders[name] as string);
+  setHeaders(res, gatewayHeaders); // `vary` merged with CORS's `origin`
   if (matches(ifNoneMatch, document.etag)) {
     res.statusCode = 304;
     res.end();
@@ -102,7 +103,7 @@ function writeErrors(res: ServerResponse, status: number, errors: readonly Graph
   res.statusCode = status;
   res.setHeader('content-type', REST_MEDIA_TYPE);
   res.setHeader('cache-control', NO_STORE);
-  for (const name in headers) res.setHeader(name, headers[name] as string);
+  setHeaders(res, headers);
   res.end(JSON.stringify({ errors }));
 }
 

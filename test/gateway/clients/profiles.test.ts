@@ -23,7 +23,7 @@ const CLIENTS = {
     partner: { require_authentication: true, introspection: true, max_cost: 10, limits: { max_aliases: 5 }, subgraph_headers: { 'x-client-platform': 'partner' } },
     web: { client_names: ['web-app'], subgraph_headers: { 'x-client-platform': 'web' } },
     mobile: { persisted_only: true, client_names: ['ios-app'] },
-    internal: { require_authentication: true, client_names: ['admin-console'], introspection: true, subgraph_headers: { 'x-client-platform': 'internal' } },
+    internal: { require_authentication: true, introspection: true, subgraph_headers: { 'x-client-platform': 'internal' } },
   },
 };
 
@@ -93,7 +93,8 @@ describe('client profiles', () => {
     assert.equal(mobile.body.errors[0].extensions.code, 'PERSISTED_QUERY_ONLY');
   });
 
-  test('a forged client name never picks a profile that requires authentication', async () => {
+  test('a client name picks no profile that requires authentication, with or without a credential', async () => {
+    // `internal` lists no client name (config refuses it: see below); `admin-console` names nothing.
     // anonymous: falls to the `anonymous` profile (max_aliases 1), none of internal's headers or introspection.
     const forged = await run('{ a: hello }', { 'apollographql-client-name': 'admin-console' });
     assert.deepEqual(forged.result.body, { data: { a: 'world' } });
@@ -103,9 +104,15 @@ describe('client profiles', () => {
     assert.equal(aliases.body.errors[0].extensions.code, 'MAX_ALIASES_LIMIT', "anonymous's limits, not internal's");
     const introspection = await postGraphQL(gateway.url, { query: '{ __schema { queryType { name } } }' }, { 'apollographql-client-name': 'admin-console' });
     assert.equal(introspection.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
-    // With a credential that names no profile, the same header does pick it.
+    // With a credential that names no profile: `default`, not internal's headers or introspection.
     const authenticated = await run('{ hello }', { 'apollographql-client-name': 'admin-console', authorization: `Bearer ${await token({})}` });
-    assert.equal(authenticated.fetched[0]!['x-client-platform'], 'internal');
+    assert.equal(authenticated.fetched[0]!['x-client-platform'], undefined);
+    assert.equal(authenticated.fetched[0]!['x-tollgate-profile'], undefined);
+    const signedIntrospection = await postGraphQL(gateway.url, { query: '{ __schema { queryType { name } } }' }, { 'apollographql-client-name': 'admin-console', authorization: `Bearer ${await token({})}` });
+    assert.equal(signedIntrospection.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    // The JWT claim is how a credential reaches it.
+    const claimed = await run('{ hello }', { authorization: `Bearer ${await token({ app_profile: 'internal' })}` });
+    assert.equal(claimed.fetched[0]!['x-client-platform'], 'internal');
     // A credential's own profile is never overridden by the header.
     const keyed = await run('{ hello }', { 'apollographql-client-name': 'admin-console', 'x-api-key': keys['acme']! });
     assert.equal(keyed.fetched[0]!['x-client-platform'], 'partner');
@@ -178,6 +185,10 @@ describe('client profile config', () => {
     refused({ clients: { profiles: { web: { subgraph_headers: { 'x-a': 'a\nb' } } } } }, /clients\.profiles\.web\.subgraph_headers\.x-a: printable ASCII only/);
     refused({ clients: { profiles: { web: { max_cost: 5 } } } }, /clients\.profiles\.web\.max_cost: set, but demand_control\.enabled is false/);
     refused({ clients: { profiles: { web: { client_names: ['app'] }, ios: { client_names: ['app'] } } } }, /clients\.profiles\.ios\.client_names\.0: "app" already selects profile web/);
+    refused(
+      { clients: { profiles: { partner: { require_authentication: true, client_names: ['partner-app'] } } } },
+      /clients\.profiles\.partner\.client_names: not allowed with require_authentication: such a profile is reached only by a credential naming it \(an API key's `profile`, the JWT claim authentication\.jwt\.profile_claim\)/,
+    );
     refused({ clients: { profiles: { web: { persisted_only: 'yes' } } } }, /clients\.profiles\.web\.persisted_only: expected a boolean, got string "yes"/);
     refused({ clients: { profiles: { web: { cors: { origins: ['https://app.example.com/'] } } } } }, /clients\.profiles\.web\.cors\.origins\.0: expected an origin as browsers send it/);
     refused({ clients: { profiles: { web: { cors: { allow_credentials: true } } } } }, /clients\.profiles\.web\.cors\.allow_credentials: unknown key/);

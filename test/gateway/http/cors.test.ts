@@ -10,6 +10,7 @@ import type { RunningGateway } from '../../../gateway/src/gateway.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, startTestGateway } from '../../support/gateway.ts';
 import { apiKeysFor } from '../quota/helpers.ts';
+import { DOCUMENTS, get, startShopGateway, startShopSubgraph, type ShopGateway } from '../rest/helpers.ts';
 
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query { hello: String }`;
@@ -161,6 +162,86 @@ describe('CORS', () => {
     } finally {
       await open.stop();
     }
+  });
+});
+
+// Answers a shared cache may keep (a cacheable GraphQL GET, a REST answer, the OpenAPI document)
+// differ per origin (CORS) and per `accept`: `vary` must name both, one part never replacing the
+// other's token. REST paths and the OpenAPI document answer GET only, and say so in a preflight.
+describe('CORS with caching: GraphQL GET, REST endpoints, the OpenAPI document', () => {
+  let subgraph: FixtureSubgraph;
+  let shop: ShopGateway;
+  const tokens = (vary: string | null) => (vary ?? '').split(',').map((token) => token.trim()).filter(Boolean).sort();
+
+  before(async () => {
+    subgraph = await startShopSubgraph();
+    shop = await startShopGateway(subgraph, {
+      cors: { origins: [WEB], expose_headers: ['x-request-id'] },
+      clients: { profiles: { console: { client_names: ['console'], cors: { origins: [CONSOLE] } } } },
+      rest_endpoints: { endpoints: { '/api/v1/items': { document_id: 'items' } } },
+    });
+  });
+
+  after(async () => {
+    await shop?.stop();
+    await subgraph?.stop();
+  });
+
+  test('a cacheable GraphQL GET from an allowed origin: vary names origin and accept', async () => {
+    const url = `${shop.origin}/graphql?query=${encodeURIComponent(DOCUMENTS.items)}`;
+    const answer = await get(url, { origin: WEB, 'apollo-require-preflight': '1' });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('cache-control'), 'public, max-age=60');
+    assert.equal(answer.headers.get('access-control-allow-origin'), WEB);
+    assert.deepEqual(tokens(answer.headers.get('vary')), ['accept', 'origin']);
+    // A trusted document by id: the same.
+    const byId = await get(`${shop.origin}/graphql?documentId=items`, { origin: WEB, 'apollo-require-preflight': '1' });
+    assert.equal(byId.status, 200);
+    assert.deepEqual(tokens(byId.headers.get('vary')), ['accept', 'origin']);
+  });
+
+  test('a REST answer (200, 304, refused) says vary: origin, with the origin allowed', async () => {
+    const url = `${shop.origin}/api/v1/items`;
+    const answer = await get(url, { origin: WEB });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('access-control-allow-origin'), WEB);
+    assert.deepEqual(tokens(answer.headers.get('vary')), ['origin']);
+    const revalidated = await get(url, { origin: WEB, 'if-none-match': answer.headers.get('etag')! });
+    assert.equal(revalidated.status, 304);
+    assert.deepEqual(tokens(revalidated.headers.get('vary')), ['origin']);
+    const refused = await get(`${url}?unknown=1`, { origin: WEB, accept: 'text/html' });
+    assert.equal(refused.status, 406);
+    assert.deepEqual(tokens(refused.headers.get('vary')), ['origin']);
+    assert.equal(refused.headers.get('access-control-allow-origin'), WEB);
+  });
+
+  test('the OpenAPI document is readable cross-origin: CORS headers, vary: origin, a preflight', async () => {
+    const url = `${shop.origin}/api/openapi.json`;
+    const answer = await get(url, { origin: CONSOLE });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.openapi.startsWith('3.1'), true);
+    assert.equal(answer.headers.get('access-control-allow-origin'), CONSOLE, 'every origin the preflight allows (a profile\'s own too)');
+    assert.equal(answer.headers.get('access-control-expose-headers'), 'x-request-id');
+    assert.deepEqual(tokens(answer.headers.get('vary')), ['origin']);
+    const evil = await get(url, { origin: EVIL });
+    assert.equal(evil.headers.get('access-control-allow-origin'), null);
+    assert.deepEqual(tokens(evil.headers.get('vary')), ['origin']);
+    const preflighted = await request(url, { method: 'OPTIONS', headers: { origin: WEB, 'access-control-request-method': 'GET' } });
+    assert.equal(preflighted.status, 204);
+    assert.equal(preflighted.headers.get('access-control-allow-origin'), WEB);
+    assert.equal(preflighted.headers.get('access-control-allow-methods'), 'GET, OPTIONS');
+    // A plain OPTIONS (no preflight) is still not a method it answers.
+    assert.equal((await request(url, { method: 'OPTIONS' })).status, 405);
+  });
+
+  test('a preflight of a REST endpoint advertises GET, OPTIONS (POST would get 405); the GraphQL path keeps POST', async () => {
+    const rest = await request(`${shop.origin}/api/v1/items`, { method: 'OPTIONS', headers: { origin: WEB, 'access-control-request-method': 'GET' } });
+    assert.equal(rest.status, 204);
+    assert.equal(rest.headers.get('access-control-allow-origin'), WEB);
+    assert.equal(rest.headers.get('access-control-allow-methods'), 'GET, OPTIONS');
+    assert.equal((await request(`${shop.origin}/api/v1/items`, { method: 'POST', headers: { origin: WEB } })).status, 405);
+    const graphql = await preflight(`${shop.origin}/graphql`, WEB);
+    assert.equal(graphql.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
   });
 });
 
