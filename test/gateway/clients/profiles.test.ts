@@ -125,7 +125,7 @@ describe('client profiles', () => {
     });
     try {
       const calls = subgraph.received.length;
-      for (const headers of [{}, { 'apollographql-client-name': 'web-app' }, { 'apollographql-client-name': 'unknown-app' }]) {
+      for (const headers of [{}, { 'apollographql-client-name': 'web-app' }, { 'apollographql-client-name': 'unknown-app' }] as Record<string, string>[]) {
         const anonymous = await postGraphQL(gatewayAuthOnly.url, { query: '{ hello }' }, headers);
         assert.equal(anonymous.status, 401, JSON.stringify(headers));
         assert.equal(anonymous.body.errors[0].extensions.code, 'UNAUTHENTICATED');
