@@ -127,7 +127,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const stages: Stages = {
     http: httpStage(config),
     identify: authenticator,
-    client: new ClientStage(config.clients),
+    client: new ClientStage(config.clients, authenticator),
     cors: corsOf(config),
     graph: undefined,
     ...quotaStages(config, quotaStore),
@@ -341,7 +341,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       const previousAuthenticator = authenticator;
       authenticator = nextAuthenticator;
       quotaStore = nextStore;
-      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients), cors: corsOf(next), ...quotaStages(next, quotaStore), rest: restStage(next) });
+      Object.assign(stages, { http: httpStage(next), identify: nextAuthenticator, client: new ClientStage(next.clients, nextAuthenticator), cors: corsOf(next), ...quotaStages(next, quotaStore), rest: restStage(next) });
       config = next;
       previousAuthenticator.close();
       logger.info('config reloaded');

@@ -22,6 +22,7 @@ import { createFederationGateway, type FederationGateway, type SubgraphSources }
 import type { LoadedGraph } from './pipeline.ts';
 import type { CacheBounds } from './memory/config.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
+import { Cors } from './http/cors.ts';
 import { CacheHints, CachePolicies } from './rest/cache-policy.ts';
 import { RestEndpoints } from './rest/endpoints.ts';
 import { SupergraphLoadError } from './schema/supergraph-source.ts';
@@ -252,6 +253,7 @@ function restEndpoints(config: GatewayConfig, schema: GraphQLSchema, hints: Cach
       requestIdHeader: config.telemetry.request_id_header,
       quotas: config.quotas.rules.length > 0,
       authFailureLimit: (authentication.jwt !== undefined || authentication.api_keys !== undefined) && authentication.failure_limit !== false,
+      cors: Cors.create(config.cors, Object.values(config.clients.profiles).map((profile) => profile.cors)) && { allowCredentials: config.cors.allow_credentials },
     },
   });
 }

@@ -197,12 +197,13 @@ export class Pipeline {
         errors = withRequestId(errors, requestId);
       }
       if (endpoint !== undefined) {
-        writeRestAnswer(res, req.headers['if-none-match'], endpoint, data, errors, gatewayHeaders, requestId); // 7 respond (REST)
+        writeRestAnswer(res, req.headers['if-none-match'], endpoint, data, errors, gatewayHeaders, requestId, { credentialed: auth.identity !== undefined, varyOn: client.varyOn }); // 7
         return;
       }
-      // A GET of a query answered whole may be cached as its fields' @cacheControl hints allow.
+      // A GET of a query answered whole may be cached as its fields' @cacheControl hints allow:
+      // never `public` with a credential, and varying on the headers that chose its profile.
       if (graph.cachePolicies && request.method === 'GET' && errors === undefined && operation.operation.operation === 'query') {
-        Object.assign(gatewayHeaders, graph.cachePolicies.headers(operation.document, operation.operation));
+        Object.assign(gatewayHeaders, graph.cachePolicies.headers(operation.document, operation.operation, auth.identity !== undefined, client.varyOn));
       }
       const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: graphqlStatus(executed.status ?? 200, errors, request.responseType), headers: executed.headers, body }, request.responseType, gatewayHeaders); // 7
@@ -280,7 +281,7 @@ export class Pipeline {
       return res.statusCode;
     }
     if (rest) writeRestRefusal(res, gatewayError, gatewayHeaders, requestId); //                  7 respond (refused, REST)
-    else writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders, requestId);//  7 respond (refused)
+    else writeGatewayError(res, gatewayError, req.headers.accept, gatewayHeaders, requestId, req.method); // 7 respond (refused)
     return undefined;
   }
 

@@ -31,6 +31,17 @@ export interface Authenticator {
    * not: only such requests are counted and held back by the failed-authentication limiter.
    */
   presentsCredential(headers: IncomingHttpHeaders): boolean;
+  /**
+   * The request headers a credential travels in (the JWT header and cookie, the API-key header):
+   * a cacheable answer varies on them (pipeline.ts), since one with a credential is another answer.
+   */
+  readonly credentialHeaders: readonly string[];
+  /**
+   * The 401 of a request that lacks a credential where one is needed (here with
+   * `authentication.required`, in stage 3 for a profile that requires one): `message` followed by
+   * the credentials to send, and a `WWW-Authenticate` challenge for each configured scheme.
+   */
+  missingCredential(message: string, reason: string): GatewayError;
   /** JWKS fetch counters, by config label. */
   jwksStats(): Record<string, { fetches: number; failures: number; keys: number }>;
   close(): void;
@@ -97,7 +108,13 @@ export async function createAuthenticator(config: AuthenticationConfig, options:
   const apiKeyHeader = config.api_keys?.header_name;
   const describeMissing = [jwt ? 'a bearer token' : undefined, apiKeyHeader ? `an API key (${apiKeyHeader})` : undefined]
     .filter(Boolean)
-    .join(' or ');
+    .join(' or ') || 'a credential';
+  // One challenge per scheme a client may answer with (RFC 9110 11.6.1: a list is allowed).
+  const challenges = [jwt || !apiKeyHeader ? `Bearer realm="${REALM}"` : undefined, apiKeyHeader ? `ApiKey realm="${REALM}"` : undefined].filter(Boolean).join(', ');
+  const missingCredential = (message: string, reason: string) => unauthenticatedError(`${message}: send ${describeMissing}`, reason, challenges);
+  const credentialHeaders = Object.freeze(
+    [config.jwt?.header_name, config.jwt?.cookie === undefined ? undefined : 'cookie', apiKeyHeader].filter((name): name is string => name !== undefined),
+  );
 
   return {
     async identify(headers) {
@@ -138,15 +155,11 @@ export async function createAuthenticator(config: AuthenticationConfig, options:
           subgraphHeadersFor: (subgraph) => (forwardTo.has(subgraph) ? withToken : subgraphHeaders),
         };
       }
-      if (config.required) {
-        throw unauthenticatedError(
-          `Authentication required: send ${describeMissing}`,
-          'missing',
-          jwt ? `Bearer realm="${REALM}"` : `ApiKey realm="${REALM}"`,
-        );
-      }
+      if (config.required) throw missingCredential('Authentication required', 'missing');
       return ANONYMOUS;
     },
+    credentialHeaders,
+    missingCredential,
     presentsCredential(headers) {
       if (apiKeyHeader !== undefined && single(headers[apiKeyHeader]) !== undefined) return true;
       const jwtConfig = config.jwt;

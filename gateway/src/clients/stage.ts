@@ -4,9 +4,12 @@
 // without one does the client-name header count, and never for a profile that requires
 // authentication, so a forged `apollographql-client-name` cannot pick a privileged profile.
 // Anyone can send any client name, so it chooses policy only, never a quota: quotas count a request
-// under `quotaProfile`, the profile it would have without that header.
+// under `quotaProfile`, the profile it would have without that header. When the policy of an
+// anonymous request's fallback (`anonymous`, else `default`) requires authentication, every
+// anonymous request is refused, whatever client name it sends: the operator meant "no anonymous
+// requests", and a client name must not open a way around that.
 import type { IncomingHttpHeaders } from 'node:http';
-import { unauthenticated } from '../core/errors.ts';
+import { unauthenticated, type GatewayError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import type { ClientsConfig, ProfileConfig } from './config.ts';
 
@@ -31,6 +34,20 @@ export interface ClientProfile {
   source: 'credential' | 'client_name' | 'fallback';
 }
 
+/** What stage 2 accepts as a credential (auth/authenticator.ts's Authenticator gives it). */
+export interface Credentials {
+  /** The request headers a credential travels in. */
+  readonly credentialHeaders: readonly string[];
+  /** The 401 of a request without a credential: the credentials to send and their challenges, as stage 2 words it. */
+  missingCredential(message: string, reason: string): GatewayError;
+}
+
+/** No credential configured: nothing to vary on; a refusal offers the Bearer scheme. */
+const NO_CREDENTIALS: Credentials = {
+  credentialHeaders: [],
+  missingCredential: (message, reason) => unauthenticated(`${message}: send a credential`, reason, 'Bearer realm="tollgate"'),
+};
+
 /** The client app as it names itself: never trusted for anything but logs, traces and the client metric label. */
 export interface ClientApp {
   name: string | undefined;
@@ -53,12 +70,27 @@ export class ClientStage {
   readonly #configured: boolean;
   readonly #nameHeader: string;
   readonly #versionHeader: string;
+  readonly #credentials: Credentials;
+  /** The profile whose policy makes anonymous requests require authentication (`anonymous` or `default`); undefined: they may run. */
+  readonly #anonymousRefusedBy: string | undefined;
+  /**
+   * The request headers that choose a request's profile, comma-separated: the credential's, and
+   * the client-name header when a profile lists `client_names`. CORS headers, status and limits
+   * follow the profile, so a cacheable answer varies on them (`vary`, with core/vary.ts).
+   */
+  readonly varyOn: string;
 
-  constructor(config: ClientsConfig = { name_header: 'apollographql-client-name', version_header: 'apollographql-client-version', profiles: {} }) {
+  constructor(config: ClientsConfig = { name_header: 'apollographql-client-name', version_header: 'apollographql-client-version', profiles: {} }, credentials: Credentials = NO_CREDENTIALS) {
     this.#nameHeader = config.name_header;
     this.#versionHeader = config.version_header;
+    this.#credentials = credentials;
     this.#configured = Object.keys(config.profiles).length > 0;
     this.#default = config.profiles[DEFAULT_PROFILE] ?? BUILT_IN_DEFAULT;
+    const anonymousPolicyOwner = config.profiles[ANONYMOUS_PROFILE] ? ANONYMOUS_PROFILE : config.profiles[DEFAULT_PROFILE] ? DEFAULT_PROFILE : undefined;
+    this.#anonymousRefusedBy = anonymousPolicyOwner !== undefined && config.profiles[anonymousPolicyOwner]?.require_authentication ? anonymousPolicyOwner : undefined;
+    // Without client names the client-name header changes nothing in an answer: no need to split caches on it.
+    const byName = Object.values(config.profiles).some((policy) => policy.client_names.length > 0) ? [config.name_header] : [];
+    this.varyOn = [...credentials.credentialHeaders, ...byName].join(', ');
     for (const [profile, policy] of Object.entries(config.profiles)) {
       this.#profiles.set(profile, Object.freeze({ profile, quotaProfile: profile, policy, source: 'credential' }));
       // Config refuses client names on such a profile (clients/config.ts); never picked by one regardless.
@@ -74,13 +106,16 @@ export class ClientStage {
     }
   }
 
-  /** Throws UNAUTHENTICATED when the profile a request ends up under requires a credential it lacks. */
+  /**
+   * Throws UNAUTHENTICATED for a request without a credential when its fallback's policy requires
+   * one, whatever client name it sends (a client name never reaches a profile that requires one:
+   * config refuses it). The message names the profile whose policy it is.
+   */
   run(identity: Identity | undefined, headers: IncomingHttpHeaders): ClientProfile {
-    const resolved = this.resolve(identity, headers);
-    if (identity === undefined && resolved.policy.require_authentication) {
-      throw unauthenticated(`Client profile ${resolved.profile} requires authentication`, 'profile_requires_authentication', 'Bearer');
+    if (identity === undefined && this.#anonymousRefusedBy !== undefined) {
+      throw this.#credentials.missingCredential(`Client profile ${this.#anonymousRefusedBy} requires authentication`, 'profile_requires_authentication');
     }
-    return resolved;
+    return this.resolve(identity, headers);
   }
 
   /** The client-name and client-version headers, bounded and printable (anyone can send anything there). */

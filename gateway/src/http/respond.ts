@@ -9,7 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayError } from '../core/errors.ts';
-import { setHeader, setHeaders } from '../core/vary.ts';
+import { appendVary, setHeader, setHeaders } from '../core/vary.ts';
 import { APPLICATION_JSON, responseMediaType } from './media-type.ts';
 
 /** Request errors that `application/json` answers with 200 (see above). */
@@ -48,19 +48,28 @@ export function writeGraphQLResponse(
   res.end(response.body);
 }
 
-/** A request a stage ended: its errors as a GraphQL body, the error's status and headers. */
+/**
+ * A request a stage ended: its errors as a GraphQL body, the error's status and headers, and
+ * `cache-control: no-store` (a refusal is never to be kept by any cache). A GET's answer, whose
+ * media type follows `accept`, also says `vary: accept`.
+ */
 export function writeGatewayError(
   res: ServerResponse,
   error: GatewayError,
   accept: string | undefined,
   gatewayHeaders: Record<string, string>,
   requestId?: string,
+  method?: string,
 ): void {
   const mediaType = responseMediaType(accept) ?? APPLICATION_JSON;
   res.statusCode = mediaType === APPLICATION_JSON && OK_FOR_APPLICATION_JSON.has(error.code) ? 200 : error.status;
   res.setHeader('content-type', mediaType);
+  res.setHeader('cache-control', NO_STORE);
+  if (method === 'GET') appendVary(res, 'accept');
   setHeaders(res, { ...error.headers, ...gatewayHeaders });
   // A body we did not read (too large) must not be left half-sent on a keep-alive connection.
   if (error.status === 413) res.setHeader('connection', 'close');
   res.end(JSON.stringify({ errors: error.toFormattedErrors(requestId) }));
 }
+
+const NO_STORE = 'no-store';

@@ -141,6 +141,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, routes:
     `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
       `content-type: application/json; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `cache-control: no-store\r\n` +
       `${header}: ${requestId}\r\n` +
       `connection: close\r\n\r\n${body}`,
     () => socket.destroy(),
@@ -265,6 +266,7 @@ function sendMetrics(res: ServerResponse, metrics: NonNullable<Routes['metrics']
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  // Errors, and health answers that change any moment: never kept by a cache.
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

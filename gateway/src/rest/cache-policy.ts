@@ -98,11 +98,30 @@ export function cacheControlHeader(policy: CachePolicy): string {
 }
 
 /**
+ * `Cache-Control` of an answer under `policy` to a request that did (`credentialed`) or did not
+ * carry a verified credential: one that did is never `public` (its profile's CORS headers, status
+ * and limits are its own; a shared cache must not hand it to anyone else), so `private`, same max-age.
+ */
+export function answerCacheControl(cacheControl: string, credentialed: boolean): string {
+  return credentialed && cacheControl.startsWith(PUBLIC_PREFIX) ? `private${cacheControl.slice(PUBLIC_PREFIX.length - 1)}` : cacheControl;
+}
+
+const PUBLIC_PREFIX = 'public,';
+
+/** A cacheable operation's headers, for a request without a credential and for one with. */
+interface OperationHeaders {
+  /** The `vary` (besides `accept`) these were made with: stage 3's, which a reload may change. */
+  readonly varyOn: string;
+  readonly anonymous: Readonly<Record<string, string>>;
+  readonly credentialed: Readonly<Record<string, string>>;
+}
+
+/**
  * Policies per operation for the GraphQL path's GET responses: computed on first use and kept as
  * long as the (cached) document is.
  */
 export class CachePolicies {
-  readonly #headers = new WeakMap<OperationDefinitionNode, Readonly<Record<string, string>>>();
+  readonly #headers = new WeakMap<OperationDefinitionNode, OperationHeaders>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -110,20 +129,27 @@ export class CachePolicies {
   ) {}
 
   /**
-   * The caching headers of a successful response to `operation`: its Cache-Control, and (when a
-   * cache may keep it) `vary: accept`, since the same GET is answered as application/json or
-   * application/graphql-response+json as `accept` asks. Written with core/vary.ts, which adds it to
-   * CORS's `vary: origin` instead of replacing it.
+   * The caching headers of a successful response to `operation`: its Cache-Control (never
+   * `public` for a `credentialed` request: answerCacheControl), and when a cache may keep it a
+   * `vary` of `accept` (the same GET is answered as application/json or
+   * application/graphql-response+json as `accept` asks) and `varyOn`, the headers that choose the
+   * request's profile (stage 3's `varyOn`). Written with core/vary.ts, which adds it to CORS's
+   * `vary: origin` instead of replacing it.
    */
-  headers(document: DocumentNode, operation: OperationDefinitionNode): Readonly<Record<string, string>> {
+  headers(document: DocumentNode, operation: OperationDefinitionNode, credentialed: boolean, varyOn: string): Readonly<Record<string, string>> {
     let headers = this.#headers.get(operation);
-    if (headers === undefined) {
-      const policy = operationCachePolicy(this.schema, this.hints, document, operation);
-      const cacheable: Record<string, string> = policy.maxAge > 0 ? { 'cache-control': cacheControlHeader(policy), vary: 'accept' } : { 'cache-control': cacheControlHeader(policy) };
-      headers = Object.freeze(cacheable);
+    if (headers === undefined || headers.varyOn !== varyOn) {
+      const cacheControl = cacheControlHeader(operationCachePolicy(this.schema, this.hints, document, operation));
+      const vary = varyOn === '' ? 'accept' : `accept, ${varyOn}`;
+      const variant = (value: string): Readonly<Record<string, string>> => {
+        const answer: Record<string, string> = { 'cache-control': value };
+        if (value !== 'no-store') answer['vary'] = vary;
+        return Object.freeze(answer);
+      };
+      headers = { varyOn, anonymous: variant(cacheControl), credentialed: variant(answerCacheControl(cacheControl, true)) };
       this.#headers.set(operation, headers);
     }
-    return headers;
+    return credentialed ? headers.credentialed : headers.anonymous;
   }
 }
 

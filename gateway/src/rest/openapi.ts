@@ -37,6 +37,8 @@ export interface OpenApiAnswers {
   quotas: boolean;
   /** `authentication.failure_limit` with credentials configured: an IP over it gets 429 before verification. */
   authFailureLimit: boolean;
+  /** Some origin is allowed (`cors`, a profile's `cors`): answers may carry the CORS headers; undefined: none. */
+  cors?: { allowCredentials: boolean } | undefined;
 }
 
 // Response headers, once under components.headers and referred to from each response that has them.
@@ -49,6 +51,13 @@ const HEADERS: Record<string, Record<string, unknown>> = {
   XRateLimitLimit: { description: 'The limit of the tightest policy (of the refusing one on a 429)', schema: { type: 'integer', minimum: 0 } },
   XRateLimitRemaining: { description: 'What is left of it', schema: { type: 'integer', minimum: 0 } },
   NoStore: { description: 'Errors are not stored', schema: { type: 'string', const: 'no-store' } },
+  Vary: {
+    description: 'The request headers the answer depends on: `origin` with CORS; on a cacheable 200 or 304 also the credential headers and the client-name header (when a client profile lists client names)',
+    schema: { type: 'string' },
+  },
+  AccessControlAllowOrigin: { description: 'CORS: the page origin that may read the answer (its profile allows it)', schema: { type: 'string' } },
+  AccessControlAllowCredentials: { description: 'CORS: the page may send cookies (`cors.allow_credentials`)', schema: { type: 'string', const: 'true' } },
+  AccessControlExposeHeaders: { description: 'CORS: response headers the page may read (`cors.expose_headers`)', schema: { type: 'string' } },
   XRateLimitReset: { description: 'Seconds until it is full again', schema: { type: 'integer', minimum: 0 } },
 };
 
@@ -56,7 +65,13 @@ const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
 /** The headers every answer carries, and those of answers after the quota stage (200, 304 and what execution answers). */
 function answerHeaders(answers: OpenApiAnswers): { always: Record<string, unknown>; counted: Record<string, unknown> } {
-  const always = { [answers.requestIdHeader]: ref('RequestId') };
+  const always: Record<string, unknown> = { [answers.requestIdHeader]: ref('RequestId'), Vary: ref('Vary') };
+  if (answers.cors !== undefined) {
+    // Optional: sent only when the origin is allowed (by the request's profile, once it is known).
+    always['Access-Control-Allow-Origin'] = ref('AccessControlAllowOrigin');
+    if (answers.cors.allowCredentials) always['Access-Control-Allow-Credentials'] = ref('AccessControlAllowCredentials');
+    always['Access-Control-Expose-Headers'] = ref('AccessControlExposeHeaders');
+  }
   if (!answers.quotas) return { always, counted: always };
   return {
     always,
@@ -125,7 +140,10 @@ export function openApiDocument(
 
 function operation(endpoint: OpenApiEndpoint, answers: OpenApiAnswers, credentials: boolean): Record<string, unknown> {
   const { always, counted } = answerHeaders(answers);
-  const cacheControl = { description: `From the operation's @cacheControl hints: ${endpoint.cacheControl}`, schema: { type: 'string', example: endpoint.cacheControl } };
+  const cacheControl = {
+    description: `From the operation's @cacheControl hints: ${endpoint.cacheControl}${endpoint.cacheControl.startsWith('public,') ? ' (`private` for a request with a credential)' : ''}`,
+    schema: { type: 'string', example: endpoint.cacheControl },
+  };
   // Every status an endpoint can answer (rest/respond.ts, README "REST endpoints backed by operations"), in order.
   const errors: Record<string, unknown> = {
     '400': errorResponse(

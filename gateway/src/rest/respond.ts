@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, GatewayError, internalError, notReady, type ErrorCode } from '../core/errors.ts';
-import { setHeaders } from '../core/vary.ts';
+import { appendVary, setHeaders } from '../core/vary.ts';
+import { answerCacheControl } from './cache-policy.ts';
 import { strongEtag, type CompiledEndpoint, type StaticDocument } from './endpoints.ts';
 import { checkRequest, REST_MEDIA_TYPE } from './stage.ts';
 
@@ -22,6 +23,7 @@ export function writeRestAnswer(
   errors: readonly GraphQLFormattedError[] | undefined,
   gatewayHeaders: Record<string, string>,
   requestId: string,
+  caching: { credentialed: boolean; varyOn: string } = { credentialed: false, varyOn: '' },
 ): void {
   if (errors !== undefined && errors.length > 0) {
     writeErrors(res, restStatus(errors), errors, gatewayHeaders);
@@ -35,7 +37,10 @@ export function writeRestAnswer(
     return;
   }
   const body = JSON.stringify(value);
-  writeCacheable(res, ifNoneMatch, { body, etag: strongEtag(body) }, endpoint.cacheControl, gatewayHeaders);
+  // Never `public` with a credential; a cacheable answer varies on the headers that chose its profile.
+  const cacheControl = answerCacheControl(endpoint.cacheControl, caching.credentialed);
+  if (cacheControl !== NO_STORE && caching.varyOn !== '') appendVary(res, caching.varyOn);
+  writeCacheable(res, ifNoneMatch, { body, etag: strongEtag(body) }, cacheControl, gatewayHeaders);
 }
 
 /** A GET of a document served as it is (the OpenAPI document): with its ETag; 503 before a supergraph is loaded. */

@@ -46,3 +46,32 @@ test('a client name never picks a profile that requires authentication, with or 
   assert.equal(clients.run(identity(), named('admin-console')).profile, 'default');
   assert.equal(clients.run(identity('internal'), {}).profile, 'internal', 'a credential naming it still reaches it');
 });
+
+test('a fallback that requires authentication refuses every anonymous request, whatever its client name; an `anonymous` profile decides over `default`', () => {
+  const refusal = (stage: ClientStage, headers: Record<string, string>) => {
+    try {
+      stage.run(undefined, headers);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const byDefault = new ClientStage(clientsConfigSchema.parse({ profiles: { default: { require_authentication: true }, web: { client_names: ['tollgate-web'] } } }));
+  assert.equal(refusal(byDefault, {}), 'Client profile default requires authentication: send a credential');
+  assert.equal(refusal(byDefault, named('tollgate-web')), 'Client profile default requires authentication: send a credential');
+  assert.equal(byDefault.run(identity(), named('tollgate-web')).profile, 'web', 'a credential still gets the client name\'s policy');
+  const byAnonymous = new ClientStage(clientsConfigSchema.parse({ profiles: { anonymous: { require_authentication: true }, web: { client_names: ['tollgate-web'] } } }));
+  assert.equal(refusal(byAnonymous, named('tollgate-web')), 'Client profile anonymous requires authentication: send a credential');
+  // `default` requires it but `anonymous` is listed without: anonymous callers may run, with or without a client name.
+  const open = new ClientStage(clientsConfigSchema.parse({ profiles: { default: { require_authentication: true }, anonymous: {}, web: { client_names: ['tollgate-web'] } } }));
+  assert.equal(open.run(undefined, {}).profile, 'anonymous');
+  assert.equal(open.run(undefined, named('tollgate-web')).profile, 'web');
+});
+
+test('varyOn: the credential headers, and the client-name header only when a profile lists client names', () => {
+  const credentials = { credentialHeaders: ['authorization', 'x-api-key'], missingCredential: () => new Error('unused') as never };
+  assert.equal(new ClientStage(clientsConfigSchema.parse({ profiles: { web: { client_names: ['tollgate-web'] } } }), credentials).varyOn, 'authorization, x-api-key, apollographql-client-name');
+  assert.equal(new ClientStage(clientsConfigSchema.parse({ name_header: 'x-app', profiles: { web: { client_names: ['tollgate-web'] } } })).varyOn, 'x-app');
+  assert.equal(new ClientStage(clientsConfigSchema.parse({ profiles: { partner: { require_authentication: true } } }), credentials).varyOn, 'authorization, x-api-key');
+  assert.equal(new ClientStage().varyOn, '');
+});

@@ -118,22 +118,53 @@ describe('client profiles', () => {
     assert.equal(keyed.fetched[0]!['x-client-platform'], 'partner');
   });
 
-  test('a profile that requires authentication: an anonymous request that would fall into it gets 401', async () => {
+  test('a fallback that requires authentication locks anonymous requests out, whatever client name they send', async () => {
     const gatewayAuthOnly = await startTestGateway(composeForTest([{ name: 'items', routingUrl: subgraph.url, sdl: SDL }]), {
       authentication: { api_keys: apiKeys },
-      clients: { profiles: { default: { require_authentication: true }, partner: {} } },
+      clients: { profiles: { default: { require_authentication: true }, partner: {}, web: { client_names: ['web-app'] } } },
     });
     try {
       const calls = subgraph.received.length;
-      const anonymous = await postGraphQL(gatewayAuthOnly.url, { query: '{ hello }' });
-      assert.equal(anonymous.status, 401);
-      assert.equal(anonymous.body.errors[0].extensions.code, 'UNAUTHENTICATED');
-      assert.equal(anonymous.body.errors[0].extensions.reason, 'profile_requires_authentication');
-      assert.equal(subgraph.received.length, calls);
-      const keyed = await postGraphQL(gatewayAuthOnly.url, { query: '{ hello }' }, { 'x-api-key': keys['plain']! });
+      for (const headers of [{}, { 'apollographql-client-name': 'web-app' }, { 'apollographql-client-name': 'unknown-app' }] as Record<string, string>[]) {
+        const anonymous = await postGraphQL(gatewayAuthOnly.url, { query: '{ hello }' }, headers);
+        assert.equal(anonymous.status, 401, JSON.stringify(headers));
+        assert.equal(anonymous.body.errors[0].extensions.code, 'UNAUTHENTICATED');
+        assert.equal(anonymous.body.errors[0].extensions.reason, 'profile_requires_authentication');
+        // `default`'s policy applies (no `anonymous` listed), and stage 2's words and challenge for a missing credential.
+        assert.equal(anonymous.body.errors[0].message, 'Client profile default requires authentication: send an API key (x-api-key)');
+        assert.equal(anonymous.headers.get('www-authenticate'), 'ApiKey realm="tollgate"');
+        assert.equal(anonymous.headers.get('cache-control'), 'no-store');
+      }
+      assert.equal(subgraph.received.length, calls, 'no subgraph called');
+      const keyed = await postGraphQL(gatewayAuthOnly.url, { query: '{ hello }' }, { 'x-api-key': keys['plain']!, 'apollographql-client-name': 'web-app' });
       assert.deepEqual(keyed.body, { data: { hello: 'world' } });
     } finally {
       await gatewayAuthOnly.stop();
+    }
+  });
+
+  test('`anonymous: { require_authentication: true }` names anonymous; with JWT and API keys both are offered, as stage 2 offers them', async () => {
+    const locked = await startTestGateway(composeForTest([{ name: 'items', routingUrl: subgraph.url, sdl: SDL }]), {
+      authentication: { api_keys: apiKeys, jwt: { jwks: [{ url: jwks.url, algorithms: ['RS256'] as JwsAlgorithm[] }] } },
+      clients: { profiles: { anonymous: { require_authentication: true }, partner: {}, web: { client_names: ['web-app'] } } },
+    });
+    const required = await startTestGateway(composeForTest([{ name: 'items', routingUrl: subgraph.url, sdl: SDL }]), {
+      authentication: { required: true, api_keys: apiKeys, jwt: { jwks: [{ url: jwks.url, algorithms: ['RS256'] as JwsAlgorithm[] }] } },
+    });
+    try {
+      const anonymous = await postGraphQL(locked.url, { query: '{ hello }' }, { 'apollographql-client-name': 'web-app' });
+      assert.equal(anonymous.status, 401);
+      assert.equal(anonymous.body.errors[0].message, 'Client profile anonymous requires authentication: send a bearer token or an API key (x-api-key)');
+      const missing = await postGraphQL(required.url, { query: '{ hello }' });
+      assert.equal(missing.status, 401);
+      assert.equal(missing.body.errors[0].extensions.reason, 'missing');
+      assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="tollgate", ApiKey realm="tollgate"');
+      assert.equal(missing.headers.get('www-authenticate'), anonymous.headers.get('www-authenticate'), 'the same challenge as stage 2\'s');
+      const signed = await postGraphQL(locked.url, { query: '{ hello }' }, { authorization: `Bearer ${await token({})}` });
+      assert.deepEqual(signed.body, { data: { hello: 'world' } });
+    } finally {
+      await locked.stop();
+      await required.stop();
     }
   });
 

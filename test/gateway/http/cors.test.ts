@@ -193,22 +193,23 @@ describe('CORS with caching: GraphQL GET, REST endpoints, the OpenAPI document',
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('cache-control'), 'public, max-age=60');
     assert.equal(answer.headers.get('access-control-allow-origin'), WEB);
-    assert.deepEqual(tokens(answer.headers.get('vary')), ['accept', 'origin']);
+    // `console` is picked by a client name: the client-name header chooses the answer's CORS too.
+    assert.deepEqual(tokens(answer.headers.get('vary')), ['accept', 'apollographql-client-name', 'origin']);
     // A trusted document by id: the same.
     const byId = await get(`${shop.origin}/graphql?documentId=items`, { origin: WEB, 'apollo-require-preflight': '1' });
     assert.equal(byId.status, 200);
-    assert.deepEqual(tokens(byId.headers.get('vary')), ['accept', 'origin']);
+    assert.deepEqual(tokens(byId.headers.get('vary')), ['accept', 'apollographql-client-name', 'origin']);
   });
 
-  test('a REST answer (200, 304, refused) says vary: origin, with the origin allowed', async () => {
+  test('a REST answer (200, 304, refused) says vary: origin (and the client-name header when cacheable), with the origin allowed', async () => {
     const url = `${shop.origin}/api/v1/items`;
     const answer = await get(url, { origin: WEB });
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('access-control-allow-origin'), WEB);
-    assert.deepEqual(tokens(answer.headers.get('vary')), ['origin']);
+    assert.deepEqual(tokens(answer.headers.get('vary')), ['apollographql-client-name', 'origin']);
     const revalidated = await get(url, { origin: WEB, 'if-none-match': answer.headers.get('etag')! });
     assert.equal(revalidated.status, 304);
-    assert.deepEqual(tokens(revalidated.headers.get('vary')), ['origin']);
+    assert.deepEqual(tokens(revalidated.headers.get('vary')), ['apollographql-client-name', 'origin']);
     const refused = await get(`${url}?unknown=1`, { origin: WEB, accept: 'text/html' });
     assert.equal(refused.status, 406);
     assert.deepEqual(tokens(refused.headers.get('vary')), ['origin']);

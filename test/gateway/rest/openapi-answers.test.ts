@@ -13,7 +13,12 @@ import { apiKeysFor } from '../quota/helpers.ts';
 import { get, startShopGateway, startShopSubgraph, type RestResult, type ShopGateway } from './helpers.ts';
 
 /** The response headers the gateway itself sets on REST answers. */
-const GATEWAY_HEADERS = ['etag', 'cache-control', 'retry-after', 'www-authenticate', 'x-request-id', 'ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+const GATEWAY_HEADERS = [
+  'etag', 'cache-control', 'retry-after', 'www-authenticate', 'x-request-id', 'ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset',
+  'vary', 'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers',
+];
+/** The page origin every request of the real-answer test comes from (CORS allows it). */
+const WEB = 'https://web.example.com';
 
 describe('the OpenAPI document declares the statuses and headers of real answers', () => {
   let subgraph: FixtureSubgraph;
@@ -26,6 +31,7 @@ describe('the OpenAPI document declares the statuses and headers of real answers
     subgraph = await startShopSubgraph();
     shop = await startShopGateway(subgraph, {
       authentication: { api_keys: apiKeys },
+      cors: { origins: [WEB], allow_credentials: true, expose_headers: ['x-request-id'] },
       quotas: { rules: [{ key: ['client'], requests: { limit: 1000, window_s: 3600 }, clients: { 'tiny-app': { requests: { limit: 1, window_s: 3600 } } } }] },
       traffic_shaping: { all: { timeout_ms: 300, retry: { enabled: false } } },
       rest_endpoints: {
@@ -80,11 +86,15 @@ describe('the OpenAPI document declares the statuses and headers of real answers
   }
 
   test('200, 304, 400, 401, 403, 404, 406, 429, 502 and 504 answers fit their declarations', async () => {
-    const ok = await get(`${shop.origin}/items/one?id=i1`);
+    // From an allowed page: the CORS headers and `vary` are on every answer.
+    const fromPage = (url: string, headers: Record<string, string> = {}) => get(url, { origin: WEB, ...headers });
+    const ok = await fromPage(`${shop.origin}/items/one?id=i1`);
     assert.equal(ok.status, 200);
     assert.ok(ok.headers.get('x-ratelimit-remaining'), 'counted by the quota');
+    assert.equal(ok.headers.get('access-control-allow-origin'), WEB);
+    assert.ok(ok.headers.get('vary'));
     conforms('/items/one', ok);
-    const notModified = await get(`${shop.origin}/items/one?id=i1`, { 'if-none-match': ok.headers.get('etag')! });
+    const notModified = await fromPage(`${shop.origin}/items/one?id=i1`, { 'if-none-match': ok.headers.get('etag')! });
     assert.equal(notModified.status, 304);
     conforms('/items/one', notModified);
     const answers: Array<[path: string, status: number, headers?: Record<string, string>]> = [
@@ -97,17 +107,17 @@ describe('the OpenAPI document declares the statuses and headers of real answers
       ['/broken', 502],
     ];
     for (const [path, status, headers] of answers) {
-      const answer = await get(`${shop.origin}${path}`, headers);
+      const answer = await fromPage(`${shop.origin}${path}`, headers);
       assert.equal(answer.status, status, path);
       conforms(path.split('?')[0]!, answer);
     }
     subgraph.next({ kind: 'hang' });
-    const timedOut = await get(`${shop.origin}/items`);
+    const timedOut = await fromPage(`${shop.origin}/items`);
     assert.equal(timedOut.status, 504);
     conforms('/items', timedOut);
     const tiny = { 'x-api-key': keys['tiny-app']! };
-    assert.equal((await get(`${shop.origin}/items`, tiny)).status, 200);
-    const limited = await get(`${shop.origin}/items`, tiny);
+    assert.equal((await fromPage(`${shop.origin}/items`, tiny)).status, 200);
+    const limited = await fromPage(`${shop.origin}/items`, tiny);
     assert.equal(limited.status, 429);
     assert.ok(limited.headers.get('retry-after') && limited.headers.get('ratelimit'));
     conforms('/items', limited);
@@ -133,16 +143,29 @@ describe('openApiDocument: what the configuration makes possible', () => {
     await SwaggerParser.validate(structuredClone(document));
     const { responses } = document.paths['/items'].get;
     assert.deepEqual(Object.keys(responses), ['200', '304', '400', '403', '406', '500', '502', '503', '504']);
-    assert.deepEqual(Object.keys(responses['200'].headers), ['ETag', 'Cache-Control', 'x-trace']);
-    assert.deepEqual(Object.keys(responses['304'].headers), ['ETag', 'Cache-Control', 'x-trace']);
+    assert.deepEqual(Object.keys(responses['200'].headers), ['ETag', 'Cache-Control', 'x-trace', 'Vary']);
+    assert.deepEqual(Object.keys(responses['304'].headers), ['ETag', 'Cache-Control', 'x-trace', 'Vary']);
     assert.deepEqual(responses['500'].content['application/json'].schema, { $ref: '#/components/schemas/Errors' });
-    assert.deepEqual(Object.keys(responses['503'].headers), ['x-trace', 'Retry-After', 'Cache-Control']);
+    assert.deepEqual(Object.keys(responses['503'].headers), ['x-trace', 'Vary', 'Retry-After', 'Cache-Control']);
+    assert.equal(responses['200'].headers['Access-Control-Allow-Origin'], undefined, 'no CORS: no CORS header');
   });
 
   test('the auth-failure limit alone: 429 with Retry-After and RateLimit-Policy only', () => {
     const document: any = openApiDocument(info, [endpoint], { ...noCredentials, bearer: true }, { requestIdHeader: 'x-request-id', quotas: false, authFailureLimit: true });
     const { responses } = document.paths['/items'].get;
     assert.ok(responses['401'].headers['WWW-Authenticate']);
-    assert.deepEqual(Object.keys(responses['429'].headers).sort(), ['Cache-Control', 'RateLimit-Policy', 'Retry-After', 'x-request-id']);
+    assert.deepEqual(Object.keys(responses['429'].headers).sort(), ['Cache-Control', 'RateLimit-Policy', 'Retry-After', 'Vary', 'x-request-id']);
+  });
+
+  test('CORS configured: every answer declares the CORS headers, optional; allow-credentials only with allow_credentials', async () => {
+    const document: any = openApiDocument(info, [endpoint], noCredentials, { requestIdHeader: 'x-request-id', quotas: false, authFailureLimit: false, cors: { allowCredentials: false } });
+    await SwaggerParser.validate(structuredClone(document));
+    for (const [status, response] of Object.entries<any>(document.paths['/items'].get.responses)) {
+      assert.ok(response.headers['Access-Control-Allow-Origin'] && response.headers['Access-Control-Expose-Headers'], status);
+      assert.equal(response.headers['Access-Control-Allow-Credentials'], undefined, status);
+    }
+    assert.notEqual(document.components.headers.AccessControlAllowOrigin.required, true);
+    const withCredentials: any = openApiDocument(info, [endpoint], noCredentials, { requestIdHeader: 'x-request-id', quotas: false, authFailureLimit: false, cors: { allowCredentials: true } });
+    assert.ok(withCredentials.paths['/items'].get.responses['200'].headers['Access-Control-Allow-Credentials']);
   });
 });
