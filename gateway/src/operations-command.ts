@@ -6,8 +6,9 @@
 // document limits and the fixed cost of the client's profile). Every operation that fails is named
 // in one run. Then one script in Redis checks it against everything published (no id with another
 // body, at most max_documents) and writes it, so two publishes racing cannot both pass. A manifest
-// that fails anything is refused and nothing is written.
-// Exit codes: 0 published; 1 refused, supergraph unreadable or Redis unreachable; 2 usage error.
+// that fails anything is refused and nothing is written; one whose every id is already published
+// with its body writes nothing either (no empty version) and says where they are.
+// Exit codes: 0 published or nothing new; 1 refused, supergraph unreadable or Redis unreachable; 2 usage error.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -42,7 +43,10 @@ Options:
   -s, --supergraph <path> validate against this supergraph SDL instead of the config's supergraph
   -h, --help              show this help
 
-Exit status: 0 published, 1 refused (nothing written), supergraph unreadable or Redis unreachable,
+An id of the form sha256:<64 hex> and the bare <64 hex> are one id, and must be the SHA-256 of
+the body. A manifest whose every id is already published with its body writes no version.
+
+Exit status: 0 published or nothing new, 1 refused (nothing written), supergraph unreadable or Redis unreachable,
 2 usage error.
 `;
 
@@ -155,6 +159,10 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
   try {
     await redis.connect();
     const outcome = await publishVersion(redis, config.redis.key_prefix, args.client, entries, bounds.maxDocuments, args.manifest, fileOnly);
+    if (outcome.unchanged) {
+      io.stdout(`nothing new for client ${args.client}: ${heldBy(outcome.heldBy, args.client, entries.length)}\n`);
+      return 0;
+    }
     if (!outcome.published) return fail(`${outcome.refusal.message}; nothing was published`);
     io.stdout(`published ${entries.length} operations (${outcome.fresh} new) for client ${args.client} as version ${outcome.version}\n`);
     return 0;
@@ -163,6 +171,14 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
   } finally {
     redis.disconnect();
   }
+}
+
+/** Says where a manifest that adds nothing is already published: `version 1 already holds these 2 operations`. */
+function heldBy(places: ReadonlyArray<{ client: string; version: number }>, client: string, count: number): string {
+  if (places.length === 0) return 'the manifest holds no operations';
+  const named = places.map((place) => (place.client === client ? `version ${place.version}` : `client ${place.client} version ${place.version}`));
+  const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
+  return `${list} already ${named.length === 1 ? 'holds' : 'hold'} these ${count} operations`;
 }
 
 /** At most this many operations that do not validate are listed. */
@@ -211,7 +227,7 @@ async function refusedOperations(
   for (const entry of entries) {
     const held = files.entry(entry.id);
     if (held !== undefined && held.body !== entry.body) {
-      failures.push(sameIdOtherBody(entry, `in persisted_documents.manifests (${held.where})`).message);
+      failures.push(sameIdOtherBody(entry, `persisted_documents.manifests (${held.where})`).message);
       continue;
     }
     try {

@@ -4,6 +4,7 @@
 //   Relay:   { "<id>": "<document>", ... }                           (relay-compiler persistConfig)
 // Pure: no file or network access, so the gateway (files, Redis) and `tollgate operations publish`
 // refuse exactly the same manifests with exactly the same messages.
+import { createHash } from 'node:crypto';
 import { GraphQLError, parse } from 'graphql';
 
 /** One operation of a manifest: what a request's id resolves to. */
@@ -31,6 +32,22 @@ export class ManifestError extends Error {
 /** Longest id accepted: sha256 hex is 64, `sha256:` + hex 71; Relay ids are shorter. */
 export const MAX_ID_LENGTH = 128;
 const ID = /^[\x21-\x7e]+$/;
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * The one spelling of a trusted document's id, used wherever an id is stored, compared or looked
+ * up (manifests of every source, `TrustedDocuments`, publish's checks and its Lua script's keys,
+ * requests' `documentId` and `persistedQuery.sha256Hash`, REST endpoints' `document_id`). An id
+ * shaped like a SHA-256 (64 hex digits, bare or `sha256:`-prefixed as GraphQL-over-HTTP's
+ * documentId spells it, any case) is its bare lowercase hex; any other id is itself. So
+ * `sha256:<hex>` and `<hex>` can never name two documents.
+ */
+export function canonicalId(id: string): string {
+  if (id.length === 64 && SHA256_HEX.test(id)) return id.toLowerCase();
+  if (id.length === 71 && id.startsWith('sha256:') && SHA256_HEX.test(id.slice(7))) return id.slice(7).toLowerCase();
+  return id;
+}
 
 /** Reads a manifest's JSON text (either format); every body must parse. `source` names it in errors. */
 export function parseManifest(text: string, source: string, bounds: ManifestBounds): ManifestEntry[] {
@@ -61,9 +78,10 @@ export function readManifest(text: string, source: string, bounds: ManifestBound
   }
   const seen = new Map<string, ManifestEntry>();
   const problems: string[] = [];
-  for (const entry of entries) {
+  for (const raw of entries) {
     try {
-      checkEntry(entry, bounds);
+      checkEntry(raw, bounds);
+      const entry = { ...raw, id: canonicalId(raw.id) };
       if (isNewId(entry, seen.get(entry.id))) seen.set(entry.id, entry);
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
@@ -86,7 +104,7 @@ export function isNewId(entry: ManifestEntry, known: { body: string; where: stri
 
 /** An id already trusted (at `knownWhere`) with another body: every place that refuses one says it so. */
 export function sameIdOtherBody(entry: Pick<ManifestEntry, 'id' | 'where'>, knownWhere: string): ManifestError {
-  return new ManifestError(`${entry.where}: id ${entry.id} is already ${knownWhere} with another body`);
+  return new ManifestError(`${entry.where}: id ${entry.id} is already in ${knownWhere} with another body`);
 }
 
 /** More trusted documents in all than `persisted_documents.max_documents`. */
@@ -126,6 +144,13 @@ function relayEntries(json: Record<string, unknown>, source: string): ManifestEn
 function checkEntry(entry: ManifestEntry, bounds: ManifestBounds): void {
   if (entry.id.length === 0 || entry.id.length > MAX_ID_LENGTH || !ID.test(entry.id)) {
     throw new ManifestError(`${entry.where}: id: expected 1 to ${MAX_ID_LENGTH} printable ASCII characters without spaces`);
+  }
+  // An id that says it is the body's SHA-256 (Apollo's manifests, Relay's with SHA256) must be:
+  // else a manifest could pass another body off under a hash some other manifest's document owns.
+  const id = canonicalId(entry.id);
+  if (SHA256_HEX.test(id)) {
+    const hash = createHash('sha256').update(entry.body).digest('hex');
+    if (hash !== id) throw new ManifestError(`${entry.where}: id ${entry.id} has the form of a SHA-256 but the body's SHA-256 is ${hash}`);
   }
   if (entry.body.length > bounds.maxDocumentBytes) {
     throw new ManifestError(`${entry.where}: body is ${entry.body.length} characters, over persisted_documents.max_document_bytes (${bounds.maxDocumentBytes})`);

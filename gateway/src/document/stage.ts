@@ -272,7 +272,7 @@ export class DocumentStage {
     }
     const rest = withoutPersistedQuery(request.extensions as Record<string, unknown>);
     const spec = persisted as { version?: unknown; sha256Hash?: unknown };
-    if (spec.version !== 1) throw badRequest('Unsupported persisted query version');
+    if (spec.version !== 1) throw unsupportedVersion();
     if (typeof spec.sha256Hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
     if (request.query === undefined) {
       const trusted = this.options.trustedDocuments?.get(spec.sha256Hash);
@@ -354,7 +354,10 @@ function documentIdOf(request: OperationRequest): { id: string | undefined; exte
   const persisted = request.extensions?.['persistedQuery'];
   const extensions = withoutPersistedQuery(request.extensions);
   if (persisted === undefined || persisted === null) return { id: request.documentId, extensions };
-  const hash = (persisted as { sha256Hash?: unknown }).sha256Hash;
+  const spec = persisted as { version?: unknown; sha256Hash?: unknown };
+  // As resolveQuery checks it on the free-form path: a persisted-only client meets the same protocol.
+  if (spec.version !== 1) throw unsupportedVersion();
+  const hash = spec.sha256Hash;
   if (typeof hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
   return { id: hash, extensions };
 }
@@ -367,6 +370,11 @@ function withoutPersistedQuery(extensions: Record<string, unknown> | undefined):
   if (extensions === undefined || !('persistedQuery' in extensions)) return extensions;
   const { persistedQuery: _, ...rest } = extensions;
   return Object.keys(rest).length > 0 ? rest : undefined;
+}
+
+/** `extensions.persistedQuery.version` other than 1 (APQ's only version), on every path. */
+function unsupportedVersion(): GatewayError {
+  return badRequest('Unsupported persisted query version');
 }
 
 /** `documentId` and `extensions.persistedQuery` in one request. */

@@ -1,4 +1,4 @@
-import { isNewId, tooManyDocuments, type ManifestEntry } from './manifest.ts';
+import { canonicalId, isNewId, tooManyDocuments, type ManifestEntry } from './manifest.ts';
 
 /**
  * Trusted documents (persisted operations): id → document text, from every manifest loaded (files
@@ -17,19 +17,19 @@ export class TrustedDocuments {
     return this.#entries.size;
   }
 
-  /** The document of an id; `sha256:<hex>` (GraphQL-over-HTTP's documentId) finds a bare hex id too. */
+  /** The document of an id in any spelling canonicalId takes as one (`sha256:<hex>` and `<hex>` alike). */
   get(id: string): string | undefined {
-    return (this.#entries.get(id) ?? (id.startsWith('sha256:') ? this.#entries.get(id.slice(7)) : undefined))?.body;
+    return this.#entries.get(canonicalId(id))?.body;
   }
 
-  /** Every id held. */
+  /** Every id held, canonical. */
   ids(): string[] {
     return [...this.#entries.keys()];
   }
 
-  /** The body an id is held with and where it was loaded from (exactly this id, no `sha256:` lookup). */
+  /** The body an id (any spelling) is held with and where it was loaded from. */
   entry(id: string): { body: string; where: string } | undefined {
-    return this.#entries.get(id);
+    return this.#entries.get(canonicalId(id));
   }
 
   /**
@@ -38,7 +38,13 @@ export class TrustedDocuments {
    * Returns the entries that were new.
    */
   add(entries: readonly ManifestEntry[]): ManifestEntry[] {
-    const added = entries.filter((entry) => isNewId(entry, this.#entries.get(entry.id)));
+    // Canonical already when parseManifest read them; held to it here too, so no caller can split one id in two.
+    const fresh = new Map<string, ManifestEntry>();
+    for (const given of entries) {
+      const entry = { ...given, id: canonicalId(given.id) };
+      if (isNewId(entry, this.#entries.get(entry.id) ?? fresh.get(entry.id))) fresh.set(entry.id, entry);
+    }
+    const added = [...fresh.values()];
     const total = this.#entries.size + added.length;
     if (total > this.maxDocuments) throw tooManyDocuments(added[0]?.where.split(' ')[0] ?? 'manifest', total, this.maxDocuments);
     for (const { id, body, where } of added) this.#entries.set(id, { body, where });

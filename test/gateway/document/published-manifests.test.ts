@@ -131,7 +131,7 @@ describe('manifests published to Redis', () => {
     assert.match(broken.stderr, /^tollgate operations publish: 1 of 1 operations would be refused .*; nothing was published:\n  - FILE operations\[0\] \(Broken\): body does not parse: Syntax Error: .*\n$/);
     const conflict = await publish({ 'hello-1': '{ hello }' });
     assert.equal(conflict.code, 1);
-    assert.equal(conflict.stderr, 'tollgate operations publish: FILE "hello-1": id hello-1 is already published (client ios version 1) with another body; nothing was published\n');
+    assert.equal(conflict.stderr, 'tollgate operations publish: FILE "hello-1": id hello-1 is already in redis client ios version 1 with another body; nothing was published\n');
     const usage = await publish({ a: HELLO }, 'bad name');
     assert.equal(usage.code, 2);
     assert.deepEqual((await keysUnder(redis, prefix)).sort(), keys);
@@ -231,7 +231,7 @@ describe('tollgate operations publish: schema check and one atomic check-and-wri
     for (const [i, result] of results.entries()) {
       if (i === winner) continue;
       assert.equal(result.code, 1);
-      assert.equal(result.stderr, `tollgate operations publish: FILE "race-1": id race-1 is already published (client racer-${winner} version 1) with another body; nothing was published\n`);
+      assert.equal(result.stderr, `tollgate operations publish: FILE "race-1": id race-1 is already in redis client racer-${winner} version 1 with another body; nothing was published\n`);
     }
     // One version in all, and the index names the winner's body.
     const versions = await Promise.all(bodies.map((_, i) => redis.hlen(versionsKey(prefix, `racer-${i}`))));
@@ -249,7 +249,9 @@ describe('tollgate operations publish: schema check and one atomic check-and-wri
       assert.equal(outcomes.filter((outcome) => outcome.published).length, 1);
       const winner = outcomes.findIndex((outcome) => outcome.published);
       for (const outcome of outcomes) {
-        if (!outcome.published) assert.match(outcome.refusal.message, new RegExp(`^m\\d\\.json: id race-2 is already published \\(client direct-${winner} version 1\\) with another body$`));
+        if (outcome.published) continue;
+        assert.ok('refusal' in outcome);
+        assert.match(outcome.refusal.message, new RegExp(`^m\\d\\.json: id race-2 is already in redis client direct-${winner} version 1 with another body$`));
       }
     } finally {
       for (const connection of connections) connection.disconnect();
@@ -361,5 +363,116 @@ describe('tollgate operations publish refuses what every gateway of the config w
     await redis.hdel(idsKey(prefix), 'home-1');
     const overFiles = await publish({ 'x-3': 'query X3 { hello }' }, 'web');
     assert.equal(overFiles.stderr, 'tollgate operations publish: FILE: 5 trusted documents, more than persisted_documents.max_documents (4); nothing was published\n');
+  });
+});
+
+describe('one id, one spelling: sha256:<hex> and <hex> name one document in files, publishes, Redis and requests', () => {
+  const prefix = uniquePrefix('published-spelling');
+  const HOME = 'query Home { hello }';
+  const EVIL = 'query Evil { greet(name: "mallory") }';
+  const NEXT = 'query Next { hello }';
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const hex = sha256(HOME);
+  let redis: Redis;
+  let subgraph: FixtureSubgraph;
+  let sdl: string;
+  let dir: string;
+  let config: string;
+  let gateway: RunningGateway;
+  const gateways: RunningGateway[] = [];
+
+  const publish = (manifest: unknown, client: string) => publishIn(dir, config, manifest, client);
+  const start = async () => {
+    const started = await startTestGateway(sdl, {
+      redis: { url: REDIS_URL, key_prefix: prefix },
+      persisted_documents: { manifests: [{ file: join(dir, 'home.json') }], redis: { enabled: true, poll_interval_ms: 600_000 } },
+      rest_endpoints: { endpoints: { '/api/home': { document_id: `sha256:${hex}` } } },
+    });
+    gateways.push(started);
+    return started;
+  };
+  /** What the gateway serves for the file's document: by either spelling, by APQ hash, and on its REST endpoint. */
+  const served = async (target: RunningGateway) => [
+    (await post(target.url, { documentId: hex })).body,
+    (await post(target.url, { documentId: `sha256:${hex}` })).body,
+    (await post(target.url, { extensions: { persistedQuery: { version: 1, sha256Hash: hex } } })).body,
+    await (await fetch(new URL('/api/home', target.url))).json(),
+  ];
+  const HOME_SERVED = [{ data: { hello: 'world' } }, { data: { hello: 'world' } }, { data: { hello: 'world' } }, { hello: 'world' }];
+
+  before(async () => {
+    redis = connectTestRedis();
+    subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world', greet: (_s, args: any) => `hi ${args.name}` } });
+    sdl = composeForTest([{ name: 'greetings', routingUrl: subgraph.url, sdl: SDL }]);
+    dir = await mkdtemp(join(tmpdir(), 'tollgate-publish-spelling-'));
+    await writeFile(join(dir, 'supergraph.graphql'), sdl);
+    await writeFile(join(dir, 'home.json'), JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: hex, name: 'Home', type: 'query', body: HOME }] }));
+    config = join(dir, 'gateway.yaml');
+    await writeFile(config, `supergraph: { file: supergraph.graphql }\nredis: { url: "${REDIS_URL}", key_prefix: "${prefix}" }\npersisted_documents: { manifests: [{ file: home.json }] }\n`);
+    gateway = await start();
+  });
+
+  after(async () => {
+    for (const started of gateways) await started.stop();
+    await subgraph.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('publishing another body as sha256:<the file document\'s hex>: refused, named, nothing written', async () => {
+    assert.deepEqual(await served(gateway), HOME_SERVED);
+    const refused = await publish({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: `sha256:${hex}`, name: 'HomeScreen', type: 'query', body: EVIL }] }, 'ios');
+    assert.deepEqual(refused, {
+      code: 1,
+      stdout: '',
+      stderr:
+        'tollgate operations publish: 1 of 1 operations would be refused by a gateway of this config (supergraph.file: supergraph.graphql; client profile default); nothing was published:\n' +
+        `  - FILE operations[0] (HomeScreen): id sha256:${hex} has the form of a SHA-256 but the body's SHA-256 is ${sha256(EVIL)}\n`,
+    });
+    // The bare spelling, and a Relay map, alike.
+    const bare = await publish({ [hex]: EVIL }, 'ios');
+    assert.equal(bare.code, 1);
+    assert.match(bare.stderr, new RegExp(`  - FILE "${hex}": id ${hex} has the form of a SHA-256 but the body's SHA-256 is ${sha256(EVIL)}\\n$`));
+    assert.deepEqual(await keysUnder(redis, prefix), []);
+  });
+
+  test('a version in Redis that spells the file\'s id the other way with another body (written past publish) is refused by running and new gateways', async () => {
+    // As a publish before the id rule, or a hand-written one, left it.
+    await redis.sadd(clientsKey(prefix), 'old');
+    await redis.hset(versionsKey(prefix, 'old'), '1', manifestText([{ id: `sha256:${hex}`, body: EVIL, where: '' }]));
+    await redis.hset(versionsKey(prefix, 'old'), '2', manifestText([{ id: 'next-1', body: NEXT, where: '' }]));
+    await redis.publish(`${prefix}pq:published`, 'old 2');
+    // Version 2 arrived, so version 1 was read (and refused) before it.
+    assert.deepEqual(await eventuallyRuns(gateway, { documentId: 'next-1' }), { data: { hello: 'world' } });
+    assert.deepEqual(await served(gateway), HOME_SERVED);
+    const late = await start();
+    assert.deepEqual((await post(late.url, { documentId: 'next-1' })).body, { data: { hello: 'world' } });
+    assert.deepEqual(await served(late), HOME_SERVED);
+    assert.ok(!subgraph.received.some((request) => JSON.stringify(request).includes('mallory')));
+  });
+
+  test('the same body under either spelling is one document: published once, then nothing new (no empty version), wherever it is held', async () => {
+    assert.equal((await publish({ [`sha256:${hex.toUpperCase()}`]: HOME }, 'ios')).stdout, 'published 1 operations (1 new) for client ios as version 1\n');
+    assert.deepEqual(await redis.hkeys(idsKey(prefix)), [hex]);
+    assert.deepEqual(await publish({ [hex]: HOME }, 'ios'), { code: 0, stdout: 'nothing new for client ios: version 1 already holds these 1 operations\n', stderr: '' });
+    assert.deepEqual(await publish({ [`sha256:${hex}`]: HOME }, 'android'), { code: 0, stdout: 'nothing new for client android: client ios version 1 already holds these 1 operations\n', stderr: '' });
+    assert.equal((await publish({ 'next-1': NEXT }, 'ios')).stdout, 'published 1 operations (1 new) for client ios as version 2\n');
+    assert.equal((await publish({ 'next-1': NEXT, [hex]: HOME }, 'ios')).stdout, 'nothing new for client ios: version 1 and version 2 already hold these 2 operations\n');
+    assert.deepEqual(Object.keys(await redis.hgetall(versionsKey(prefix, 'ios'))), ['1', '2']);
+    assert.equal(await redis.exists(versionsKey(prefix, 'android')), 0);
+    assert.ok(!(await redis.smembers(clientsKey(prefix))).includes('android'));
+  });
+
+  test('two published versions colliding by spelling: refused, by publish and by the script itself', async () => {
+    const cli = await publish({ [`sha256:${hex}`]: EVIL }, 'web');
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /has the form of a SHA-256 but the body's SHA-256 is/);
+    // The script's keys are canonical too: past the hash check, the other spelling still meets the published id.
+    const direct = await publishVersion(redis, prefix, 'direct', [{ id: `sha256:${hex.toUpperCase()}`, body: EVIL, where: 'm.json "x"' }], 100, 'm.json');
+    assert.ok('refusal' in direct);
+    assert.equal(direct.refusal.message, `m.json "x": id ${hex} is already in redis client ios version 1 with another body`);
+    assert.equal(await redis.exists(versionsKey(prefix, 'direct')), 0);
+    assert.deepEqual(await served(gateway), HOME_SERVED);
   });
 });

@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
-import { ManifestError, parseManifest } from '../../../gateway/src/document/manifest.ts';
+import { canonicalId, ManifestError, parseManifest } from '../../../gateway/src/document/manifest.ts';
+import { TrustedDocuments } from '../../../gateway/src/document/trusted-documents.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, startTestGateway } from '../../support/gateway.ts';
 import { apiKeysFor } from '../quota/helpers.ts';
@@ -58,7 +59,13 @@ describe('manifest formats', () => {
     ['body that does not parse', { ...APOLLO_MANIFEST, operations: [{ id: 'x', name: 'Bad', body: 'query {' }] }, /^m\.json operations\[0\] \(Bad\): body does not parse/],
     ['id with a space', { 'a b': HELLO }, /^m\.json "a b": id: expected 1 to 128 printable ASCII/],
     ['oversized body', { big: `{ ${'hello '.repeat(200)}}` }, /^m\.json "big": body is \d+ characters, over persisted_documents\.max_document_bytes \(1000\)/],
-    ['one id, two bodies', { ...APOLLO_MANIFEST, operations: [{ id: 'x', body: HELLO }, { id: 'x', body: GREET }] }, /^m\.json operations\[1\]: id x is already m\.json operations\[0\] with another body/],
+    ['one id, two bodies', { ...APOLLO_MANIFEST, operations: [{ id: 'x', body: HELLO }, { id: 'x', body: GREET }] }, /^m\.json operations\[1\]: id x is already in m\.json operations\[0\] with another body/],
+    ['a bare SHA-256 id that is not the body\'s', { [sha256(GREET)]: HELLO }, new RegExp(`^m\\.json "${sha256(GREET)}": id ${sha256(GREET)} has the form of a SHA-256 but the body's SHA-256 is ${sha256(HELLO)}$`)],
+    [
+      'a sha256: id that is not the body\'s',
+      { ...APOLLO_MANIFEST, operations: [{ id: `sha256:${sha256(GREET)}`, name: 'Evil', body: HELLO }] },
+      new RegExp(`^m\\.json operations\\[0\\] \\(Evil\\): id sha256:${sha256(GREET)} has the form of a SHA-256 but the body's SHA-256 is ${sha256(HELLO)}$`),
+    ],
     ['Relay value not a string', { a: 1 }, /^m\.json "a": expected a document string/],
   ];
   for (const [name, manifest, message] of refusals) {
@@ -67,6 +74,30 @@ describe('manifest formats', () => {
       assert.throws(() => parseManifest(text, 'm.json', BOUNDS), (error: unknown) => error instanceof ManifestError && message.test(error.message));
     });
   }
+
+  test('one id, one spelling: sha256:<hex> and <hex> (any case) read as the bare lowercase hex; other ids as they are', () => {
+    const hex = sha256(HELLO);
+    assert.deepEqual([`sha256:${hex.toUpperCase()}`, hex.toUpperCase(), hex, 'relay-1', 'sha256:relay-1', `sha256:${hex.slice(1)}`].map(canonicalId), [hex, hex, hex, 'relay-1', 'sha256:relay-1', `sha256:${hex.slice(1)}`]);
+    const both = { ...APOLLO_MANIFEST, operations: [{ id: `sha256:${hex.toUpperCase()}`, body: HELLO }, { id: hex, body: HELLO }] };
+    assert.deepEqual(parseManifest(JSON.stringify(both), 'm.json', BOUNDS).map((e) => e.id), [hex]);
+  });
+
+  test('TrustedDocuments: the two spellings are one id in add, get and entry', () => {
+    const hex = sha256(HELLO);
+    const documents = new TrustedDocuments(10);
+    documents.add([{ id: hex, body: HELLO, where: 'file.json operations[0]' }]);
+    // Added as the other spelling (not through parseManifest, so no hash check first): the same id.
+    assert.throws(
+      () => documents.add([{ id: `sha256:${hex}`, body: GREET, where: 'redis client ios version 1 operations[0]' }]),
+      (error: unknown) => error instanceof ManifestError && error.message === `redis client ios version 1 operations[0]: id ${hex} is already in file.json operations[0] with another body`,
+    );
+    assert.deepEqual(documents.add([{ id: `sha256:${hex.toUpperCase()}`, body: HELLO, where: 'again' }]), []);
+    assert.throws(() => documents.add([{ id: 'x', body: HELLO, where: 'a' }, { id: 'x', body: GREET, where: 'b' }]), { name: 'ManifestError', message: 'b: id x is already in a with another body' });
+    assert.equal(documents.size, 1);
+    assert.deepEqual([hex, `sha256:${hex}`, hex.toUpperCase(), `sha256:${hex.toUpperCase()}`].map((id) => documents.get(id)), [HELLO, HELLO, HELLO, HELLO]);
+    assert.equal(documents.entry(`sha256:${hex}`)?.where, 'file.json operations[0]');
+    assert.equal(documents.get('sha256:nope'), undefined);
+  });
 
   test('more operations than max_documents: refused', () => {
     assert.throws(() => parseManifest(JSON.stringify(APOLLO_MANIFEST), 'm.json', { ...BOUNDS, maxDocuments: 1 }), /2 operations, more than persisted_documents\.max_documents \(1\)/);
@@ -128,6 +159,8 @@ describe('trusted documents from manifest files', () => {
   test('by documentId (GraphQL-over-HTTP), bare or sha256:-prefixed, and a Relay id; variables apply', async () => {
     assert.deepEqual((await post(gateway.url, { documentId: sha256(GREET), variables: { name: 'ann' } })).body, { data: { greet: 'hi ann' } });
     assert.deepEqual((await post(gateway.url, { documentId: `sha256:${sha256(GREET)}`, variables: { name: 'bo' } })).body, { data: { greet: 'hi bo' } });
+    const prefixed = { extensions: { persistedQuery: { version: 1, sha256Hash: `sha256:${sha256(GREET)}` } }, variables: { name: 'cy' } };
+    assert.deepEqual((await post(gateway.url, prefixed, { 'x-api-key': keys['ios']! })).body, { data: { greet: 'hi cy' } });
     assert.deepEqual((await post(gateway.url, { documentId: 'relay-1' })).body, { data: { hello: 'world' } });
   });
 
@@ -149,6 +182,19 @@ describe('trusted documents from manifest files', () => {
     }
     assert.equal(subgraph.received.length, calls);
     assert.equal(gateway.stages.graph!.document.stats().parses, parses);
+  });
+
+  test('persisted-only profile: persistedQuery.version other than 1 → 400 BAD_REQUEST, as on the free-form path', async () => {
+    const calls = subgraph.received.length;
+    for (const version of [2, '1', undefined]) {
+      const body = { extensions: { persistedQuery: { version, sha256Hash: sha256(HELLO) } } };
+      for (const headers of [{ 'x-api-key': keys['ios']! }, { 'x-api-key': keys['web']! }]) {
+        const result = await post(gateway.url, body, headers);
+        assert.equal(result.status, 400, JSON.stringify([version, headers]));
+        assert.deepEqual(result.body.errors.map((e: any) => [e.message, e.extensions.code]), [['Unsupported persisted query version', 'BAD_REQUEST']]);
+      }
+    }
+    assert.equal(subgraph.received.length, calls);
   });
 
   test('persisted-only profile: an unknown id → 400 PERSISTED_QUERY_NOT_FOUND, no subgraph call', async () => {
