@@ -171,9 +171,7 @@ export class DocumentStage {
    * manifest with it, so it refuses exactly what a gateway would refuse, with the same messages.
    */
   check(body: string, profile: string | undefined, policy: DocumentPolicy = FREE_FORM): { document: DocumentNode; operations: OperationDefinitionNode[] } {
-    const cached = this.documentFor(body);
-    if (cached.failure) throw cached.failure;
-    if (cached.introspection !== undefined && !(policy.introspection ?? this.options.introspection)) throw cached.introspection;
+    const cached = this.validatedDocument(body, policy);
     const document = cached.document as DocumentNode;
     const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
     for (const operation of operations) {
@@ -183,9 +181,16 @@ export class DocumentStage {
     return { document, operations };
   }
 
+  /** The document of `query` as validated here, or its refusal under `policy`: parse, validation, introspection. */
+  private validatedDocument(query: string, policy: DocumentPolicy): CachedDocument {
+    const cached = this.documentFor(query);
+    if (cached.failure) throw cached.failure;
+    if (cached.introspection !== undefined && !(policy.introspection ?? this.options.introspection)) throw cached.introspection;
+    return cached;
+  }
+
   /** Throws the first document limit of `profile` (else the defaults) that the operation breaks. */
   private holdToLimits(cached: CachedDocument, operation: OperationDefinitionNode, profile: string | undefined): void {
-    if (this.options.schema.getRootType(operation.operation) === undefined) throw missingRootType(operation);
     const limits = (profile !== undefined && this.#profileLimits.get(profile)) || this.options.limits;
     const refused = checkLimits(cached.metrics?.get(operation) as OperationMetrics, limits);
     if (refused !== undefined) throw refused;
@@ -211,9 +216,7 @@ export class DocumentStage {
   }
 
   private runResolved(request: OperationRequest, { query, extensions }: ResolvedQuery, profile: string | undefined, policy: DocumentPolicy): ValidatedOperation {
-    const cached = this.documentFor(query);
-    if (cached.failure) throw cached.failure;
-    if (cached.introspection !== undefined && !(policy.introspection ?? this.options.introspection)) throw cached.introspection;
+    const cached = this.validatedDocument(query, policy);
     const document = cached.document as DocumentNode;
     const operation = resolveOperation(document, request.operationName);
     if (this.options.schema.getRootType(operation.operation) === undefined) throw missingRootType(operation);
@@ -271,17 +274,15 @@ export class DocumentStage {
       return { query: request.query, extensions: request.extensions };
     }
     const rest = withoutPersistedQuery(request.extensions as Record<string, unknown>);
-    const spec = persisted as { version?: unknown; sha256Hash?: unknown };
-    if (spec.version !== 1) throw unsupportedVersion();
-    if (typeof spec.sha256Hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
+    const hash = persistedQueryHash(persisted);
     if (request.query === undefined) {
-      const trusted = this.options.trustedDocuments?.get(spec.sha256Hash);
+      const trusted = this.options.trustedDocuments?.get(hash);
       if (trusted !== undefined) return { query: trusted, extensions: rest };
-      const registered = this.options.persistedQueries.lookup(spec.sha256Hash);
+      const registered = this.options.persistedQueries.lookup(hash);
       if (registered instanceof Promise) return registered.then((query) => registeredQuery(query, rest));
       return registeredQuery(registered, rest);
     }
-    if (this.documentFor(request.query).hash !== spec.sha256Hash) throw badRequest('provided sha does not match query');
+    if (this.documentFor(request.query).hash !== hash) throw badRequest('provided sha does not match query');
     return { query: request.query, extensions: rest };
   }
 
@@ -354,12 +355,8 @@ function documentIdOf(request: OperationRequest): { id: string | undefined; exte
   const persisted = request.extensions?.['persistedQuery'];
   const extensions = withoutPersistedQuery(request.extensions);
   if (persisted === undefined || persisted === null) return { id: request.documentId, extensions };
-  const spec = persisted as { version?: unknown; sha256Hash?: unknown };
-  // As resolveQuery checks it on the free-form path: a persisted-only client meets the same protocol.
-  if (spec.version !== 1) throw unsupportedVersion();
-  const hash = spec.sha256Hash;
-  if (typeof hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
-  return { id: hash, extensions };
+  // As resolveQuery reads it on the free-form path: a persisted-only client meets the same protocol.
+  return { id: persistedQueryHash(persisted), extensions };
 }
 
 /**
@@ -372,9 +369,12 @@ function withoutPersistedQuery(extensions: Record<string, unknown> | undefined):
   return Object.keys(rest).length > 0 ? rest : undefined;
 }
 
-/** `extensions.persistedQuery.version` other than 1 (APQ's only version), on every path. */
-function unsupportedVersion(): GatewayError {
-  return badRequest('Unsupported persisted query version');
+/** `extensions.persistedQuery`'s hash, once its version (APQ's only one, 1) and shape are checked: on every path. */
+function persistedQueryHash(persisted: unknown): string {
+  const spec = persisted as { version?: unknown; sha256Hash?: unknown };
+  if (spec.version !== 1) throw badRequest('Unsupported persisted query version');
+  if (typeof spec.sha256Hash !== 'string') throw badRequest('persistedQuery.sha256Hash must be a string');
+  return spec.sha256Hash;
 }
 
 /** `documentId` and `extensions.persistedQuery` in one request. */
