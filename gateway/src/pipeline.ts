@@ -24,7 +24,7 @@ import type { ApolloServer } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Authentication, Authenticator } from './auth/authenticator.ts';
-import type { ClientStage } from './clients/stage.ts';
+import type { ClientApp, ClientStage } from './clients/stage.ts';
 import { GatewayError, internalError, notReady } from './core/errors.ts';
 import type { FetchObserver, RequestContext, SubgraphRequest } from './core/request-context.ts';
 import { costChargeOf } from './cost-charge.ts';
@@ -134,6 +134,8 @@ export class Pipeline {
     let settlement: CostSettlement | undefined;
     let loggedStatus: number | undefined;
     let graph: LoadedGraph | undefined;
+    // The client app's own name and version: read once, for the trace and the record.
+    let app: ClientApp | undefined;
     try {
       const { http: httpStage, identify, client, quotas } = this.stages;
       const restRequest = restPath === undefined ? undefined : (this.stages.rest as RestStage).run(req, restPath);
@@ -147,7 +149,7 @@ export class Pipeline {
         record.clientId = auth.identity?.clientId;
         record.profile = profile;
       }
-      trace?.client(auth.identity?.clientId, profile, client.app(req.headers));
+      if (trace) trace.client(auth.identity?.clientId, profile, (app = client.app(req.headers)));
       // The supergraph this request runs on to the end, even if a reload swaps in another meanwhile.
       graph = this.stages.graph;
       if (graph === undefined) throw notReady();
@@ -222,7 +224,7 @@ export class Pipeline {
         if (outcome !== undefined) record.outcome = outcome;
         record.actualCost = settlement?.actualCost;
         const seconds = (performance.now() - startedAt) / 1000;
-        const app = this.stages.client.app(req.headers);
+        app ??= this.stages.client.app(req.headers);
         record.clientName = app.name;
         record.clientVersion = app.version;
         if (this.options.accessLog) this.logAccess(req, record, requestId, status, seconds);
