@@ -25,6 +25,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Authentication, Authenticator } from './auth/authenticator.ts';
 import type { ClientApp, ClientStage } from './clients/stage.ts';
+import { boundedText } from './core/bounded-text.ts';
 import { GatewayError, internalError, notReady } from './core/errors.ts';
 import type { FetchObserver, RequestContext, SubgraphRequest } from './core/request-context.ts';
 import { costChargeOf } from './cost-charge.ts';
@@ -308,7 +309,7 @@ export class Pipeline {
         clientName: record.clientName,
         clientVersion: record.clientVersion,
         profile: record.profile,
-        operationName: record.resolved ? (record.operationName === undefined ? null : bounded(record.operationName)) : undefined,
+        operationName: record.resolved ? (record.operationName === undefined ? null : boundedText(record.operationName, MAX_LOGGED_NAME_CHARS)) : undefined,
         operationType: record.operationType,
         outcome: record.outcome,
         errorCodes: record.errorCodes.size > 0 ? [...record.errorCodes.keys()] : undefined,
@@ -327,11 +328,6 @@ export class Pipeline {
 const MAX_LOGGED_NAME_CHARS = 200;
 /** Largest allowlisted variable value (as JSON) the access log shows. */
 const MAX_LOGGED_VARIABLE_CHARS = 1024;
-
-/** An operation name, cut to MAX_LOGGED_NAME_CHARS with its length said. */
-function bounded(text: string): string {
-  return text.length <= MAX_LOGGED_NAME_CHARS ? text : `${text.slice(0, MAX_LOGGED_NAME_CHARS)}… (${text.length} characters)`;
-}
 
 /** The metrics code of a request whose client went away before its answer was written. */
 const CLIENT_ABORTED_CODE = 'client_aborted';

@@ -9,6 +9,7 @@
 // anonymous request is refused, whatever client name it sends: the operator meant "no anonymous
 // requests", and a client name must not open a way around that.
 import type { IncomingHttpHeaders } from 'node:http';
+import { boundedText } from '../core/bounded-text.ts';
 import { unauthenticated, type GatewayError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import type { ClientsConfig, ProfileConfig } from './config.ts';
@@ -144,7 +145,7 @@ export class ClientStage {
 function sanitized(value: string | string[] | undefined): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   const printable = PRINTABLE.test(value) ? value : value.replace(NOT_PRINTABLE, '?');
-  return printable.length <= MAX_CLIENT_APP_CHARS ? printable : `${printable.slice(0, MAX_CLIENT_APP_CHARS)}… (${printable.length} characters)`;
+  return boundedText(printable, MAX_CLIENT_APP_CHARS);
 }
 
 const PRINTABLE = /^[\x20-\x7e]*$/;
