@@ -14,7 +14,7 @@ import type { DocumentNode, FieldNode, SelectionSetNode } from 'graphql';
 import { Kind } from 'graphql';
 import { argumentsCost } from './arguments.ts';
 import { requiresCost } from './compile.ts';
-import { evaluate, type EvalContext } from './cost-expr.ts';
+import { evaluate, type Cost, type CostFn, type EvalContext } from './cost-expr.ts';
 import { evalContext, type Variables } from './estimate.ts';
 import { isIncluded } from './inclusion.ts';
 import type { CostModel, FieldCost } from './model.ts';
@@ -28,12 +28,12 @@ export function actualCost(
   responseData: unknown,
 ): number {
   const compiled = model.operations.get(model, document, operationName);
-  const walker = new ResponseWalker(model, compiled, evalContext(compiled, variables));
+  const walker = new ResponseWalker(model, walkPlanOf(model, compiled), evalContext(compiled, variables));
   const operation = compiled.operation;
   const base = operation.operation === 'mutation' ? model.mutationBaseCost : 0;
   const root = model.roots[operation.operation];
   if (root === undefined || !isObject(responseData)) return base;
-  return base + walker.object(root, responseData, [operation.selectionSet]);
+  return base + walker.object(root, responseData, walker.plan.rootSelections);
 }
 
 /** The selections of one response key in one object, merged across fragments. */
@@ -49,47 +49,46 @@ interface ResolvedField {
   key: string;
   field: CollectedField;
   definition: FieldCost;
-  /** The type whose field definition applies. */
-  owner: string;
+  /** The field's arguments' cost (a number unless a variable sizes it). */
+  argumentsCost: Cost;
+  /** Its @requires selection's cost; 0 without one. */
+  requiresCost: Cost;
 }
 
-class ResponseWalker {
-  // Compiled once per selection / field, not once per list item.
-  readonly #argumentCosts = new Map<FieldNode, number>();
-  readonly #requiresCosts = new Map<FieldCost, number>();
+/**
+ * What the walk of an operation's responses needs of its document, resolved once per operation
+ * and kept for every later request (a response walk then only reads values and adds numbers):
+ * per selection and runtime type, the costed fields with their argument and @requires costs. The
+ * fields an object has depend on the variables only through a variable @skip / @include; an
+ * operation that has one resolves its fields again per request (`shared` false).
+ */
+class WalkPlan {
+  /** The root's selection sets: one array for every request, as the fields' cache keys on it. */
+  readonly rootSelections: readonly SelectionSetNode[];
   readonly #fields = new Map<readonly SelectionSetNode[], Map<string, ResolvedField[]>>();
 
   constructor(
     private readonly model: CostModel,
     private readonly compiled: CompiledOperation,
-    private readonly ctx: EvalContext,
-  ) {}
-
-  object(staticType: string, value: Record<string, unknown>, selectionSets: readonly SelectionSetNode[]): number {
-    const typename = value.__typename;
-    const runtimeType = typeof typename === 'string' && this.model.types.has(typename) ? typename : undefined;
-    let cost = 0;
-    for (const { key, field, definition, owner } of this.fieldsOf(staticType, runtimeType, selectionSets)) {
-      if (!(key in value)) continue;
-      cost += this.value(definition, field, value[key]) + this.argumentsCost(definition, field.node);
-      if (definition.requires) cost += this.requiresCost(definition, definition.requires, owner);
-    }
-    return cost;
+    /** No variable decides an inclusion: the resolved fields hold for every request. */
+    readonly shared: boolean,
+  ) {
+    this.rootSelections = [compiled.operation.selectionSet];
   }
 
   /**
    * The costed fields of an object of `runtimeType` selected by `selectionSets`: collected once per
-   * selection and type, not once per list item (the arrays are stable: the root's is made once,
-   * the others are the cached fields' own).
+   * selection and type (the arrays are stable: the root's is made once per operation, the others
+   * are the resolved fields' own). `ctx` decides variable inclusions when the plan is not shared.
    */
-  private fieldsOf(staticType: string, runtimeType: string | undefined, selectionSets: readonly SelectionSetNode[]): ResolvedField[] {
+  fieldsOf(staticType: string, runtimeType: string | undefined, selectionSets: readonly SelectionSetNode[], ctx: EvalContext): ResolvedField[] {
     let byType = this.#fields.get(selectionSets);
     if (byType === undefined) this.#fields.set(selectionSets, (byType = new Map()));
     const typeKey = runtimeType ?? '';
     let resolved = byType.get(typeKey);
     if (resolved !== undefined) return resolved;
     const fields = new Map<string, CollectedField>();
-    for (const selectionSet of selectionSets) this.collect(selectionSet, staticType, runtimeType, fields, new Set());
+    for (const selectionSet of selectionSets) this.collect(selectionSet, staticType, runtimeType, fields, new Set(), ctx);
     resolved = [];
     for (const [key, field] of fields) {
       const name = field.node.name.value;
@@ -98,28 +97,94 @@ class ResponseWalker {
       const owner = this.model.types.get(field.parentType)?.fields.has(name) === true ? field.parentType : (runtimeType ?? field.parentType);
       const definition = this.model.types.get(owner)?.fields.get(name);
       // A field the schema does not know adds nothing (the router's "partial result").
-      if (definition !== undefined) resolved.push({ key, field, definition, owner });
+      if (definition === undefined) continue;
+      resolved.push({
+        key,
+        field,
+        definition,
+        argumentsCost: argumentsCost(this.model, definition, field.node),
+        requiresCost: definition.requires ? requiresCost(this.model, definition.requires, owner) : 0,
+      });
     }
     byType.set(typeKey, resolved);
     return resolved;
   }
 
-  private argumentsCost(definition: FieldCost, node: FieldNode): number {
-    let cost = this.#argumentCosts.get(node);
-    if (cost === undefined) {
-      cost = evaluate(argumentsCost(this.model, definition, node), this.ctx);
-      this.#argumentCosts.set(node, cost);
+  /** GraphQL's CollectFields: included selections, fragments whose type condition fits the object. */
+  private collect(
+    selectionSet: SelectionSetNode,
+    parentType: string,
+    runtimeType: string | undefined,
+    into: Map<string, CollectedField>,
+    visitedFragments: Set<string>,
+    ctx: EvalContext,
+  ): void {
+    for (const selection of selectionSet.selections) {
+      if (!isIncluded(selection.directives, ctx)) continue;
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        let field = into.get(key);
+        if (field === undefined) into.set(key, (field = { node: selection, parentType, selectionSets: [] }));
+        if (selection.selectionSet) field.selectionSets.push(selection.selectionSet);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition?.name.value;
+        if (this.applies(condition, runtimeType)) this.collect(selection.selectionSet, condition ?? parentType, runtimeType, into, visitedFragments, ctx);
+      } else {
+        const name = selection.name.value;
+        const fragment = this.compiled.fragments.get(name);
+        if (fragment === undefined || visitedFragments.has(name)) continue;
+        visitedFragments.add(name);
+        const condition = fragment.typeCondition.name.value;
+        if (this.applies(condition, runtimeType)) this.collect(fragment.selectionSet, condition, runtimeType, into, visitedFragments, ctx);
+      }
+    }
+  }
+
+  /** Without __typename the object's type is unknown, and every fragment is taken. */
+  private applies(condition: string | undefined, runtimeType: string | undefined): boolean {
+    if (condition === undefined || runtimeType === undefined || condition === runtimeType) return true;
+    return this.model.possibleTypes.get(condition)?.has(runtimeType) === true;
+  }
+}
+
+// One plan per compiled operation, for as long as the operation cache keeps that operation.
+const plans = new WeakMap<CompiledOperation, WalkPlan>();
+
+function walkPlanOf(model: CostModel, compiled: CompiledOperation): WalkPlan {
+  const kept = plans.get(compiled);
+  if (kept !== undefined) return kept;
+  const plan = new WalkPlan(model, compiled, !hasVariableInclusion(compiled));
+  if (plan.shared) plans.set(compiled, plan);
+  return plan;
+}
+
+class ResponseWalker {
+  /** Argument costs that depend on variables, evaluated once per field per request. */
+  readonly #argumentCosts = new Map<ResolvedField, number>();
+
+  constructor(
+    private readonly model: CostModel,
+    readonly plan: WalkPlan,
+    private readonly ctx: EvalContext,
+  ) {}
+
+  object(staticType: string, value: Record<string, unknown>, selectionSets: readonly SelectionSetNode[]): number {
+    const typename = value.__typename;
+    const runtimeType = typeof typename === 'string' && this.model.types.has(typename) ? typename : undefined;
+    let cost = 0;
+    for (const field of this.plan.fieldsOf(staticType, runtimeType, selectionSets, this.ctx)) {
+      if (!(field.key in value)) continue;
+      cost += this.value(field.definition, field.field, value[field.key]);
+      cost += typeof field.argumentsCost === 'number' ? field.argumentsCost : this.variableArgumentsCost(field, field.argumentsCost);
+      if (field.requiresCost !== 0) cost += evaluate(field.requiresCost, this.ctx);
     }
     return cost;
   }
 
-  private requiresCost(definition: FieldCost, requires: SelectionSetNode, owner: string): number {
-    let cost = this.#requiresCosts.get(definition);
-    if (cost === undefined) {
-      cost = evaluate(requiresCost(this.model, requires, owner), this.ctx);
-      this.#requiresCosts.set(definition, cost);
-    }
-    return cost;
+  private variableArgumentsCost(field: ResolvedField, cost: CostFn): number {
+    let value = this.#argumentCosts.get(field);
+    if (value === undefined) this.#argumentCosts.set(field, (value = cost(this.ctx)));
+    return value;
   }
 
   private value(definition: FieldCost, field: CollectedField, value: unknown): number {
@@ -132,41 +197,18 @@ class ResponseWalker {
     if (definition.isComposite && isObject(value)) return definition.weight + this.object(definition.typeName, value, field.selectionSets);
     return definition.weight;
   }
+}
 
-  /** GraphQL's CollectFields: included selections, fragments whose type condition fits the object. */
-  private collect(
-    selectionSet: SelectionSetNode,
-    parentType: string,
-    runtimeType: string | undefined,
-    into: Map<string, CollectedField>,
-    visitedFragments: Set<string>,
-  ): void {
-    for (const selection of selectionSet.selections) {
-      if (!isIncluded(selection.directives, this.ctx)) continue;
-      if (selection.kind === Kind.FIELD) {
-        const key = selection.alias?.value ?? selection.name.value;
-        let field = into.get(key);
-        if (field === undefined) into.set(key, (field = { node: selection, parentType, selectionSets: [] }));
-        if (selection.selectionSet) field.selectionSets.push(selection.selectionSet);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition?.name.value;
-        if (this.applies(condition, runtimeType)) this.collect(selection.selectionSet, condition ?? parentType, runtimeType, into, visitedFragments);
-      } else {
-        const name = selection.name.value;
-        const fragment = this.compiled.fragments.get(name);
-        if (fragment === undefined || visitedFragments.has(name)) continue;
-        visitedFragments.add(name);
-        const condition = fragment.typeCondition.name.value;
-        if (this.applies(condition, runtimeType)) this.collect(fragment.selectionSet, condition, runtimeType, into, visitedFragments);
-      }
-    }
-  }
-
-  /** Without __typename the object's type is unknown, and every fragment is taken. */
-  private applies(condition: string | undefined, runtimeType: string | undefined): boolean {
-    if (condition === undefined || runtimeType === undefined || condition === runtimeType) return true;
-    return this.model.possibleTypes.get(condition)?.has(runtimeType) === true;
-  }
+/** Whether any @skip / @include of the operation or its fragments takes its condition from a variable. */
+function hasVariableInclusion(compiled: CompiledOperation): boolean {
+  const inSelections = (selectionSet: SelectionSetNode | undefined): boolean =>
+    selectionSet !== undefined &&
+    selectionSet.selections.some(
+      (selection) =>
+        selection.directives?.some((d) => d.arguments?.some((a) => a.value.kind === Kind.VARIABLE)) === true ||
+        (selection.kind !== Kind.FRAGMENT_SPREAD && inSelections(selection.selectionSet)),
+    );
+  return inSelections(compiled.operation.selectionSet) || [...compiled.fragments.values()].some((f) => inSelections(f.selectionSet));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -69,6 +69,27 @@ describe('actualCost', () => {
     assert.equal(actualCost(shop, query, undefined, { full: false }, data), 4);
   });
 
+  it('a later request of the same document follows its own variables (arguments and @include)', () => {
+    // The walk's field resolution is kept per operation across requests: a second request with
+    // other variables must cost what a first one with them does.
+    const warmed = modelOf(['shop', 'shop-shipping']);
+    const args = 'query($f: SearchFilter) { search(filter: $f, limit: 10) { __typename ... on Product { id } } }';
+    const argsData = { search: [{ __typename: 'Product', id: '1' }] };
+    const included = 'query($full: Boolean!) { topProducts(limit: 4) { id price @include(if: $full) { amount } } }';
+    const includedData = { topProducts: [{ id: '1', price: { amount: 1 } }, { id: '2', price: { amount: 2 } }] };
+    const cases: Array<[string, Record<string, unknown>, Record<string, unknown>, unknown]> = [
+      [args, { f: null }, { f: { inStock: true } }, argsData],
+      [included, { full: false }, { full: true }, includedData],
+    ];
+    for (const [query, first, second, data] of cases) {
+      const firstCost = actualCost(warmed, query, undefined, first, data);
+      const secondCost = actualCost(warmed, query, undefined, second, data);
+      assert.notEqual(secondCost, firstCost, query);
+      assert.equal(secondCost, actualCost(modelOf(['shop', 'shop-shipping']), query, undefined, second, data), query);
+      assert.equal(actualCost(warmed, query, undefined, first, data), firstCost, query);
+    }
+  });
+
   it('weighted scalars: null keeps an explicit weight, a scalar list costs 0', () => {
     const query = '{ ratingCount tags config product(id: "x") { id } }';
     const data = { ratingCount: null, tags: ['a', 'b'], config: { any: { json: 1 } }, product: null };
