@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { bucketState, secondsUp } from './gcra.ts';
+import { ScriptBatch } from './script-batch.ts';
 import type { RoundTripObserver } from '../core/request-context.ts';
 import { emissionIntervalUs, type BucketSpec, type BucketTake, type QuotaDecision, type QuotaStore } from './types.ts';
 
@@ -31,8 +32,8 @@ export interface RedisQuotaStoreOptions {
 }
 
 /**
- * Quotas in Redis: one EVALSHA per request, keys `<prefix>{<quota key>}:<bucket>` so one key's
- * buckets share a Cluster slot. The script is SCRIPT LOADed on every (re)connection and called by
+ * Quotas in Redis: one EVALSHA per request (one event-loop turn's in one pipeline: script-batch.ts),
+ * keys `<prefix>{<quota key>}:<bucket>` so one key's buckets share a Cluster slot. The script is SCRIPT LOADed on every (re)connection and called by
  * its SHA from the first call on (ioredis' defineCommand would send the first call on each
  * connection as a full EVAL whatever was loaded); a NOSCRIPT reply (SCRIPT FLUSH, a failover to a
  * replica without it) repeats that call once as an EVAL, which caches the script again. Refunds ride along with the key's next
@@ -45,11 +46,14 @@ export class RedisQuotaStore implements QuotaStore {
   private loaded = false;
   private readonly firstLoad: Promise<void>;
   private attempt: Promise<void> | undefined;
+  /** The requests' EVALSHAs, one pipeline per event-loop turn. */
+  private readonly batch: ScriptBatch;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisQuotaStoreOptions,
   ) {
+    this.batch = new ScriptBatch(redis, GCRA_SHA);
     this.flusher = setInterval(() => void this.flushRefunds(), options.refundFlushMs ?? 1000);
     this.flusher.unref();
     // Every (re)connection loads the script first, so the first EVALSHA after start or after a
@@ -209,7 +213,7 @@ export class RedisQuotaStore implements QuotaStore {
 
   private async gcraOnce(numKeys: number, args: Array<string | number>): Promise<number[]> {
     try {
-      return (await this.redis.evalsha(GCRA_SHA, numKeys, ...args)) as number[];
+      return (await this.batch.evalsha(numKeys, args)) as number[];
     } catch (error) {
       if (!isNoScript(error)) throw error;
       return (await this.redis.eval(GCRA_SCRIPT, numKeys, ...args)) as number[];
