@@ -76,6 +76,8 @@ export class FastHistogram implements ScrapedMetric {
     registry: Registry,
   ) {
     registry.registerMetric(this as unknown as Metric);
+    // Without labels its one series is exported from the start, at 0 (as prom-client's).
+    if (labelNames.length === 0) this.#series.set('', newSeries({}, buckets.length));
   }
 
   has(key: string): boolean {
@@ -90,7 +92,7 @@ export class FastHistogram implements ScrapedMetric {
   observe(key: string, labelValues: readonly string[], value: number): void {
     let series = this.#series.get(key);
     if (series === undefined) {
-      series = { labels: labelsOf(this.labelNames, labelValues), counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
+      series = newSeries(labelsOf(this.labelNames, labelValues), this.buckets.length);
       this.#series.set(key, series);
     }
     let bucket = 0;
@@ -114,4 +116,8 @@ export class FastHistogram implements ScrapedMetric {
     }
     return { name: this.name, help: this.help, type: 'histogram', aggregator: 'sum', values };
   }
+}
+
+function newSeries(labels: Record<string, string>, buckets: number): HistogramSeries {
+  return { labels, counts: new Array<number>(buckets + 1).fill(0), sum: 0, count: 0 };
 }

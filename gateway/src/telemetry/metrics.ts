@@ -23,6 +23,7 @@ const MIB = 2 ** 20;
 const SERIES_PER_LABEL_VALUE = 5;
 /** The outcome of a request whose client went away (pipeline.ts). */
 const CLIENT_ABORTED_LABEL = 'client_aborted';
+const NO_LABELS: readonly string[] = [];
 /** Request and subgraph fetch latency buckets (seconds). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -125,13 +126,13 @@ export class GatewayMetrics {
   readonly #requests: FastCounter;
   readonly #duration: FastHistogram;
   readonly #errors: Counter<'code'>;
-  readonly #quota: Counter<'decision' | 'rule' | 'profile'>;
+  readonly #quota: FastCounter;
   readonly #rules: LabelCap;
   readonly #subgraphDuration: FastHistogram;
   readonly #subgraphErrors: Counter<'subgraph' | 'code'>;
-  readonly #estimatedCost: Histogram;
-  readonly #actualCost: Histogram;
-  readonly #redisDuration: Histogram<'command'>;
+  readonly #estimatedCost: FastHistogram;
+  readonly #actualCost: FastHistogram;
+  readonly #redisDuration: FastHistogram;
   readonly #redisErrors: Counter<'command'>;
   readonly #supergraphLoads: Counter<'result'>;
   readonly #redisCommandsSeen = new Set<string>();
@@ -162,12 +163,12 @@ export class GatewayMetrics {
     );
     this.#errors = new Counter({ name: 'tollgate_errors_total', help: 'Errors returned, by code (a refusal counts once; a result counts each of its errors)', labelNames: ['code'], registers });
     this.#rules = new LabelCap(config.max_label_values);
-    this.#quota = new Counter({
-      name: 'tollgate_quota_decisions_total',
-      help: 'Quota decisions (stage 5): admitted, limited (by the refusing rule) or store_error, by client profile',
-      labelNames: ['decision', 'rule', 'profile'],
-      registers,
-    });
+    this.#quota = new FastCounter(
+      'tollgate_quota_decisions_total',
+      'Quota decisions (stage 5): admitted, limited (by the refusing rule) or store_error, by client profile',
+      ['decision', 'rule', 'profile'],
+      this.registry,
+    );
     this.#subgraphDuration = new FastHistogram(
       'tollgate_subgraph_fetch_duration_seconds',
       'Subgraph fetch duration, retries included, by subgraph',
@@ -182,15 +183,15 @@ export class GatewayMetrics {
       registers,
     });
     const costBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
-    this.#estimatedCost = new Histogram({ name: 'tollgate_cost_estimated', help: 'Estimated operation cost (stage 4), when costs are configured', buckets: costBuckets, registers });
-    this.#actualCost = new Histogram({ name: 'tollgate_cost_actual', help: 'Actual operation cost, priced from the response', buckets: costBuckets, registers });
-    this.#redisDuration = new Histogram({
-      name: 'tollgate_redis_command_duration_seconds',
-      help: 'Quota store round trips to Redis (gcra: one admission; pipeline: a batch of refunds)',
-      labelNames: ['command'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers,
-    });
+    this.#estimatedCost = new FastHistogram('tollgate_cost_estimated', 'Estimated operation cost (stage 4), when costs are configured', [], costBuckets, this.registry);
+    this.#actualCost = new FastHistogram('tollgate_cost_actual', 'Actual operation cost, priced from the response', [], costBuckets, this.registry);
+    this.#redisDuration = new FastHistogram(
+      'tollgate_redis_command_duration_seconds',
+      'Quota store round trips to Redis (gcra: one admission; pipeline: a batch of refunds)',
+      ['command'],
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      this.registry,
+    );
     this.#redisErrors = new Counter({ name: 'tollgate_redis_command_errors_total', help: 'Redis round trips that failed', labelNames: ['command'], registers });
     new Counter({
       name: 'tollgate_jwks_fetches_total',
@@ -402,10 +403,11 @@ export class GatewayMetrics {
     for (const [code, count] of record.errorCodes) this.#errors.labels(this.#codes.value(code)).inc(count);
     if (record.quota) {
       const rule = record.quota.decision === 'limited' && record.quota.policy !== undefined ? this.#rules.value(record.quota.policy) : 'none';
-      this.#quota.labels(record.quota.decision, rule, record.profile ?? UNKNOWN_LABEL).inc();
+      const profile = record.profile ?? UNKNOWN_LABEL;
+      this.#quota.inc(`${record.quota.decision}\u0000${rule}\u0000${profile}`, [record.quota.decision, rule, profile]);
     }
-    if (record.estimatedCost !== undefined) this.#estimatedCost.observe(record.estimatedCost);
-    if (record.actualCost !== undefined) this.#actualCost.observe(record.actualCost);
+    if (record.estimatedCost !== undefined) this.#estimatedCost.observe('', NO_LABELS, record.estimatedCost);
+    if (record.actualCost !== undefined) this.#actualCost.observe('', NO_LABELS, record.actualCost);
   }
 
   /** One subgraph fetch done (RequestRecord.fetchStarted), failed when `errorCode` is set. */
@@ -421,7 +423,7 @@ export class GatewayMetrics {
 
   /** One Redis round trip of the quota store. */
   redisCommand(command: string, seconds: number, failed: boolean): void {
-    this.#redisDuration.labels(command).observe(seconds);
+    this.#redisDuration.observe(command, [command], seconds);
     // The error series exists (at 0) from the first round trip: increase() cannot see the first
     // error of a series that starts at 1, and alerts on it would miss it.
     if (failed) this.#redisErrors.labels(command).inc();
