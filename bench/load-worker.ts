@@ -18,6 +18,8 @@ export interface LoadJob {
   bodyIsData?: boolean;
   headers: Record<string, string>;
   connections: number;
+  /** Requests per second over all connections (autocannon's overallRate); undefined: as fast as answered. */
+  rate?: number | undefined;
   warmupSeconds: number;
   durationSeconds: number;
   /** The `data` every response must carry (no `errors`). */
@@ -73,6 +75,7 @@ async function phase(job: LoadJob, seconds: number) {
   const instance = autocannon({
     ...requestOptions(job),
     connections: job.connections,
+    ...(job.rate === undefined ? {} : { overallRate: job.rate }),
     duration: seconds,
     verifyBody: makeBodyCheck(job.expectedData, job.bodyIsData),
   });

@@ -181,6 +181,7 @@ async function measureWorkload(
         bodyIsData,
         headers,
         connections: opts.connections,
+        rate: opts.rate ?? undefined,
         warmupSeconds: opts.warmupSeconds,
         durationSeconds: opts.durationSeconds,
         expectedData: reference.data,

@@ -8,6 +8,8 @@ export interface Options {
   warmupSeconds: number;
   /** Concurrent connections of the load generator. Default 50. */
   connections: number;
+  /** --rate: requests per second the load generator holds to (all connections together); null = as fast as answered. */
+  rate: number | null;
   /** Row names to run (--only); null = all. */
   only: Set<string> | null;
   /** Workload names to run (--query); null = all. */
@@ -29,6 +31,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --duration <s>        measured seconds per row and query (BENCH_DURATION, default 10)
   --warmup <s>          discarded warm-up seconds (BENCH_WARMUP, default 3)
   --connections <n>     concurrent connections (BENCH_CONNECTIONS, default 50)
+  --rate <req/s>        hold the load to this many requests per second instead of as many as are
+                        answered (BENCH_RATE): every row then serves the same load, and its CPU µs
+                        per request compares features without the other processes' share of the
+                        cores deciding (a rate no row can reach is a saturation run again)
   --only <rows>         comma-separated row names, e.g. tollgate,apollo-gateway (BENCH_ONLY)
   --query <names>       comma-separated queries: heavy,top-products,home-screen,home-screen-id,home-rest (BENCH_QUERY)
   --cpu-prof            write CPU profiles of tollgate rows to bench/results/profiles
@@ -52,6 +58,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
       duration: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
+      rate: { type: 'string' },
       only: { type: 'string' },
       query: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
@@ -72,6 +79,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
     durationSeconds: positive('duration', values.duration ?? env['BENCH_DURATION'], quick ? 5 : 10),
     warmupSeconds: positive('warmup', values.warmup ?? env['BENCH_WARMUP'], quick ? 2 : 3, true),
     connections: positive('connections', values.connections ?? env['BENCH_CONNECTIONS'], 50),
+    rate: optionalPositive('rate', values.rate ?? env['BENCH_RATE']),
     only: list(values.only ?? env['BENCH_ONLY']),
     queries: list(values.query ?? env['BENCH_QUERY']),
     cpuProf: values['cpu-prof-all'] === true ? 'all' : values['cpu-prof'] === true ? 'tollgate' : 'off',
@@ -96,6 +104,10 @@ function positive(name: string, raw: string | undefined, fallback: number, zeroO
   const n = Number(raw);
   if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new Error(`--${name}: expected a whole number, got "${raw}"`);
   return n;
+}
+
+function optionalPositive(name: string, raw: string | undefined): number | null {
+  return raw === undefined || raw === '' ? null : positive(name, raw, 0);
 }
 
 function list(raw: string | undefined): Set<string> | null {
