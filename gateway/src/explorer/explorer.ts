@@ -1,0 +1,106 @@
+// The explorer's routes: the page (a browser's GET of the GraphQL path), its static files under
+// /-/explorer/, and in the demo stack alone a demo token. The listener (http/server.ts) asks
+// `wantsPage` only for a GET: a POST to the GraphQL path never reaches this file.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { ExplorerAssets } from './assets.ts';
+import { explorerPage, notBuiltPage, PAGE_HEADERS, type PageConfig } from './page.ts';
+
+/** A path of the gateway's own, beside any GraphQL or REST path an operator chooses. */
+export const EXPLORER_PREFIX = '/-/explorer/';
+const DEMO_TOKEN_PATH = `${EXPLORER_PREFIX}demo-token`;
+
+/** A demo token and what it grants (subgraphs/dev.ts mints it with the demo key pair). */
+export interface DemoToken {
+  token: string;
+  subject: string;
+  scope: string;
+}
+
+export interface ExplorerOptions {
+  graphqlPath: string;
+  requestIdHeader: string;
+  /** `explorer.expose_query_plan`: the page asks for plans. */
+  queryPlan: boolean;
+  /** The built files, or why there are none. */
+  assets: ExplorerAssets | { missing: string };
+  /** Only the demo stack passes this (StartOptions.demoToken): never from gateway.yaml. */
+  demoToken?: (() => Promise<DemoToken>) | undefined;
+}
+
+/** Year-long caching is safe: every name carries its content's hash. */
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
+
+export class Explorer {
+  readonly #page: { status: number; body: Buffer };
+
+  constructor(private readonly options: ExplorerOptions) {
+    const { assets } = options;
+    const config: PageConfig = {
+      graphqlPath: options.graphqlPath,
+      requestIdHeader: options.requestIdHeader,
+      queryPlan: options.queryPlan,
+      demoTokenPath: options.demoToken ? DEMO_TOKEN_PATH : undefined,
+    };
+    this.#page = 'missing' in assets ? { status: 503, body: Buffer.from(notBuiltPage(assets.missing)) } : { status: 200, body: Buffer.from(explorerPage(assets, EXPLORER_PREFIX, config)) };
+  }
+
+  /** A browser navigating to the GraphQL path: a GET (the caller checked) whose `accept` names HTML. */
+  static wantsPage(headers: IncomingHttpHeaders): boolean {
+    const accept = headers.accept;
+    return accept !== undefined && accept.includes('text/html');
+  }
+
+  /** The page, with its security headers. */
+  page(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(this.#page.status, { ...PAGE_HEADERS, 'content-length': this.#page.body.length });
+    res.end(req.method === 'HEAD' ? undefined : this.#page.body);
+  }
+
+  /** A path under EXPLORER_PREFIX: a built file, the demo token, or 404 (false: the caller answers it). */
+  serve(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    if (path === DEMO_TOKEN_PATH && this.options.demoToken) {
+      this.demoToken(req, res, this.options.demoToken);
+      return true;
+    }
+    const { assets } = this.options;
+    const asset = 'missing' in assets ? undefined : assets.files.get(path.slice(EXPLORER_PREFIX.length));
+    if (asset === undefined) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Method not allowed\n');
+      return true;
+    }
+    const headers: Record<string, string | number> = { 'content-type': asset.contentType, 'cache-control': ASSET_CACHE, etag: asset.etag, 'x-content-type-options': 'nosniff', vary: 'accept-encoding' };
+    if (req.headers['if-none-match'] === asset.etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return true;
+    }
+    const gzip = asset.gzip !== undefined && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+    const body = gzip ? asset.gzip! : asset.body;
+    if (gzip) headers['content-encoding'] = 'gzip';
+    headers['content-length'] = body.length;
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  }
+
+  /**
+   * POST with `content-type: application/json` only: a cross-site form cannot send that, so no
+   * other page can have a token minted for it (and CORS keeps other origins from reading one).
+   */
+  private demoToken(req: IncomingMessage, res: ServerResponse, mint: () => Promise<DemoToken>): void {
+    const json = (status: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    req.resume();
+    if (req.method !== 'POST') return json(405, { error: 'POST with content-type: application/json' });
+    if ((req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase() !== 'application/json') return json(415, { error: 'content-type must be application/json' });
+    mint().then(
+      (token) => json(200, token),
+      () => json(500, { error: 'the demo token could not be minted' }),
+    );
+  }
+}
