@@ -4,6 +4,7 @@
 import 'graphiql/graphiql.css';
 import './explorer.css';
 import { GraphiQL } from 'graphiql';
+import { setNonce } from 'get-nonce';
 import { createRoot } from 'react-dom/client';
 import { DemoTokenButton } from './demo-token.tsx';
 import { tollgateFetcher } from './fetcher.ts';
@@ -11,6 +12,9 @@ import { readPageConfig } from './page-config.ts';
 import { RunPanel } from './run-panel.tsx';
 
 const config = readPageConfig();
+// GraphiQL's dialogs add a <style> element when they open (react-remove-scroll, through
+// get-nonce): it carries this response's nonce, so the CSP needs no 'unsafe-inline' for styles.
+setNonce(config.styleNonce);
 const fetcher = tollgateFetcher(config);
 
 function Explorer() {

@@ -7,6 +7,8 @@ export interface PageConfig {
   requestIdHeader: string;
   /** Whether to ask for extensions.queryPlan (explorer.expose_query_plan). */
   queryPlan: boolean;
+  /** This response's CSP nonce for the <style> elements scripts add (fresh per page load). */
+  styleNonce: string;
   /** Where a demo token is minted; only in the demo stack (`npm start`). */
   demoTokenPath: string | undefined;
 }

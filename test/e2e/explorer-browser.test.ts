@@ -37,9 +37,7 @@ describe('the explorer in a real browser', { skip, timeout: 120_000 }, () => {
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));
-    });
+    await page.addInitScript(`document.addEventListener('securitypolicyviolation', (event) => console.error('Content Security Policy violation: ' + event.violatedDirective + ' ' + event.blockedURI))`);
     const response = await page.goto(`${origin}/graphql`);
     assert.equal(response?.status(), 200);
     // The schema arrived (introspection through the page's own fetcher): the docs button is there.
@@ -74,7 +72,7 @@ describe('the explorer in a real browser', { skip, timeout: 120_000 }, () => {
     await page.locator('.graphiql-editor-tool .CodeMirror').locator('visible=true').click();
     await page.keyboard.insertText('{"userId": "u1"}');
     await run();
-    await page.waitForFunction(() => document.querySelector('.graphiql-response .CodeMirror-code')?.textContent?.includes('alice'));
+    await page.locator('.graphiql-response .CodeMirror-code').filter({ hasText: 'alice' }).first().waitFor();
     assert.match(await resultText(), /"username": "alice"/);
     assert.match(await page.getByTestId('request-id').innerText(), /^[0-9a-f-]{36}$/);
     assert.match(await page.getByTestId('cost').innerText(), /^\d+ \/ \d+$/);
@@ -89,7 +87,7 @@ describe('the explorer in a real browser', { skip, timeout: 120_000 }, () => {
   test('a query with a bad field: the validation error is shown', async () => {
     await typeQuery('{ user(id: "u1") { username nickname } }');
     await run();
-    await page.waitForFunction(() => document.querySelector('.graphiql-response .CodeMirror-code')?.textContent?.includes('errors'));
+    await page.locator('.graphiql-response .CodeMirror-code').filter({ hasText: 'errors' }).first().waitFor();
     const text = await resultText();
     assert.match(text, /Cannot query field \\?"nickname\\?" on type \\?"User\\?"/);
     assert.match(text, /GRAPHQL_VALIDATION_FAILED/);
@@ -97,11 +95,20 @@ describe('the explorer in a real browser', { skip, timeout: 120_000 }, () => {
 
   test('"Get a demo token" (demo stack only) puts a token in the headers, and `me` answers as alice', async () => {
     await page.getByTestId('demo-token').click();
-    await page.waitForFunction(() => document.querySelector('.graphiql-editor-tool')?.textContent?.includes('Bearer'));
+    await page.locator('.graphiql-editor-tool').filter({ hasText: 'Bearer' }).first().waitFor();
     await typeQuery('{ me { id username } }');
     await run();
-    await page.waitForFunction(() => document.querySelector('.graphiql-response .CodeMirror-code')?.textContent?.includes('"me"'));
+    await page.locator('.graphiql-response .CodeMirror-code').filter({ hasText: '"me"' }).first().waitFor();
     assert.match(await resultText(), /"username": "alice"/);
+  });
+
+  test('the settings and short-keys dialogs open and close (they add styles at run time)', async () => {
+    for (const name of ['Open settings dialog', 'Open short keys dialog']) {
+      await page.getByRole('button', { name }).click();
+      await page.getByRole('dialog').waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+    }
   });
 
   test('nothing was loaded from outside the gateway, and the CSP was never violated', () => {

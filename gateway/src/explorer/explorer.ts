@@ -1,9 +1,10 @@
 // The explorer's routes: the page (a browser's GET of the GraphQL path), its static files under
 // /-/explorer/, and in the demo stack alone a demo token. The listener (http/server.ts) asks
 // `wantsPage` only for a GET: a POST to the GraphQL path never reaches this file.
+import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ExplorerAssets } from './assets.ts';
-import { explorerPage, notBuiltPage, PAGE_HEADERS, type PageConfig } from './page.ts';
+import { explorerPage, NONCE_SLOT, notBuiltPage, PAGE_HEADERS, pageCsp, type PageConfig } from './page.ts';
 
 /** A path of the gateway's own, beside any GraphQL or REST path an operator chooses. */
 export const EXPLORER_PREFIX = '/-/explorer/';
@@ -31,7 +32,8 @@ export interface ExplorerOptions {
 const ASSET_CACHE = 'public, max-age=31536000, immutable';
 
 export class Explorer {
-  readonly #page: { status: number; body: Buffer };
+  /** The page around its nonce (built once; each response joins the parts with a nonce of its own). */
+  readonly #page: { status: number; before: string; after: string };
 
   constructor(private readonly options: ExplorerOptions) {
     const { assets } = options;
@@ -41,7 +43,12 @@ export class Explorer {
       queryPlan: options.queryPlan,
       demoTokenPath: options.demoToken ? DEMO_TOKEN_PATH : undefined,
     };
-    this.#page = 'missing' in assets ? { status: 503, body: Buffer.from(notBuiltPage(assets.missing)) } : { status: 200, body: Buffer.from(explorerPage(assets, EXPLORER_PREFIX, config)) };
+    if ('missing' in assets) {
+      this.#page = { status: 503, before: notBuiltPage(assets.missing), after: '' };
+    } else {
+      const [before, after] = explorerPage(assets, EXPLORER_PREFIX, config).split(NONCE_SLOT) as [string, string];
+      this.#page = { status: 200, before: `${before}"styleNonce":"`, after: `"${after}` };
+    }
   }
 
   /** A browser navigating to the GraphQL path: a GET (the caller checked) whose `accept` names HTML. */
@@ -50,10 +57,13 @@ export class Explorer {
     return accept !== undefined && accept.includes('text/html');
   }
 
-  /** The page, with its security headers. */
+  /** The page, with its security headers and a nonce of its own. */
   page(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(this.#page.status, { ...PAGE_HEADERS, 'content-length': this.#page.body.length });
-    res.end(req.method === 'HEAD' ? undefined : this.#page.body);
+    const { status, before, after } = this.#page;
+    const nonce = randomBytes(18).toString('base64');
+    const body = Buffer.from(status === 200 ? before + nonce + after : before);
+    res.writeHead(status, { ...PAGE_HEADERS, 'content-security-policy': pageCsp(nonce), 'content-length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   /** A path under EXPLORER_PREFIX: a built file, the demo token, or 404 (false: the caller answers it). */

@@ -1,6 +1,6 @@
 import type { ExplorerAssets } from './assets.ts';
 
-/** What the page's script needs to know (gateway/explorer-ui/page-config.ts reads it). */
+/** What the page's script needs to know (gateway/explorer-ui/page-config.ts reads it), but the nonce. */
 export interface PageConfig {
   graphqlPath: string;
   requestIdHeader: string;
@@ -9,24 +9,27 @@ export interface PageConfig {
 }
 
 /**
- * The page's security headers. The script and style sheet are files of this origin, the page's
- * settings a JSON data block (never executed): no inline script, no eval. Styles allow
- * 'unsafe-inline' because GraphiQL's dialogs (Radix, via react-remove-scroll) and CodeMirror add
- * <style> elements at run time; a style cannot run code, and every script stays 'self' only.
+ * The page's Content-Security-Policy. The script and style sheet are files of this origin, the
+ * page's settings a JSON data block (never executed): no inline script, no eval. The one <style>
+ * element GraphiQL adds at run time (its dialogs' scroll lock) carries `nonce`, fresh per response.
  */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': [
+export function pageCsp(nonce: string): string {
+  return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
+    `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self' data:",
     "connect-src 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
     "form-action 'none'",
-  ].join('; '),
+  ].join('; ');
+}
+
+/** The page's other headers. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -36,10 +39,13 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   vary: 'accept',
 };
 
-/** The explorer page: the built script and style sheet, and its settings as JSON data. */
+/** Stands for the nonce in the page's template (explorer.ts puts each response's own there). */
+export const NONCE_SLOT = '"styleNonce":""';
+
+/** The explorer page: the built script and style sheet, and its settings as JSON data (`NONCE_SLOT` in it). */
 export function explorerPage(assets: ExplorerAssets, assetPrefix: string, config: PageConfig): string {
   // `<` escaped: the JSON cannot close its <script> element whatever a path holds.
-  const settings = JSON.stringify(config).replace(/</g, '\\u003c');
+  const settings = JSON.stringify({ ...config, styleNonce: '' }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
