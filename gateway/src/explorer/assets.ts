@@ -1,5 +1,6 @@
-// The explorer's built files (scripts/build-explorer.mjs → dist/explorer/), read once at start-up
-// and served from memory: content-hashed names, so each is cacheable for a year; gzip kept beside.
+// The explorer's built files (scripts/build-explorer.mjs → dist/explorer/), read once per process
+// and served from memory: content-hashed names, so each is cacheable for a year. Each file is
+// gzipped the first time a browser asks for it, not at start-up (tests start hundreds of gateways).
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -10,9 +11,9 @@ export const EXPLORER_DIST = new URL('../../../dist/explorer/', import.meta.url)
 export interface ExplorerAsset {
   readonly contentType: string;
   readonly body: Buffer;
-  /** Undefined when gzip does not make it smaller. */
-  readonly gzip: Buffer | undefined;
   readonly etag: string;
+  /** The body gzipped (made on first use); undefined when gzip does not make it smaller or the type is binary. */
+  gzipped(): Buffer | undefined;
 }
 
 export interface ExplorerAssets {
@@ -37,6 +38,14 @@ const CONTENT_TYPES: Record<string, string> = {
  * throws: a gateway without the explorer's files still serves GraphQL.
  */
 export function loadExplorerAssets(dir: URL = EXPLORER_DIST): ExplorerAssets | { missing: string } {
+  let loaded = loadedByDir.get(dir.href);
+  if (loaded === undefined) loadedByDir.set(dir.href, (loaded = readAssets(dir)));
+  return loaded;
+}
+
+const loadedByDir = new Map<string, ExplorerAssets | { missing: string }>();
+
+function readAssets(dir: URL): ExplorerAssets | { missing: string } {
   const manifestUrl = new URL('manifest.json', dir);
   if (!existsSync(manifestUrl)) return { missing: `${manifestUrl.pathname} not found` };
   try {
@@ -46,12 +55,20 @@ export function loadExplorerAssets(dir: URL = EXPLORER_DIST): ExplorerAssets | {
     for (const name of Object.keys(manifest.files)) {
       const body = readFileSync(new URL(name, dir));
       const type = CONTENT_TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
-      const compressed = type.startsWith('text/') || type.startsWith('image/svg') ? gzipSync(body) : undefined;
+      const compressible = type.startsWith('text/') || type.startsWith('image/svg');
+      let gzip: Buffer | null | undefined; // null: tried, not smaller
       files.set(name, {
         contentType: type,
         body,
-        gzip: compressed && compressed.length < body.length ? compressed : undefined,
         etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+        gzipped() {
+          if (!compressible) return undefined;
+          if (gzip === undefined) {
+            const compressed = gzipSync(body);
+            gzip = compressed.length < body.length ? compressed : null;
+          }
+          return gzip ?? undefined;
+        },
       });
     }
     return { script: manifest.script, style: manifest.style, files };

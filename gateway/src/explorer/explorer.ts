@@ -86,8 +86,8 @@ export class Explorer {
       res.end();
       return true;
     }
-    const gzip = asset.gzip !== undefined && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
-    const body = gzip ? asset.gzip! : asset.body;
+    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '') ? asset.gzipped() : undefined;
+    const body = gzip ?? asset.body;
     if (gzip) headers['content-encoding'] = 'gzip';
     headers['content-length'] = body.length;
     res.writeHead(200, headers);
