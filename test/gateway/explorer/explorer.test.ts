@@ -87,7 +87,7 @@ describe('the explorer over HTTP', () => {
     for (const accept of [undefined, '*/*', 'application/graphql-response+json']) {
       const response = await fetch(`${base}/graphql`, { headers: accept === undefined ? {} : { accept } });
       assert.equal(response.status, 400, `accept ${accept}`);
-      assert.match((await response.json()).errors[0].message, /Cross-Site Request Forgery/);
+      assert.match(((await response.json()) as any).errors[0].message, /Cross-Site Request Forgery/);
     }
     const post = await postGraphQL(`${base}/graphql`, { query: QUERY });
     assert.equal(post.status, 200);
@@ -124,7 +124,7 @@ describe('the explorer over HTTP', () => {
     for (const path of ['/-/explorer/nope.js', '/-/explorer/', '/-/explorer/../package.json', '/-/explorer/demo-token']) {
       const missing = await fetch(`${base}${path}`);
       assert.equal(missing.status, 404, path);
-      assert.equal((await missing.json()).errors[0].extensions.code, 'NOT_FOUND');
+      assert.equal(((await missing.json()) as any).errors[0].extensions.code, 'NOT_FOUND');
     }
   });
 
