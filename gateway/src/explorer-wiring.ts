@@ -51,7 +51,7 @@ export function createExplorer(config: GatewayConfig, logger: Logger, demoToken:
   });
   return {
     prefix: EXPLORER_PREFIX,
-    wantsPage: (req: IncomingMessage) => Explorer.wantsPage(req.headers),
+    wantsPage: (req: IncomingMessage) => Explorer.wantsPage(req.url, req.headers),
     page: (req, res) => explorer.page(req, res),
     serve: (req, res, path) => explorer.serve(req, res, path),
   };

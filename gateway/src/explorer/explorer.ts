@@ -28,6 +28,8 @@ export interface ExplorerOptions {
   demoToken?: (() => Promise<DemoToken>) | undefined;
 }
 
+const GRAPHQL_PARAMETER = /[?&](?:query|documentId|extensions)=/;
+
 /** Year-long caching is safe: every name carries its content's hash. */
 const ASSET_CACHE = 'public, max-age=31536000, immutable';
 
@@ -51,10 +53,14 @@ export class Explorer {
     }
   }
 
-  /** A browser navigating to the GraphQL path: a GET (the caller checked) whose `accept` names HTML. */
-  static wantsPage(headers: IncomingHttpHeaders): boolean {
+  /**
+   * A browser navigating to the GraphQL path: a GET (the caller checked) whose `accept` names HTML
+   * and whose URL carries no GraphQL request (a GET with `query`, `documentId` or `extensions` is
+   * one, answered as always: 406 when its `accept` allows no JSON).
+   */
+  static wantsPage(url: string | undefined, headers: IncomingHttpHeaders): boolean {
     const accept = headers.accept;
-    return accept !== undefined && accept.includes('text/html');
+    return accept !== undefined && accept.includes('text/html') && !GRAPHQL_PARAMETER.test(url ?? '');
   }
 
   /** The page, with its security headers and a nonce of its own. */

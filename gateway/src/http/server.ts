@@ -74,7 +74,7 @@ export interface Routes {
 export interface ExplorerRoutes {
   /** Its files' path prefix (e.g. /-/explorer/). */
   readonly prefix: string;
-  /** Asked only for a GET of the GraphQL path: whether a browser navigates there (`accept` names HTML). */
+  /** Asked only for a GET of the GraphQL path: whether a browser navigates there (`accept` names HTML, no GraphQL request in the URL). */
   wantsPage(req: IncomingMessage): boolean;
   page(req: IncomingMessage, res: ServerResponse): void;
   /** A path under `prefix`; false when it names nothing (the listener answers 404). */

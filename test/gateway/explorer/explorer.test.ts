@@ -89,6 +89,9 @@ describe('the explorer over HTTP', () => {
       assert.equal(response.status, 400, `accept ${accept}`);
       assert.match(((await response.json()) as any).errors[0].message, /Cross-Site Request Forgery/);
     }
+    // A GraphQL GET (a query in the URL) accepting only HTML is still refused, not the page.
+    const htmlOnly = await fetch(`${base}/graphql?query=${encodeURIComponent('{ featuredProducts(first: 1) { name } }')}`, { headers: { accept: 'text/html', 'apollo-require-preflight': 'true' } });
+    assert.equal(htmlOnly.status, 406);
     const post = await postGraphQL(`${base}/graphql`, { query: QUERY });
     assert.equal(post.status, 200);
     assert.equal(post.body.data.user.username, 'alice');
