@@ -6,7 +6,7 @@
 import { loadConfigFile } from '../gateway/src/config/load.ts';
 import { startGateway } from '../gateway/src/gateway.ts';
 import { startBackends } from './backends/index.ts';
-import { startDemoJwks } from './demo-keys/index.ts';
+import { mintDemoToken, startDemoJwks } from './demo-keys/index.ts';
 import { startSubgraphs } from './index.ts';
 
 // Fixed ports, because supergraph.yaml's routing URLs name them.
@@ -47,7 +47,8 @@ if (parts.has('subgraphs')) {
 
 if (parts.has('gateway')) {
   const { config, baseDir } = await loadConfigFile(new URL('../gateway/gateway.yaml', import.meta.url).pathname);
-  const gateway = await startGateway(config, { baseDir });
+  // The explorer's "Get a demo token" exists only here: the demo's key pair never reaches gateway/.
+  const gateway = await startGateway(config, { baseDir, demoToken: mintDemoToken });
   stops.unshift(() => gateway.stop());
   console.log(`gateway         GraphQL   ${gateway.url}   (liveness /health, readiness /ready)`);
 }

@@ -33,6 +33,8 @@ import { watchSupergraph, type SupergraphWatcher } from './schema/supergraph-wat
 import { cacheBounds, type CacheBounds } from './memory/config.ts';
 import { applyHeapGrowth, memoryBudget, type MemoryBudget } from './memory/budget.ts';
 import { createLogger } from './telemetry/logger.ts';
+import type { DemoToken } from './explorer/explorer.ts';
+import { createExplorer, exposeOptions } from './explorer-wiring.ts';
 import { GatewayMetrics } from './telemetry/metrics.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
 import { Tracing } from './telemetry/tracing.ts';
@@ -71,6 +73,11 @@ export interface StartOptions {
   /** Relative supergraph paths resolve against this (the config file's folder). */
   baseDir?: string;
   logger?: Logger;
+  /**
+   * The demo stack alone (subgraphs/dev.ts) passes this: the explorer then offers "Get a demo
+   * token" (POST /-/explorer/demo-token). No key of gateway.yaml can turn it on.
+   */
+  demoToken?: () => Promise<DemoToken>;
 }
 
 /** A graph replaced by a reload is closed when its last request is done, or after this long. */
@@ -138,6 +145,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const supergraph: SupergraphState = { current: undefined, rawSdl: '', lastError: undefined, retiring: new Set() };
   let draining = false;
   let watcher: SupergraphWatcher | undefined;
+  const explorer = createExplorer(config, logger, options.demoToken);
   const pipeline = new Pipeline(stages, {
     logger,
     requestIdHeader: config.telemetry.request_id_header,
@@ -146,6 +154,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     metrics,
     tracing,
     profileHeader: config.authentication.subgraph_headers.profile,
+    expose: exposeOptions(config, explorer !== undefined),
   });
   const server = createHttpServer(
     config.server,
@@ -161,6 +170,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       readiness: () => readiness(stages, supergraph, draining),
       requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
       draining: () => draining,
+      // A reload that turns introspection off turns the page off with it (the schema is what it shows).
+      ...(explorer ? { explorer: { ...explorer, wantsPage: (req: IncomingMessage) => config.server.introspection && explorer.wantsPage(req) } } : {}),
       // Served here unless they have a listener of their own.
       ...(metrics && config.telemetry.metrics.listen === undefined ? { metrics: () => metrics.scrape() } : {}),
     },

@@ -29,6 +29,8 @@ import { boundedText } from './core/bounded-text.ts';
 import { GatewayError, internalError, notReady } from './core/errors.ts';
 import type { FetchObserver, RequestContext, SubgraphRequest } from './core/request-context.ts';
 import { costChargeOf } from './cost-charge.ts';
+import type { QueryPlanSummary } from './core/query-plan-summary.ts';
+import type { ExposeOptions } from './explorer-wiring.ts';
 import type { CostSettlement } from './cost/settlement.ts';
 import type { CostStage } from './cost/stage.ts';
 import type { DocumentStage, ValidatedOperation } from './document/stage.ts';
@@ -95,6 +97,8 @@ export interface PipelineOptions {
   tracing?: Tracing | undefined;
   /** `authentication.subgraph_headers.profile`: subgraphs learn the profile a request runs under. */
   profileHeader: string;
+  /** The explorer's request headers honoured (explorer-wiring.ts); undefined (the explorer off): none, nothing looked at. */
+  expose?: ExposeOptions | undefined;
 }
 
 export class Pipeline {
@@ -135,6 +139,9 @@ export class Pipeline {
     let settlement: CostSettlement | undefined;
     let loggedStatus: number | undefined;
     let graph: LoadedGraph | undefined;
+    // What the explorer asked to see of this request (never looked for with the explorer off).
+    const expose = this.options.expose && exposed(req, this.options.expose);
+    let queryPlan: QueryPlanSummary | undefined;
     // The client app's own name and version: read once, for the trace and the record.
     let app: ClientApp | undefined;
     try {
@@ -171,11 +178,11 @@ export class Pipeline {
       trace?.end();
       if (admitted) Object.assign(gatewayHeaders, admitted.headers);
       if (graph.cost && estimatedCost !== undefined) {
-        settlement = graph.cost.settlement(operation, estimatedCost, admitted && quotas ? costChargeOf(quotas.admission, admitted) : undefined);
+        settlement = graph.cost.settlement(operation, estimatedCost, admitted && quotas ? costChargeOf(quotas.admission, admitted) : undefined, expose?.cost);
       }
       // The fetch observer: the record (which hands each fetch on to the trace), or the trace alone.
       const observer = record ?? trace;
-      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, profileHeaders(policy.subgraph_headers, this.options.profileHeader, source !== 'fallback' || auth.identity?.profile !== undefined ? profile : undefined), requestIdHeader, requestId, clientGone.signal, observer), planning: trace };
+      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, profileHeaders(policy.subgraph_headers, this.options.profileHeader, source !== 'fallback' || auth.identity?.profile !== undefined ? profile : undefined), requestIdHeader, requestId, clientGone.signal, observer), planning: trace, exposeQueryPlan: expose?.queryPlan ? (plan) => (queryPlan = plan) : undefined };
       trace?.begin('execute');
       const executed = await executeOperation(graph.apollo, { //                            6 execute
         query: operation.query,
@@ -208,7 +215,7 @@ export class Pipeline {
       if (graph.cachePolicies && request.method === 'GET' && errors === undefined && operation.operation.operation === 'query') {
         Object.assign(gatewayHeaders, graph.cachePolicies.headers(operation.document, operation.operation, auth.identity !== undefined, client.varyOn));
       }
-      const body = JSON.stringify({ errors, data, extensions: costExtension ? { ...extensions, cost: costExtension } : extensions }) + '\n';
+      const body = JSON.stringify({ errors, data, extensions: costExtension || queryPlan ? { ...extensions, cost: costExtension, queryPlan } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: graphqlStatus(executed.status ?? 200, errors, request.responseType), headers: executed.headers, body }, request.responseType, gatewayHeaders); // 7
     } catch (error) {
       loggedStatus = this.renderFailure(res, req, error, gatewayHeaders, requestId, clientGone.signal.aborted, restPath !== undefined);
@@ -322,6 +329,13 @@ export class Pipeline {
       'request',
     );
   }
+}
+
+/** The explorer's headers on this request: `tollgate-expose-cost: true`, and `tollgate-expose-query-plan: true` where plans may be shown. */
+function exposed(req: IncomingMessage, allowed: ExposeOptions): { cost: boolean; queryPlan: boolean } | undefined {
+  const cost = allowed.cost && req.headers['tollgate-expose-cost'] === 'true';
+  const queryPlan = allowed.queryPlan && req.headers['tollgate-expose-query-plan'] === 'true';
+  return cost || queryPlan ? { cost, queryPlan } : undefined;
 }
 
 /** Longest client-chosen operation name the access log keeps whole (client names: clients/stage.ts). */

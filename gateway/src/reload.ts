@@ -15,6 +15,8 @@ const RESTART_ONLY: ReadonlyArray<(config: GatewayConfig) => [key: string, value
   (c) => ['persisted_documents', c.persisted_documents],
   (c) => ['quotas.on_store_failure', c.quotas.on_store_failure],
   (c) => ['telemetry', c.telemetry],
+  // The explorer's page and files are built once around the listener (introspection, live, still turns it off).
+  (c) => ['explorer', c.explorer],
   // V8's heap is sized when the process starts; the persisted-query cache outlives every reload.
   (c) => ['memory.max_mb', c.memory.max_mb],
   (c) => ['memory.heap_growing_percent', c.memory.heap_growing_percent],

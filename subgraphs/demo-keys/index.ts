@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { importJWK, SignJWT, type JWK } from 'jose';
 import { closeServer, listen, urlHost } from '../shared/net.ts';
 
 /** `iss` and `aud` of demo tokens; gateway/gateway.yaml accepts exactly these. */
@@ -38,4 +39,27 @@ export async function startDemoJwks(opts: { host?: string; port?: number } = {})
   await listen(server, opts.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
   return { url: `http://${urlHost(host)}:${port}${DEMO_JWKS_PATH}`, stop: () => closeServer(server) };
+}
+
+/** What the explorer's "Get a demo token" grants: alice (u1), who may read her orders. */
+const EXPLORER_DEMO_SUBJECT = 'u1';
+const EXPLORER_DEMO_SCOPE = 'orders:read';
+
+/**
+ * A demo token (an hour) signed with the demo private key, as `npm run token -- --sub u1 --scope
+ * orders:read` makes: `npm start` hands this to the gateway for the explorer's "Get a demo token".
+ */
+export async function mintDemoToken(): Promise<{ token: string; subject: string; scope: string }> {
+  const jwk = JSON.parse(readFileSync(DEMO_PRIVATE_KEY_PATH, 'utf8')) as JWK;
+  const alg = jwk.alg ?? 'RS256';
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ scope: EXPLORER_DEMO_SCOPE })
+    .setProtectedHeader({ alg, typ: 'JWT', ...(jwk.kid ? { kid: jwk.kid } : {}) })
+    .setIssuer(DEMO_ISSUER)
+    .setAudience(DEMO_AUDIENCE)
+    .setSubject(EXPLORER_DEMO_SUBJECT)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(await importJWK(jwk, alg));
+  return { token, subject: EXPLORER_DEMO_SUBJECT, scope: EXPLORER_DEMO_SCOPE };
 }

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../gateway/src/config/load.ts';
-import { startGateway, type RunningGateway } from '../../gateway/src/gateway.ts';
+import { startGateway, type RunningGateway, type StartOptions } from '../../gateway/src/gateway.ts';
 import { startDemoBackendsAndSubgraphs, type DemoStack } from './demo-stack.ts';
 import { composeForTest } from './gateway.ts';
 
@@ -15,7 +15,7 @@ export interface ShippedDemo {
 }
 
 /** `JWKS_URL` defaults to a port that refuses (tests that verify no token need none). */
-export async function startShippedDemo(env: Record<string, string> = {}): Promise<ShippedDemo> {
+export async function startShippedDemo(env: Record<string, string> = {}, options: Pick<StartOptions, 'demoToken'> = {}): Promise<ShippedDemo> {
   const stack = await startDemoBackendsAndSubgraphs();
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-demo-'));
   const cleanup = async () => {
@@ -29,7 +29,7 @@ export async function startShippedDemo(env: Record<string, string> = {}): Promis
     const { config, baseDir } = await loadConfigFile('gateway/gateway.yaml', { LOG_LEVEL: 'silent', JWKS_URL: 'http://127.0.0.1:9/jwks.json', ...env });
     config.server.listen = '127.0.0.1:0';
     config.supergraph = { ...config.supergraph, file: supergraphFile, compose: undefined };
-    const gateway = await startGateway(config, { baseDir }); // relative paths (manifests) as `tollgate serve` resolves them
+    const gateway = await startGateway(config, { baseDir, ...options }); // relative paths (manifests) as `tollgate serve` resolves them
     return {
       stack,
       gateway,

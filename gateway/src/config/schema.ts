@@ -6,6 +6,7 @@ import { corsConfigSchema, csrfConfigSchema, limitsConfigSchema, serverConfigSch
 import { demandControlConfigSchema } from '../cost/config.ts';
 import { quotasConfigSchema, redisConfigSchema } from '../quota/config.ts';
 import { restEndpointsConfigSchema, restPaths } from '../rest/config.ts';
+import { explorerConfigSchema } from '../explorer/config.ts';
 import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSchema } from '../federation/config.ts';
 import { memoryConfigSchema } from '../memory/config.ts';
 import { supergraphConfigSchema } from '../schema/config.ts';
@@ -34,6 +35,7 @@ export const gatewayConfigSchema = z.strictObject({
   quotas: quotasConfigSchema.prefault({}),
   telemetry: telemetryConfigSchema.prefault({}),
   memory: memoryConfigSchema.prefault({}),
+  explorer: explorerConfigSchema.prefault({}),
 }).superRefine((config, ctx) => {
   // Keys of two slices that must agree: caught at start-up, each naming the key to change.
   const { metrics } = config.telemetry;

@@ -1,4 +1,5 @@
 import type { Identity } from './identity.ts';
+import type { QueryPlanSummary } from './query-plan-summary.ts';
 
 /**
  * What one request carries from stage to stage and into execution (Apollo Server's contextValue).
@@ -15,6 +16,8 @@ export interface RequestContext {
   readonly subgraph: SubgraphRequest;
   /** Told when the executor looks up or builds this request's query plan (tracing); undefined when nothing watches. */
   readonly planning?: PlanObserver | undefined;
+  /** Given this request's query plan (`tollgate-expose-query-plan`, development only); undefined: nobody asked. */
+  readonly exposeQueryPlan?: ((plan: QueryPlanSummary) => void) | undefined;
 }
 
 /**

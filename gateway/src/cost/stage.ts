@@ -72,8 +72,11 @@ export class CostStage {
     }
   }
 
-  /** Settles `estimated` once the response is known; `charge` is stage 5's, when it charged one. */
-  settlement(input: EstimateInput, estimated: number, charge: CostCharge | undefined): CostSettlement {
-    return new CostSettlement(this.options.model, input, estimated, charge, this.options.demandControl.cost_extensions);
+  /**
+   * Settles `estimated` once the response is known; `charge` is stage 5's, when it charged one.
+   * `report`: `extensions.cost` for this request even without `demand_control.cost_extensions` (the explorer asked).
+   */
+  settlement(input: EstimateInput, estimated: number, charge: CostCharge | undefined, report = false): CostSettlement {
+    return new CostSettlement(this.options.model, input, estimated, charge, report || this.options.demandControl.cost_extensions);
   }
 }

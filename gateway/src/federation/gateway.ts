@@ -4,6 +4,8 @@ import type { DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import { trafficFor, type ExecutorMode, type TrafficShapingConfig } from './config.ts';
 import { checkFetchBudget } from './executor/fetch-budget.ts';
+import { summarizePlan } from './executor/plan-summary.ts';
+import type { RequestContext } from '../core/request-context.ts';
 import type { OperationAuthorizer } from '../core/authorization-hook.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { ExecutorStats } from './executor/executor-stats.ts';
@@ -112,7 +114,10 @@ export function createFederationGateway(
     supergraphSdl: supergraph.sdl,
     logger: logger.child({ component: 'apollo-gateway' }),
     buildService,
-    experimental_didResolveQueryPlan: ({ queryPlan }) => checkFetchBudget(queryPlan, maxFetches),
+    experimental_didResolveQueryPlan: ({ queryPlan, requestContext }) => {
+      checkFetchBudget(queryPlan, maxFetches);
+      (requestContext.context as Partial<RequestContext>).exposeQueryPlan?.(summarizePlan(queryPlan));
+    },
   });
   const gateway: GatewayInterface = apollo;
   // Operations reach the executor resolved: stage 4 refuses an unknown or ambiguous operationName.

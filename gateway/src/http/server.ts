@@ -66,6 +66,19 @@ export interface Routes {
   draining?(): boolean;
   /** Metrics in a scraper's format (text and its content type), served at `metricsPath`; absent: 404. */
   metrics?(): Promise<{ contentType: string; text: string }>;
+  /** The explorer (`explorer.enabled`); absent: a browser's GET of the GraphQL path is a GraphQL request like any. */
+  explorer?: ExplorerRoutes;
+}
+
+/** The explorer's page and files (explorer/explorer.ts), as the listener sees them. */
+export interface ExplorerRoutes {
+  /** Its files' path prefix (e.g. /-/explorer/). */
+  readonly prefix: string;
+  /** Asked only for a GET of the GraphQL path: whether a browser navigates there (`accept` names HTML, no GraphQL request in the URL). */
+  wantsPage(req: IncomingMessage): boolean;
+  page(req: IncomingMessage, res: ServerResponse): void;
+  /** A path under `prefix`; false when it names nothing (the listener answers 404). */
+  serve(req: IncomingMessage, res: ServerResponse, path: string): boolean;
 }
 
 /** The HTTP listener: routes the GraphQL path and REST endpoints to the pipeline, answers health, readiness and 404s itself. */
@@ -84,6 +97,12 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
     if (routes.draining?.()) res.setHeader('connection', 'close');
     const path = pathOf(req.url);
     if (path === graphql_path) {
+      // A POST never looks further than its method: the explorer costs GraphQL requests nothing.
+      if (req.method === 'GET' && routes.explorer?.wantsPage(req)) {
+        setRequestId(res, routes, req);
+        routes.explorer.page(req, res);
+        return;
+      }
       void routes.graphql(req, res);
       return;
     }
@@ -101,6 +120,8 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
       sendJson(res, ready ? 200 : 503, body);
     } else if (routes.metrics && path === options.metricsPath) {
       serveMetrics(req, res, routes.metrics, id);
+    } else if (routes.explorer && path.startsWith(routes.explorer.prefix) && routes.explorer.serve(req, res, path)) {
+      // served: a file of the explorer (or the demo stack's token)
     } else {
       // Logged, so that the request id of the error leads to a line (as the GraphQL path's do).
       options.logger?.info({ requestId: id, method: req.method, path: path.slice(0, 100), status: 404 }, 'no route');
@@ -222,6 +243,11 @@ export function closeServer(server: Server, graceMs = 5_000): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+function setRequestId(res: ServerResponse, routes: Routes, req: IncomingMessage): void {
+  const [header, id] = routes.requestId(req);
+  res.setHeader(header, id);
 }
 
 function pathOf(url: string | undefined): string {

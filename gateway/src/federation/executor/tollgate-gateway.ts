@@ -18,6 +18,7 @@ import { loadSupergraph, type LoadedSupergraph, type SubgraphService } from './l
 import { LruCache } from '../../core/cache.ts';
 import type { JsonObject } from './merge.ts';
 import { planFootprint } from './plan-footprint.ts';
+import { summarizePlan } from './plan-summary.ts';
 import { prepareOperation, type PreparedOperation } from './prepare-operation.ts';
 import { refusedField } from './plan-corrections/unreachable-fields.ts';
 import { runPlan, type PlanRun } from './run-plan.ts';
@@ -148,6 +149,7 @@ export class TollgateGateway implements GatewayInterface {
       throw error;
     }
     planWatch?.ended({ cached, fetches: prepared.fetchCount });
+    (requestContext.context as Partial<RequestContext>).exposeQueryPlan?.(summarizePlan(prepared.queryPlan));
 
     let result: GatewayExecutionResult;
     if (prepared.program) {
