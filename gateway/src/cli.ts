@@ -1,4 +1,5 @@
 import { runTokenCommand } from './auth/token-command.ts';
+import { runCheckCommand } from './check-command.ts';
 import { runOperationsCommand } from './operations-command.ts';
 import { runComposeCommand } from './schema/compose-command.ts';
 import { runServeCommand } from './serve-command.ts';
@@ -8,6 +9,7 @@ const USAGE = `usage: tollgate <command> [options]
 commands:
   serve     run the gateway (tollgate serve --help)
   compose   compose supergraph.yaml into a supergraph SDL (tollgate compose --help)
+  check     breaking changes of proposed subgraphs against the current supergraph (tollgate check --help)
   token     print a signed JWT for local testing (tollgate token --help)
   operations publish a trusted-document manifest to Redis (tollgate operations --help)`;
 
@@ -19,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return runServeCommand(rest);
     case 'compose':
       return runComposeCommand(rest);
+    case 'check':
+      return runCheckCommand(rest);
     case 'token':
       return runTokenCommand(rest);
     case 'operations':
