@@ -10,8 +10,8 @@ export type Locate = (change: CheckedChange) => { file: string; line?: number } 
 
 const ORDER = { BREAKING: 0, DANGEROUS: 1, SAFE: 2 } as const;
 
-function sorted(report: CheckReport): CheckedChange[] {
-  return [...report.changes].sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || Number(b.counts) - Number(a.counts));
+function sorted(changes: readonly CheckedChange[]): CheckedChange[] {
+  return [...changes].sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || Number(b.counts) - Number(a.counts));
 }
 
 function owner(change: CheckedChange): string {
@@ -24,16 +24,20 @@ function label(change: CheckedChange): string {
 
 /** Per change: severity, coordinate and subgraph; then what changed; then the operations it affects. */
 export function formatText(report: CheckReport, against: string): string {
+  return `${formatChanges(report.changes)}${summaryLine(report, against)}\n`;
+}
+
+/** The changes alone, breaking first, a few lines each (also publish's refusals). */
+export function formatChanges(changes: readonly CheckedChange[]): string {
   const lines: string[] = [];
-  for (const change of sorted(report)) {
+  for (const change of sorted(changes)) {
     lines.push(`${label(change)}  ${change.coordinate}  (subgraph ${owner(change)})`, `  ${change.kind}: ${change.message}`);
     if (change.operations && change.operations.length > 0 && change.severity !== 'SAFE') {
       for (const name of change.operations.slice(0, 10)) lines.push(`  used by ${name}`);
       if (change.operations.length > 10) lines.push(`  and ${change.operations.length - 10} more operations`);
     }
   }
-  lines.push(summaryLine(report, against));
-  return `${lines.join('\n')}\n`;
+  return lines.map((line) => `${line}\n`).join('');
 }
 
 export function summaryLine(report: CheckReport, against: string): string {
@@ -50,7 +54,7 @@ export function formatJson(report: CheckReport, against: string, exitCode: numbe
 /** GitHub workflow commands: an error per counting breaking change, a warning per dangerous one. */
 export function formatGitHub(report: CheckReport, locate: Locate): string {
   const lines: string[] = [];
-  for (const change of sorted(report)) {
+  for (const change of sorted(report.changes)) {
     if (change.severity === 'SAFE' || !change.counts) continue;
     const level = change.severity === 'BREAKING' ? 'error' : 'warning';
     const where = locate(change);
@@ -68,7 +72,7 @@ export function formatMarkdown(report: CheckReport, against: string): string {
   const lines = [`### tollgate check`, '', summaryLine(report, against).replace(/^check: /, ''), ''];
   if (report.changes.length > 0) {
     lines.push('| severity | change | coordinate | subgraph | operations |', '|---|---|---|---|---|');
-    for (const change of sorted(report)) {
+    for (const change of sorted(report.changes)) {
       const operations = change.operations === undefined ? '' : change.operations.slice(0, 5).join('<br>') || 'none';
       lines.push(`| ${label(change)} | ${change.kind} | \`${change.coordinate}\` | ${owner(change)} | ${cell(operations)} |`);
     }
