@@ -154,7 +154,8 @@ function publishedText(name: string, body: { status: string; version: number; ha
   const changes = body.changes ?? [];
   const count = (severity: string) => changes.filter((c) => c.severity === severity).length;
   const forced = body.forced ? ', FORCED past breaking changes' : '';
-  return `${formatChanges(changes)}published subgraph ${name} as version ${body.version} (supergraph ${body.hash.slice(0, 12)}; ${count('BREAKING')} breaking, ${count('DANGEROUS')} dangerous, ${count('SAFE')} safe changes${forced})\n`;
+  // Breaking (forced) and dangerous changes listed; safe ones counted.
+  return `${formatChanges(changes.filter((c) => c.severity !== 'SAFE'))}published subgraph ${name} as version ${body.version} (supergraph ${body.hash.slice(0, 12)}; ${count('BREAKING')} breaking, ${count('DANGEROUS')} dangerous, ${count('SAFE')} safe changes${forced})\n`;
 }
 
 function refusedText(answer: RegistryAnswer): string {
