@@ -47,6 +47,8 @@ const adminTokenSchema = z.strictObject({
   token: z.string().min(16, 'at least 16 characters'),
   /** What it may do: read (current, history), publish, force (publish despite breaking changes), rollback. */
   roles: z.array(z.enum(ADMIN_ROLES)).min(1),
+  /** The subgraphs it may publish (a service team's CI token); default any. */
+  subgraphs: z.array(z.string().min(1)).min(1).optional(),
 });
 
 /**

@@ -48,11 +48,18 @@ interface Token {
   name: string;
   digest: Buffer;
   roles: ReadonlySet<AdminRole>;
+  /** The subgraphs it may publish; undefined: any. */
+  subgraphs: ReadonlySet<string> | undefined;
 }
 
 export function registryAdminHandler(config: AdminConfig, registry: Registry, logger: Logger): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   // Digests of equal length, so the comparison takes the same time whatever the token's length.
-  const tokens: Token[] = config.tokens.map(({ name, token, roles }) => ({ name, digest: digest(token), roles: new Set(roles) }));
+  const tokens: Token[] = config.tokens.map(({ name, token, roles, subgraphs }) => ({
+    name,
+    digest: digest(token),
+    roles: new Set(roles),
+    subgraphs: subgraphs && new Set(subgraphs),
+  }));
   // Who first, for every path: without a valid token nothing about the listener is told.
   const identify = (req: IncomingMessage): Token => {
     const match = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -145,6 +152,9 @@ async function publish({ req, token, config, registry, logger }: RouteContext) {
   if (sdl.trim() === '') throw new AdminError('BAD_REQUEST', 'sdl: empty');
   const force = optionalField(body, 'force', 'boolean') ?? false;
   const note = noteOf(body);
+  if (token.subgraphs && !token.subgraphs.has(name)) {
+    throw new AdminError('FORBIDDEN', `token "${token.name}" may publish only ${[...token.subgraphs].join(', ')}, not ${name}`);
+  }
   if (force && !token.roles.has('force')) throw new AdminError('FORBIDDEN', `token "${token.name}" lacks the force role: a forced publish needs it`);
   const outcome = await registry.publish({ subgraph: { name, routingUrl, sdl }, force, identity: token.name, ...(note ? { note } : {}) });
   switch (outcome.status) {

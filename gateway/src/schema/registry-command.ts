@@ -243,7 +243,7 @@ function showText(record: VersionRecord): string {
     ...(record.note ? [`note: ${record.note}`] : []),
     ...(record.breakingChanges?.length ? [`breaking changes accepted: ${record.breakingChanges.map((c) => `${c.kind} ${c.coordinate}`).join(', ')}`] : []),
     'subgraphs:',
-    ...record.subgraphs.map((s) => `  ${s.name}  ${s.routingUrl}  (${s.sdl.length} characters)`),
+    ...record.subgraphs.map((s) => `  ${s.name.padEnd(Math.max(...record.subgraphs.map((t) => t.name.length)))}  ${s.routingUrl}  (${s.sdl.length} characters)`),
   ];
   return `${lines.join('\n')}\n`;
 }

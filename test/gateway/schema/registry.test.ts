@@ -31,12 +31,14 @@ const TOKENS = {
   ci: 'ci-token-0123456789abcdef',
   ops: 'ops-token-0123456789abcdef',
   reader: 'reader-token-0123456789ab',
+  world: 'world-team-token-0123456789',
 };
 const ADMIN = {
   tokens: [
     { name: 'ci', token: TOKENS.ci, roles: ['read', 'publish'] },
     { name: 'ops', token: TOKENS.ops, roles: ['read', 'publish', 'force', 'rollback'] },
     { name: 'reader', token: TOKENS.reader, roles: ['read'] },
+    { name: 'ci-world', token: TOKENS.world, roles: ['read', 'publish'], subgraphs: ['world'] },
   ],
   max_body_bytes: 100_000,
 } satisfies GatewayConfigInput['admin'];
@@ -138,6 +140,9 @@ describe('schema registry', () => {
     const forceWithoutRole = await publish('hello', HELLO_V1, ['--force']);
     assert.equal(forceWithoutRole.code, 1);
     assert.match(forceWithoutRole.stderr, /refused \(403 FORBIDDEN\): token "ci" lacks the force role/);
+    const otherTeam = await publish('hello', HELLO_V1, [], { token: TOKENS.world });
+    assert.equal(otherTeam.code, 1);
+    assert.match(otherTeam.stderr, /refused \(403 FORBIDDEN\): token "ci-world" may publish only world, not hello/);
     const rollback = await cli('registry', ['rollback', '--to', '1', '--registry', registryUrl]);
     assert.equal(rollback.code, 1);
     assert.match(rollback.stderr, /FORBIDDEN: token "ci" lacks the rollback role/);
