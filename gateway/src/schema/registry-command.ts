@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { CheckedChange } from './check.ts';
 import { formatChanges } from './check-report.ts';
 import { formatCompositionIssues, type CompositionIssue } from './compose.ts';
-import { DEFAULT_REGISTRY_TIMEOUT_MS, registryRequest, RegistryClientError, refusalText, REGISTRY_TOKEN_ENV, type RegistryAnswer } from './registry-client.ts';
+import { DEFAULT_REGISTRY_TIMEOUT_MS, registryRequest, RegistryClientError, REGISTRY_TOKEN_ENV, type RegistryAnswer } from './registry-client.ts';
 import type { VersionRecord, VersionSummary } from './registry-store.ts';
 
 export interface RegistryCommandIo {
@@ -210,7 +210,7 @@ export function runRegistryCommand(argv: string[], io: RegistryCommandIo = defau
     }
     if (common.format === 'json' && !(sub === 'show' && values.supergraph)) io.stdout(`${JSON.stringify(answer.body, null, 2)}\n`);
     if (answer.status === 200) return 0;
-    if (common.format === 'text') io.stderr(`refused (${answer.status}): ${refusalText(answer)}\n`);
+    if (common.format === 'text') io.stderr(refusedText(answer));
     return 1;
   });
 }

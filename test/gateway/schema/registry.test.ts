@@ -145,7 +145,7 @@ describe('schema registry', () => {
     assert.match(otherTeam.stderr, /refused \(403 FORBIDDEN\): token "ci-world" may publish only world, not hello/);
     const rollback = await cli('registry', ['rollback', '--to', '1', '--registry', registryUrl]);
     assert.equal(rollback.code, 1);
-    assert.match(rollback.stderr, /FORBIDDEN: token "ci" lacks the rollback role/);
+    assert.match(rollback.stderr, /refused \(403 FORBIDDEN\): token "ci" lacks the rollback role/);
     // Bad input: a stable code each, nothing written.
     const ci = { authorization: `Bearer ${TOKENS.ci}` };
     const cases = [
@@ -255,7 +255,7 @@ describe('schema registry', () => {
     assert.match(shown.stdout, new RegExp(`\\n${before.version + 1} +\\S+ +ops +publish hello +FORCED +1/0/0 +[0-9a-f]{12} +incident 42`));
     const missing = await cli('registry', ['rollback', '--to', '999', '--registry', registryUrl], TOKENS.ops);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /VERSION_NOT_FOUND: there is no version 999/);
+    assert.match(missing.stderr, /refused \(404 VERSION_NOT_FOUND\): there is no version 999/);
   });
 
   test('two concurrent publishes through two admin listeners are both recorded, each version composed on the one before', async (t) => {
