@@ -68,15 +68,18 @@ export interface SchemaChange {
   message: string;
   /** For union and interface changes: the member or interface concerned. */
   related?: string;
-  /** true for removals: the current schema knows the element, the proposed one does not. */
+  /** The element is gone: only the current schema knows the coordinate (and the subgraph that defined it). */
   removed: boolean;
 }
+
+/** Kinds whose coordinate exists only in the current schema (its subgraph is read there). */
+const ELEMENT_REMOVED = /^(TYPE|FIELD|ARG|INPUT_FIELD|ENUM_VALUE)_REMOVED$/;
 
 /** Every change from `before` (the current API schema) to `after` (the proposed one), in schema order. */
 export function diffSchemas(before: GraphQLSchema, after: GraphQLSchema): SchemaChange[] {
   const changes: SchemaChange[] = [];
   const add = (kind: ChangeKind, severity: Severity, coordinate: string, message: string, extra: Partial<SchemaChange> = {}) =>
-    changes.push({ kind, severity, coordinate, message, removed: kind.endsWith('_REMOVED'), ...extra });
+    changes.push({ kind, severity, coordinate, message, removed: ELEMENT_REMOVED.test(kind), ...extra });
   const oldTypes = userTypes(before);
   const newTypes = userTypes(after);
   for (const [name, oldType] of oldTypes) {
@@ -208,7 +211,8 @@ function diffInputValue(
   const oldDefault = defaultText(oldValue);
   const newDefault = defaultText(newValue);
   if (oldDefault !== undefined && newDefault === undefined) {
-    add(`${prefix}_DEFAULT_REMOVED`, 'BREAKING', coordinate, `${what} "${coordinate}" lost its default value ${oldDefault}: operations leaving it out get ${isNonNullType(newValue.type) ? 'a validation error' : 'null'}.`);
+    const effect = isNonNullType(newValue.type) ? 'fail validation' : `no longer get ${oldDefault}`;
+    add(`${prefix}_DEFAULT_REMOVED`, 'BREAKING', coordinate, `${what} "${coordinate}" lost its default value ${oldDefault}: operations leaving it out ${effect}.`);
   } else if (oldDefault !== undefined && newDefault !== undefined && oldDefault !== newDefault) {
     add(`${prefix}_DEFAULT_CHANGED`, 'DANGEROUS', coordinate, `${what} "${coordinate}" default changed from ${oldDefault} to ${newDefault}.`);
   } else if (oldDefault === undefined && newDefault !== undefined) {
