@@ -8,9 +8,9 @@
 // unreadable, registry unreachable), 3 breaking changes (unless --allow-breaking).
 import { appendFile, readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadClientOperations, OperationsInputError } from './client-operations.ts';
 import { ApiSchemaError } from './schema/api-schema.ts';
+import { parseFlags } from './schema/command-flags.ts';
 import { checkSupergraphs, type CheckedChange } from './schema/check.ts';
 import { formatGitHub, formatJson, formatMarkdown, formatText, type CheckFormat } from './schema/check-report.ts';
 import { composeSubgraphs, formatCompositionIssues, formatGitHubAnnotations } from './schema/compose.ts';
@@ -69,29 +69,24 @@ class UsageError extends Error {}
 export async function runCheckCommand(argv: string[], io: CheckCommandIo = defaultIo): Promise<number> {
   const env = io.env ?? process.env;
   const print = (text: string) => io.stderr(text.endsWith('\n') ? text : `${text}\n`);
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        against: { type: 'string', short: 'a' },
-        config: { type: 'string', short: 'c' },
-        subgraph: { type: 'string' },
-        schema: { type: 'string' },
-        'routing-url': { type: 'string' },
-        operations: { type: 'string', short: 'o', multiple: true },
-        'allow-breaking': { type: 'boolean' },
-        format: { type: 'string', short: 'f', default: 'text' },
-        'introspection-timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    print(`error: ${(error as Error).message}\nRun 'tollgate check --help' for usage.`);
-    return 2;
-  }
+  const args = parseFlags(
+    argv,
+    {
+      against: { type: 'string', short: 'a' },
+      config: { type: 'string', short: 'c' },
+      subgraph: { type: 'string' },
+      schema: { type: 'string' },
+      'routing-url': { type: 'string' },
+      operations: { type: 'string', short: 'o', multiple: true },
+      'allow-breaking': { type: 'boolean' },
+      format: { type: 'string', short: 'f', default: 'text' },
+      'introspection-timeout-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'check',
+    print,
+  );
+  if (args === undefined) return 2;
   if (args.help) {
     io.stdout(USAGE);
     return 0;

@@ -16,6 +16,7 @@ import type { GatewayConfigInput } from '../../../gateway/src/config/schema.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/src/gateway.ts';
 import { composeSubgraphs } from '../../../gateway/src/schema/compose.ts';
 import { runPublishCommand, runRegistryCommand } from '../../../gateway/src/schema/registry-command.ts';
+import { eventually } from '../../support/eventually.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, postGraphQL } from '../../support/gateway.ts';
 import { connectTestRedis, deletePrefix, REDIS_URL, uniquePrefix } from '../../support/redis.ts';
@@ -42,14 +43,6 @@ const ADMIN = {
   ],
   max_body_bytes: 100_000,
 } satisfies GatewayConfigInput['admin'];
-
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`${what} did not happen within 10 s`);
-}
 
 describe('schema registry', () => {
   const prefix = uniquePrefix('registry');
