@@ -119,7 +119,7 @@ export class RegistryStore {
    */
   async write(basedOn: number, record: Omit<VersionRecord, 'version'>): Promise<{ written: number } | { conflict: number }> {
     const version = basedOn + 1;
-    const full: VersionRecord = { version, ...record };
+    const full: VersionRecord = { ...record, version };
     const { supergraph: _supergraph, subgraphs: _subgraphs, breakingChanges: _breaking, ...summary } = full;
     const keys = [currentKey(this.prefix), historyKey(this.prefix), versionKey(this.prefix, version)];
     const args = [String(basedOn), JSON.stringify(full), JSON.stringify(summary), registryChannel(this.prefix)];

@@ -16,6 +16,7 @@ import type { GatewayConfigInput } from '../../../gateway/src/config/schema.ts';
 import { startGateway, type RunningGateway } from '../../../gateway/src/gateway.ts';
 import { composeSubgraphs } from '../../../gateway/src/schema/compose.ts';
 import { runPublishCommand, runRegistryCommand } from '../../../gateway/src/schema/registry-command.ts';
+import { RegistryStore } from '../../../gateway/src/schema/registry-store.ts';
 import { eventually } from '../../support/eventually.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, postGraphQL } from '../../support/gateway.ts';
@@ -283,6 +284,22 @@ describe('schema registry', () => {
       }
       return true;
     });
+  });
+
+  test('a version a gateway cannot load (written past the registry) is refused and logged by both; they keep serving; a rollback recovers', async () => {
+    const good = await current();
+    const store = new RegistryStore(redis, prefix);
+    const { version: _version, ...record } = good;
+    const written = await store.write(good.version, { ...record, hash: 'tampered', supergraph: 'this is not a supergraph {', identity: 'redis-cli' });
+    assert.deepEqual(written, { written: good.version + 1 });
+    const ready = async (gateway: RunningGateway) => (await (await fetch(gateway.url.replace(/\/graphql$/, '/ready'))).json()) as any;
+    await eventually('both gateways refused it', async () => (await ready(a)).supergraph.last_reload_error !== undefined && (await ready(b)).supergraph.last_reload_error !== undefined);
+    assert.match((await ready(a)).supergraph.last_reload_error, /Syntax Error/);
+    for (const gateway of [a, b]) assert.equal((await postGraphQL(gateway.url, { query: '{ extraHello }' })).body.data.extraHello, 'extra hello');
+    assert.ok(logs.some((line) => line['msg'] === 'new supergraph refused; the last good one keeps serving'));
+    const rolledBack = await cli('registry', ['rollback', '--to', String(good.version), '--registry', registryUrl], TOKENS.ops);
+    assert.equal(rolledBack.code, 0, rolledBack.stderr);
+    await eventually('both gateways serve the good version again', async () => (await ready(a)).supergraph.last_reload_error === undefined && (await ready(b)).supergraph.last_reload_error === undefined);
   });
 
   test('tollgate check --against the registry: one subgraph\'s new schema checked against the registry\'s set', async () => {
