@@ -22,6 +22,7 @@ const STATUS = {
   VERSION_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   PUBLISH_CONFLICT: 409,
+  CURRENT_VERSION_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   COMPOSITION_FAILED: 422,
@@ -166,6 +167,8 @@ async function publish({ req, token, config, registry, logger }: RouteContext) {
       });
     case 'conflict':
       throw new AdminError('PUBLISH_CONFLICT', `other publishes kept coming first (${outcome.attempts} attempts); nothing was published: try again`);
+    case 'current_invalid':
+      throw new AdminError('CURRENT_VERSION_INVALID', `the current version ${outcome.version} is ${outcome.reason}; roll back to a good version first; nothing was published`);
     case 'unchanged':
       return { status: 'unchanged', version: outcome.version, hash: outcome.hash };
     case 'published':

@@ -5,6 +5,7 @@
 // written for a refusal. Two writers racing: the store's compare-and-set lets one through; the other
 // re-reads the new current version, composes and checks again on top of it, up to `attempts` times,
 // so neither publish is lost (past the attempts it is refused with a conflict, nothing written).
+import { ApiSchemaError } from './api-schema.ts';
 import { checkSupergraphs, type CheckedChange, type CheckReport } from './check.ts';
 import { composeSubgraphs, type CompositionIssue } from './compose.ts';
 import { supergraphHash, type RegisteredSubgraph, type RegistryStore, type VersionRecord } from './registry-store.ts';
@@ -22,6 +23,8 @@ export type PublishOutcome =
   | { status: 'unchanged'; version: number; hash: string }
   | { status: 'composition_failed'; errors: CompositionIssue[] }
   | { status: 'breaking'; changes: CheckedChange[]; report: CheckReport }
+  /** The current version is no loadable supergraph (written past the registry): nothing to check against. */
+  | { status: 'current_invalid'; version: number; reason: string }
   | { status: 'conflict'; attempts: number };
 
 export type RollbackOutcome =
@@ -48,7 +51,13 @@ export class Registry {
       const subgraphs = [...(current?.subgraphs.filter((s) => s.name !== subgraph.name) ?? []), subgraph].sort((a, b) => a.name.localeCompare(b.name));
       const composed = composeSubgraphs(subgraphs.map((s) => ({ ...s, source: `subgraph ${s.name}` })));
       if (!composed.ok) return { status: 'composition_failed', errors: composed.errors };
-      const report = current === undefined ? undefined : checkSupergraphs(current.supergraph, composed.supergraphSdl);
+      let report: CheckReport | undefined;
+      try {
+        report = current === undefined ? undefined : checkSupergraphs(current.supergraph, composed.supergraphSdl);
+      } catch (error) {
+        if (!(error instanceof ApiSchemaError) || current === undefined) throw error;
+        return { status: 'current_invalid', version: current.version, reason: error.message };
+      }
       if (report !== undefined && report.breaking > 0 && !request.force) {
         return { status: 'breaking', changes: report.changes.filter((c) => c.severity === 'BREAKING'), report };
       }

@@ -297,6 +297,9 @@ describe('schema registry', () => {
     assert.match((await ready(a)).supergraph.last_reload_error, /Syntax Error/);
     for (const gateway of [a, b]) assert.equal((await postGraphQL(gateway.url, { query: '{ extraHello }' })).body.data.extraHello, 'extra hello');
     assert.ok(logs.some((line) => line['msg'] === 'new supergraph refused; the last good one keeps serving'));
+    const onTop = await publish('world', WORLD_V1);
+    assert.equal(onTop.code, 1);
+    assert.match(onTop.stderr, new RegExp(`refused \\(409 CURRENT_VERSION_INVALID\\): the current version ${good.version + 1} is not a loadable supergraph SDL: Syntax Error`));
     const rolledBack = await cli('registry', ['rollback', '--to', String(good.version), '--registry', registryUrl], TOKENS.ops);
     assert.equal(rolledBack.code, 0, rolledBack.stderr);
     await eventually('both gateways serve the good version again', async () => (await ready(a)).supergraph.last_reload_error === undefined && (await ready(b)).supergraph.last_reload_error === undefined);
