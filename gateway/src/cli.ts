@@ -1,6 +1,8 @@
 import { runTokenCommand } from './auth/token-command.ts';
+import { runCheckCommand } from './check-command.ts';
 import { runOperationsCommand } from './operations-command.ts';
 import { runComposeCommand } from './schema/compose-command.ts';
+import { runPublishCommand, runRegistryCommand } from './schema/registry-command.ts';
 import { runServeCommand } from './serve-command.ts';
 
 const USAGE = `usage: tollgate <command> [options]
@@ -8,6 +10,9 @@ const USAGE = `usage: tollgate <command> [options]
 commands:
   serve     run the gateway (tollgate serve --help)
   compose   compose supergraph.yaml into a supergraph SDL (tollgate compose --help)
+  check     breaking changes of proposed subgraphs against the current supergraph (tollgate check --help)
+  publish   publish one subgraph to the registry (tollgate publish --help)
+  registry  the registry's history, versions and rollback (tollgate registry --help)
   token     print a signed JWT for local testing (tollgate token --help)
   operations publish a trusted-document manifest to Redis (tollgate operations --help)`;
 
@@ -19,6 +24,12 @@ async function main(argv: string[]): Promise<number> {
       return runServeCommand(rest);
     case 'compose':
       return runComposeCommand(rest);
+    case 'check':
+      return runCheckCommand(rest);
+    case 'publish':
+      return runPublishCommand(rest);
+    case 'registry':
+      return runRegistryCommand(rest);
     case 'token':
       return runTokenCommand(rest);
     case 'operations':

@@ -5,6 +5,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { startAdminListener, type AdminListener } from './admin-listener.ts';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.ts';
 import { supergraphForExecutor } from './authorization/index.ts';
 import { ClientStage } from './clients/stage.ts';
@@ -28,6 +29,7 @@ import { createQuotaStore, QuotaStage, type QuotaStoreHandle } from './quota/sta
 import { restartOnlyChanges } from './reload.ts';
 import { serveStaticJson } from './rest/respond.ts';
 import { RestStage } from './rest/stage.ts';
+import { RegistrySource } from './schema/registry-source.ts';
 import { loadSupergraphSdl } from './schema/supergraph-source.ts';
 import { watchSupergraph, type SupergraphWatcher } from './schema/supergraph-watcher.ts';
 import { cacheBounds, type CacheBounds } from './memory/config.ts';
@@ -45,6 +47,8 @@ export interface RunningGateway {
   port: number;
   /** The port of `telemetry.metrics.listen`, when metrics have a listener of their own. */
   metricsPort: number | undefined;
+  /** The port of `admin.listen` (the registry's API), when it is on. */
+  adminPort: number | undefined;
   logger: Logger;
   /** The stages as running (tests read their counters). */
   stages: Stages;
@@ -146,6 +150,11 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   let draining = false;
   let watcher: SupergraphWatcher | undefined;
   const explorer = createExplorer(config, logger, options.demoToken);
+  let admin: AdminListener | undefined;
+  // `supergraph.registry`: the versions published with `tollgate publish`, followed live.
+  const registry = config.supergraph.registry
+    ? new RegistrySource({ url: config.redis.url, prefix: config.redis.key_prefix, timeoutMs: config.supergraph.registry.timeout_ms, logger: logger.child({ component: 'registry' }) })
+    : undefined;
   const pipeline = new Pipeline(stages, {
     logger,
     requestIdHeader: config.telemetry.request_id_header,
@@ -193,6 +202,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     metrics && config.telemetry.metrics.listen !== undefined ? createMetricsServer(config.telemetry.metrics.path, () => metrics.scrape()) : undefined;
   const closeAll = async (listener: Server | undefined, graceMs?: number) => {
     watcher?.close();
+    registry?.close();
+    await admin?.close();
     await follower?.close();
     if (listener) await closeServer(listener, graceMs);
     if (metricsServer?.listening) await closeServer(metricsServer, 0);
@@ -212,6 +223,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   try {
     address = await listen(server, config.server.listen);
     if (metricsServer) metricsAddress = await listen(metricsServer, config.telemetry.metrics.listen!, 'telemetry.metrics.listen');
+    // Before the supergraph: a gateway waiting on an empty registry takes the first publish itself.
+    admin = await startAdminListener(config, logger);
   } catch (error) {
     if (server.listening) await closeServer(server, 0);
     await closeAll(undefined);
@@ -258,7 +271,10 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     return next;
   };
   try {
-    const loaded = await swapIn(await loadSupergraphSdl(config.supergraph, baseDir), config);
+    const first = registry
+      ? (await registry.first(config.supergraph.poll_interval_ms, (reason) => logger.warn({ component: 'registry' }, `supergraph.registry: ${reason}`))).supergraph
+      : await loadSupergraphSdl(config.supergraph, baseDir);
+    const loaded = await swapIn(first, config);
     // A cold start is exact too: serve once Redis is connected with its script loaded (or
     // `redis.ready_wait_ms` has passed; then `quotas.on_store_failure` decides). Never rejects.
     await stages.quotas?.whenReady();
@@ -302,6 +318,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     watcher = watchSupergraph(config.supergraph, baseDir, {
       current: supergraph.rawSdl,
       onChange: reloadSupergraph,
+      ...(registry ? { registry } : {}),
       onUnchanged: (sdl) => {
         if (sdl === supergraph.rawSdl) supergraph.lastError = undefined;
       },
@@ -325,6 +342,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     url,
     port: address.port,
     metricsPort: metricsAddress?.port,
+    adminPort: admin?.port,
     logger,
     stages,
     metrics,

@@ -11,6 +11,7 @@ const RESTART_ONLY: ReadonlyArray<(config: GatewayConfig) => [key: string, value
   (c) => ['server.ready_path', c.server.ready_path],
   (c) => ['supergraph', c.supergraph],
   (c) => ['redis', c.redis],
+  (c) => ['admin', c.admin],
   // Trusted documents only grow while the gateway runs (app versions in the field keep their ids).
   (c) => ['persisted_documents', c.persisted_documents],
   (c) => ['quotas.on_store_failure', c.quotas.on_store_failure],

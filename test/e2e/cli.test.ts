@@ -20,6 +20,19 @@ describe('the tollgate CLI', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  test('tollgate check: the demo against its own composition is clean (exit 0); against a supergraph with a field more, that field is breaking (exit 3)', async () => {
+    const current = join(dir, 'check-current.graphql');
+    assert.equal((await runProcess(process.execPath, [...TOLLGATE, 'compose', '--config', 'supergraph.yaml', '--output', current])).code, 0);
+    const clean = await runProcess(process.execPath, [...TOLLGATE, 'check', '--config', 'supergraph.yaml', '--against', current, '--operations', 'gateway/manifests']);
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /check: no changes against .*; 1 operations checked/);
+    // The current supergraph had a field the proposed set no longer has, one the home screen selects.
+    await writeFile(current, (await readFile(current, 'utf8')).replace('  name: String! @join__field(graph: CATALOG)', '  name: String! @join__field(graph: CATALOG)\n  legacyName: String @join__field(graph: CATALOG)'));
+    const breaking = await runProcess(process.execPath, [...TOLLGATE, 'check', '--config', 'supergraph.yaml', '--against', current]);
+    assert.equal(breaking.code, 3, breaking.stdout + breaking.stderr);
+    assert.match(breaking.stdout, /BREAKING {2}Product\.legacyName {2}\(subgraph catalog\)/);
+  });
+
   test('tollgate compose writes the supergraph of supergraph.yaml and exits 0', async () => {
     const output = join(dir, 'supergraph.graphql');
     const run = await runProcess(process.execPath, [...TOLLGATE, 'compose', '--config', 'supergraph.yaml', '--output', output]);

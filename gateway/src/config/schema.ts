@@ -9,7 +9,7 @@ import { restEndpointsConfigSchema, restPaths } from '../rest/config.ts';
 import { explorerConfigSchema } from '../explorer/config.ts';
 import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSchema } from '../federation/config.ts';
 import { memoryConfigSchema } from '../memory/config.ts';
-import { supergraphConfigSchema } from '../schema/config.ts';
+import { adminConfigSchema, supergraphConfigSchema } from '../schema/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';
 import { checkProfileNames } from './profile-names.ts';
 
@@ -36,6 +36,7 @@ export const gatewayConfigSchema = z.strictObject({
   telemetry: telemetryConfigSchema.prefault({}),
   memory: memoryConfigSchema.prefault({}),
   explorer: explorerConfigSchema.prefault({}),
+  admin: adminConfigSchema.prefault({}),
 }).superRefine((config, ctx) => {
   // Keys of two slices that must agree: caught at start-up, each naming the key to change.
   const { metrics } = config.telemetry;
@@ -43,6 +44,15 @@ export const gatewayConfigSchema = z.strictObject({
   checkProfileNames(config, ctx);
   if (config.persisted_documents.redis.enabled && config.redis.url === '') {
     ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'redis', 'enabled'], message: 'needs redis.url: published manifests live in Redis' });
+  }
+  if (config.supergraph.registry !== undefined && config.redis.url === '') {
+    ctx.addIssue({ code: 'custom', path: ['supergraph', 'registry'], message: 'needs redis.url: the registry lives in Redis' });
+  }
+  if (config.admin.listen !== undefined && config.redis.url === '') {
+    ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: 'needs redis.url: the registry the admin listener serves lives in Redis' });
+  }
+  if (config.admin.listen !== undefined && config.admin.listen === server.listen && !server.listen.endsWith(':0')) {
+    ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: `the same address as server.listen (${server.listen}): the admin listener needs an address of its own` });
   }
   if (config.persisted_documents.apq.store === 'redis' && config.redis.url === '') {
     ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'apq', 'store'], message: 'redis needs redis.url: the shared APQ store lives in Redis' });

@@ -3,7 +3,7 @@
 // 2 usage error. Diagnostics go to stderr, the SDL to --output or stdout.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from './command-flags.ts';
 import {
   composeSubgraphs,
   formatCompositionIssues,
@@ -49,23 +49,18 @@ export async function runComposeCommand(argv: string[], io: ComposeCommandIo = d
   const env = io.env ?? process.env;
   const print = (text: string) => io.stderr(text.endsWith('\n') ? text : `${text}\n`);
 
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c', default: 'supergraph.yaml' },
-        output: { type: 'string', short: 'o' },
-        'introspection-timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    print(`error: ${error instanceof Error ? error.message : String(error)}\nRun 'tollgate compose --help' for usage.`);
-    return 2;
-  }
+  const args = parseFlags(
+    argv,
+    {
+      config: { type: 'string', short: 'c', default: 'supergraph.yaml' },
+      output: { type: 'string', short: 'o' },
+      'introspection-timeout-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'compose',
+    print,
+  );
+  if (args === undefined) return 2;
   if (args.help) {
     io.stdout(USAGE);
     return 0;

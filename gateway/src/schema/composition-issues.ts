@@ -155,10 +155,10 @@ function subgraphPhrase(issue: CompositionIssue, lead: string): string {
 }
 
 // Escaping rules of GitHub workflow commands (@actions/core's command.ts).
-function escapeData(text: string): string {
+export function escapeData(text: string): string {
   return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
-function escapeProperty(text: string): string {
+export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }

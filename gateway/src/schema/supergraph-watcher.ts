@@ -1,10 +1,12 @@
 // Hot reload's eyes: notices a new supergraph and hands its SDL on. `supergraph.file` is watched
 // (its folder, so editors that replace the file by renaming are seen too); `supergraph.compose` is
-// re-composed every `poll_interval_ms` (subgraph_url schemas change without any file changing).
+// re-composed every `poll_interval_ms` (subgraph_url schemas change without any file changing);
+// `supergraph.registry` is read when a version is announced, and every `poll_interval_ms`.
 // What to do with a new SDL — load it, or refuse it and keep the old one — is the caller's.
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { SupergraphConfig } from './config.ts';
+import type { RegistrySource } from './registry-source.ts';
 import { loadSupergraphSdl } from './supergraph-source.ts';
 
 export interface SupergraphWatcherOptions {
@@ -16,6 +18,8 @@ export interface SupergraphWatcherOptions {
   onError(error: unknown): void;
   /** The source read fine and holds what was last handed on (clears a read error). */
   onUnchanged?(sdl: string): void;
+  /** With `supergraph.registry`: the connection to read it through. */
+  registry?: RegistrySource;
 }
 
 export interface SupergraphWatcher {
@@ -35,7 +39,7 @@ export function watchSupergraph(config: SupergraphConfig, baseDir: string, optio
       if (closed) return;
       let sdl: string;
       try {
-        sdl = await loadSupergraphSdl(config, baseDir);
+        sdl = await loadSupergraphSdl(config, baseDir, options.registry);
       } catch (error) {
         options.onError(error);
         return;
@@ -73,10 +77,12 @@ export function watchSupergraph(config: SupergraphConfig, baseDir: string, optio
   }
   const interval = setInterval(check, config.poll_interval_ms);
   interval.unref();
+  const unsubscribe = options.registry?.onAnnounce(check);
   return {
     close() {
       closed = true;
       clearInterval(interval);
+      unsubscribe?.();
     },
   };
 }

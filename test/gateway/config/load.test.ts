@@ -45,9 +45,29 @@ test('a wrong type fails naming the key', () => {
 });
 
 test('supergraph needs exactly one source', () => {
-  assert.throws(() => parseConfig({ supergraph: {} }, {}), /exactly one of supergraph\.file or supergraph\.compose/);
+  assert.throws(() => parseConfig({ supergraph: {} }, {}), /exactly one of supergraph\.file, supergraph\.compose or supergraph\.registry/);
   assert.throws(() => parseConfig({ supergraph: { file: 'a', compose: 'b' } }, {}), /exactly one/);
+  assert.throws(() => parseConfig({ supergraph: { file: 'a', registry: {} } }, {}), /exactly one/);
   assert.throws(() => parseConfig({}, {}), /supergraph/);
+});
+
+test('the registry and its admin listener: defaults, and wrong values naming the key', () => {
+  const redis = { url: 'redis://127.0.0.1:6379' };
+  const following = parseConfig({ supergraph: { registry: {} }, redis }, {});
+  assert.deepEqual(following.supergraph.registry, { timeout_ms: 2000 });
+  assert.equal(following.admin.listen, undefined, 'the admin listener is off by default');
+  assert.deepEqual(following.admin, { tokens: [], max_body_bytes: 5_000_000, publish_attempts: 5, redis_timeout_ms: 5000 });
+  const token = { name: 'ci', token: 'x'.repeat(16), roles: ['publish'] };
+  const refusals: Array<[unknown, RegExp]> = [
+    [{ supergraph: { registry: {} } }, /supergraph\.registry: needs redis\.url/],
+    [{ supergraph: { file: 'a' }, admin: { listen: '127.0.0.1:4100', tokens: [token] } }, /admin\.listen: needs redis\.url/],
+    [{ supergraph: { file: 'a' }, redis, admin: { listen: '127.0.0.1:4100' } }, /admin\.tokens: admin\.listen is set but there is no token/],
+    [{ supergraph: { file: 'a' }, redis, admin: { listen: '127.0.0.1:4100', tokens: [{ ...token, token: 'short' }] } }, /admin\.tokens\.0\.token: at least 16 characters/],
+    [{ supergraph: { file: 'a' }, redis, admin: { listen: '127.0.0.1:4100', tokens: [{ ...token, roles: ['admin'] }] } }, /admin\.tokens\.0\.roles\.0/],
+    [{ supergraph: { file: 'a' }, redis, admin: { listen: '127.0.0.1:4100', tokens: [token, { ...token, token: 'y'.repeat(16) }] } }, /admin\.tokens\.1\.name: "ci" names two tokens/],
+    [{ supergraph: { file: 'a' }, redis, server: { listen: '0.0.0.0:4000' }, admin: { listen: '0.0.0.0:4000', tokens: [token] } }, /admin\.listen: the same address as server\.listen/],
+  ];
+  for (const [input, message] of refusals) assert.throws(() => parseConfig(input as never, {}), message);
 });
 
 test('${VAR} and ${VAR:-default} expand; a missing variable without default names the key', async () => {

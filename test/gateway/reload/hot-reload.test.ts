@@ -5,21 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rename, writeFile } from 'node:fs/promises';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
+import { eventually } from '../../support/eventually.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../../support/fixture-subgraph.ts';
 import { composeForTest, postGraphQL, startLoggedGateway, type LoggedGateway } from '../../support/gateway.ts';
 
 const FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
 const V1 = `${FED} type Query { hello: String }`;
 const V2 = `${FED} type Query { hello: String added: String }`;
-
-/** Waits (bounded) until `check` holds; no timing is asserted, only that it happens. */
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`${what} did not happen within 10 s`);
-}
 
 describe('supergraph hot reload', () => {
   let subgraph: FixtureSubgraph;

@@ -1,0 +1,58 @@
+// Wiring of the admin listener (`admin.listen`, off by default): the registry's HTTP API on an
+// address of its own, over its own Redis connection (commands bounded by `admin.redis_timeout_ms`).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config/schema.ts';
+import { closeServer, listen } from './http/server.ts';
+import { Registry } from './schema/registry.ts';
+import { registryAdminHandler } from './schema/registry-admin.ts';
+import { RegistryStore } from './schema/registry-store.ts';
+
+export interface AdminListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Slow-loris bounds, as the main listener's: headers within 10 s, the whole request within 30 s. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export async function startAdminListener(config: GatewayConfig, logger: Logger): Promise<AdminListener | undefined> {
+  const { admin } = config;
+  if (admin.listen === undefined) return undefined;
+  const log = logger.child({ component: 'registry' });
+  const redis = new Redis(config.redis.url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: admin.redis_timeout_ms,
+    commandTimeout: admin.redis_timeout_ms,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5000),
+  });
+  redis.on('error', (error) => log.debug({ err: error }, 'registry: Redis error'));
+  const registry = new Registry(new RegistryStore(redis, config.redis.key_prefix), admin.publish_attempts, (winner) =>
+    log.info({ winner }, 'registry: another write came first; composing and checking again on top of it'),
+  );
+  const handle = registryAdminHandler(admin, registry, log);
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+    handle(req, res).catch((error) => {
+      log.error({ err: error }, 'registry: unexpected error');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"INTERNAL_SERVER_ERROR","message":"unexpected error"}}');
+    });
+  });
+  let address: AddressInfo;
+  try {
+    address = await listen(server, admin.listen, 'admin.listen');
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  log.info({ url: `http://${address.address}:${address.port}/registry` }, 'admin listener ready');
+  return {
+    port: address.port,
+    async close() {
+      await closeServer(server, 1_000);
+      redis.disconnect();
+    },
+  };
+}
