@@ -57,7 +57,18 @@ export function createExplorer(config: GatewayConfig, logger: Logger, demoToken:
   };
 }
 
-/** The explorer's request headers the pipeline honours: none with the explorer off. */
-export function exposeOptions(config: GatewayConfig, explorerOn: boolean): ExposeOptions | undefined {
-  return explorerOn ? { cost: true, queryPlan: config.explorer.expose_query_plan } : undefined;
+/**
+ * The explorer's request headers the pipeline honours (the explorer being on), read from the
+ * current config at each request: a reload that turns introspection off turns them off too.
+ */
+export function liveExposeOptions(current: () => GatewayConfig): ExposeOptions {
+  return {
+    get cost() {
+      return current().server.introspection;
+    },
+    get queryPlan() {
+      const config = current();
+      return config.server.introspection && config.explorer.expose_query_plan;
+    },
+  };
 }

@@ -36,7 +36,7 @@ import { cacheBounds, type CacheBounds } from './memory/config.ts';
 import { applyHeapGrowth, memoryBudget, type MemoryBudget } from './memory/budget.ts';
 import { createLogger } from './telemetry/logger.ts';
 import type { DemoToken } from './explorer/explorer.ts';
-import { createExplorer, exposeOptions } from './explorer-wiring.ts';
+import { createExplorer, liveExposeOptions } from './explorer-wiring.ts';
 import { GatewayMetrics } from './telemetry/metrics.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
 import { Tracing } from './telemetry/tracing.ts';
@@ -163,7 +163,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     metrics,
     tracing,
     profileHeader: config.authentication.subgraph_headers.profile,
-    expose: exposeOptions(config, explorer !== undefined),
+    // Read at each request: a reload that turns introspection off turns the explorer's headers off too.
+    expose: explorer === undefined ? undefined : liveExposeOptions(() => config),
   });
   const server = createHttpServer(
     config.server,
@@ -180,7 +181,15 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
       draining: () => draining,
       // A reload that turns introspection off turns the page off with it (the schema is what it shows).
-      ...(explorer ? { explorer: { ...explorer, wantsPage: (req: IncomingMessage) => config.server.introspection && explorer.wantsPage(req) } } : {}),
+      ...(explorer
+        ? {
+            explorer: {
+              ...explorer,
+              wantsPage: (req: IncomingMessage) => config.server.introspection && explorer.wantsPage(req),
+              serve: (req: IncomingMessage, res: ServerResponse, path: string) => config.server.introspection && explorer.serve(req, res, path),
+            },
+          }
+        : {}),
       // Served here unless they have a listener of their own.
       ...(metrics && config.telemetry.metrics.listen === undefined ? { metrics: () => metrics.scrape() } : {}),
     },

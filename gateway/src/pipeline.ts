@@ -212,7 +212,9 @@ export class Pipeline {
       }
       // A GET of a query answered whole may be cached as its fields' @cacheControl hints allow:
       // never `public` with a credential, and varying on the headers that chose its profile.
-      if (graph.cachePolicies && request.method === 'GET' && errors === undefined && operation.operation.operation === 'query') {
+      // An answer carrying the explorer's extensions (this caller's plan and budget) is never stored by a cache.
+      if (expose !== undefined) gatewayHeaders['cache-control'] = 'no-store';
+      else if (graph.cachePolicies && request.method === 'GET' && errors === undefined && operation.operation.operation === 'query') {
         Object.assign(gatewayHeaders, graph.cachePolicies.headers(operation.document, operation.operation, auth.identity !== undefined, client.varyOn));
       }
       const body = JSON.stringify({ errors, data, extensions: costExtension || queryPlan ? { ...extensions, cost: costExtension, queryPlan } : extensions }) + '\n';

@@ -2,6 +2,7 @@
 // /-/explorer/, and in the demo stack alone a demo token. The listener (http/server.ts) asks
 // `wantsPage` only for a GET: a POST to the GraphQL path never reaches this file.
 import { randomBytes } from 'node:crypto';
+import Negotiator from 'negotiator';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ExplorerAssets } from './assets.ts';
 import { explorerPage, NONCE_SLOT, notBuiltPage, PAGE_HEADERS, pageCsp, type PageConfig } from './page.ts';
@@ -28,7 +29,9 @@ export interface ExplorerOptions {
   demoToken?: (() => Promise<DemoToken>) | undefined;
 }
 
-const GRAPHQL_PARAMETER = /[?&](?:query|documentId|extensions)=/;
+const GRAPHQL_PARAMETERS = ['query', 'documentId', 'extensions'];
+// Offered in this order: a client that takes anything (`*/*`) gets GraphQL, not the page.
+const PAGE_OR_GRAPHQL = ['application/graphql-response+json', 'application/json', 'text/html'];
 
 /** Year-long caching is safe: every name carries its content's hash. */
 const ASSET_CACHE = 'public, max-age=31536000, immutable';
@@ -60,7 +63,14 @@ export class Explorer {
    */
   static wantsPage(url: string | undefined, headers: IncomingHttpHeaders): boolean {
     const accept = headers.accept;
-    return accept !== undefined && accept.includes('text/html') && !GRAPHQL_PARAMETER.test(url ?? '');
+    if (accept === undefined || !accept.toLowerCase().includes('text/html')) return false;
+    // HTML preferred by the Accept header's own rules (q-values, case), not a substring.
+    if (new Negotiator({ headers: { accept } }).mediaType(PAGE_OR_GRAPHQL) !== 'text/html') return false;
+    const query = url?.indexOf('?') ?? -1;
+    if (query === -1) return true;
+    // Names as the GraphQL GET reads them (percent-decoded): a request for data is never the page.
+    const params = new URLSearchParams(url!.slice(query + 1));
+    return !GRAPHQL_PARAMETERS.some((name) => params.has(name));
   }
 
   /** The page, with its security headers and a nonce of its own. */

@@ -79,6 +79,18 @@ describe('the explorer over HTTP', () => {
     assert.notEqual(again.headers.get('content-security-policy'), csp, 'a fresh nonce per response');
   });
 
+  test('the page only where the Accept header prefers HTML and the URL asks for no data', () => {
+    const wants = (accept: string, url = '/graphql') => Explorer.wantsPage(url, { accept });
+    assert.equal(wants(BROWSER_ACCEPT), true);
+    assert.equal(wants('TEXT/HTML'), true);
+    assert.equal(wants('application/json, text/html;q=0'), false);
+    assert.equal(wants('text/htmlfoo'), false);
+    assert.equal(wants('*/*'), false);
+    assert.equal(wants(BROWSER_ACCEPT, '/graphql?%71uery=%7B__typename%7D'), false);
+    assert.equal(wants(BROWSER_ACCEPT, '/graphql?documentId=x'), false);
+    assert.equal(wants(BROWSER_ACCEPT, '/graphql?tab=1'), true);
+  });
+
   test('a GraphQL GET (accept JSON) and a POST are answered as before', async () => {
     const get = await fetch(`${base}/graphql?query=${encodeURIComponent('{ featuredProducts(first: 1) { name } }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
     assert.equal(get.status, 200);
@@ -195,13 +207,23 @@ describe('the explorer over HTTP', () => {
     }
   });
 
-  test('a reload that turns introspection off takes the page away', async () => {
-    const gateway = await startLoggedGateway(supergraph, {});
+  test('a reload that turns introspection off takes the page, its files and its headers away', async () => {
+    const gateway = await startLoggedGateway(supergraph, { ...COSTED, explorer: { expose_query_plan: true } });
     try {
       const url = `http://127.0.0.1:${gateway.gateway.port}/graphql`;
+      const expose = { 'tollgate-expose-cost': 'true', 'tollgate-expose-query-plan': 'true' };
+      const style = `http://127.0.0.1:${gateway.gateway.port}/-/explorer/${(loadExplorerAssets() as { style: string }).style}`;
       assert.equal((await fetch(url, { headers: { accept: BROWSER_ACCEPT } })).status, 200);
+      assert.deepEqual(Object.keys((await postGraphQL(url, { query: QUERY }, expose)).body.extensions).sort(), ['cost', 'queryPlan']);
+      assert.equal((await fetch(style)).status, 200);
+      // A GET answer with this caller's plan and budget in it is never for a shared cache.
+      const get = await fetch(`${url}?query=${encodeURIComponent(QUERY)}`, { headers: { ...expose, 'apollo-require-preflight': 'true', accept: 'application/json' } });
+      assert.equal(get.status, 200);
+      assert.equal(get.headers.get('cache-control'), 'no-store');
       await gateway.gateway.reconfigure({ ...gateway.gateway.config, server: { ...gateway.gateway.config.server, introspection: false } });
       assert.equal((await fetch(url, { headers: { accept: BROWSER_ACCEPT } })).status, 400);
+      assert.equal((await postGraphQL(url, { query: QUERY }, expose)).body.extensions, undefined);
+      assert.equal((await fetch(style)).status, 404);
     } finally {
       await gateway.stop();
     }
