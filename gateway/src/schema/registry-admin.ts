@@ -9,6 +9,7 @@
 // refusal is { error: { code, message, ... } } with a stable code and its status.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GraphQLError, Kind, parse, visit, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { AdminConfig, AdminRole } from './config.ts';
 import type { Registry } from './registry.ts';
@@ -25,6 +26,7 @@ const STATUS = {
   CURRENT_VERSION_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_SCHEMA: 422,
   COMPOSITION_FAILED: 422,
   BREAKING_CHANGES: 422,
   REGISTRY_UNAVAILABLE: 503,
@@ -44,6 +46,12 @@ class AdminError extends Error {
 const SUBGRAPH_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MAX_NOTE = 200;
 const MAX_HISTORY = 1000;
+/**
+ * Most GraphQL tokens in one published schema (graphql-js `maxTokens`): composing runs on the
+ * admin instance's event loop, and a schema built to make it slow (tens of thousands of chained
+ * types) blocked one for 40 s. Large real subgraphs hold a few tens of thousands.
+ */
+const MAX_SCHEMA_TOKENS = 100_000;
 
 interface Token {
   name: string;
@@ -148,13 +156,20 @@ async function publish({ req, token, config, registry, logger }: RouteContext) {
   const name = field(body, 'name', 'string');
   if (!SUBGRAPH_NAME.test(name)) throw new AdminError('BAD_REQUEST', 'name: expected a letter, then up to 63 letters, digits, "_" or "-"');
   const routingUrl = field(body, 'routing_url', 'string');
-  if (!/^https?:\/\/[^\s]+$/.test(routingUrl)) throw new AdminError('BAD_REQUEST', 'routing_url: expected an http:// or https:// URL');
+  checkRoutingUrl(routingUrl);
   const sdl = field(body, 'sdl', 'string');
   if (sdl.trim() === '') throw new AdminError('BAD_REQUEST', 'sdl: empty');
+  const document = parseSchema(sdl);
   const force = optionalField(body, 'force', 'boolean') ?? false;
   const note = noteOf(body);
   if (token.subgraphs && !token.subgraphs.has(name)) {
     throw new AdminError('FORBIDDEN', `token "${token.name}" may publish only ${[...token.subgraphs].join(', ')}, not ${name}`);
+  }
+  if (token.subgraphs) {
+    // @override(from:) moves a field from another subgraph to this one: a team's token may take
+    // fields only from the subgraphs it may publish itself.
+    const taken = overriddenSubgraphs(document).filter((from) => from !== name && !token.subgraphs!.has(from));
+    if (taken.length > 0) throw new AdminError('FORBIDDEN', `token "${token.name}" may not take fields from ${taken.join(', ')} with @override`);
   }
   if (force && !token.roles.has('force')) throw new AdminError('FORBIDDEN', `token "${token.name}" lacks the force role: a forced publish needs it`);
   const outcome = await registry.publish({ subgraph: { name, routingUrl, sdl }, force, identity: token.name, ...(note ? { note } : {}) });
@@ -238,4 +253,42 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function checkRoutingUrl(text: string): void {
+  let url: URL | undefined;
+  try {
+    url = /\s/.test(text) ? undefined : new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new AdminError('BAD_REQUEST', 'routing_url: expected an http:// or https:// URL');
+  // Every reader of the registry sees routing URLs (`registry show`): no secrets in them.
+  if (url.username !== '' || url.password !== '') throw new AdminError('BAD_REQUEST', 'routing_url: no user or password in the URL (every registry reader sees it); give the subgraph its credentials with headers');
+}
+
+/** The SDL parsed, bounded in tokens; 422 INVALID_SCHEMA when it is not GraphQL or too large. */
+function parseSchema(sdl: string): DocumentNode {
+  try {
+    return parse(sdl, { noLocation: true, maxTokens: MAX_SCHEMA_TOKENS });
+  } catch (error) {
+    // A RangeError is a nesting too deep for the parser's stack.
+    if (error instanceof GraphQLError || error instanceof RangeError) {
+      throw new AdminError('INVALID_SCHEMA', `sdl: not a usable GraphQL schema: ${error instanceof GraphQLError ? error.message : 'nested too deeply'}`);
+    }
+    throw error;
+  }
+}
+
+/** The subgraphs named by the schema's @override(from:) directives. */
+function overriddenSubgraphs(document: DocumentNode): string[] {
+  const from: string[] = [];
+  visit(document, {
+    Directive(node) {
+      if (!/(^|__)override$/.test(node.name.value)) return;
+      const argument = node.arguments?.find((a) => a.name.value === 'from');
+      if (argument?.value.kind === Kind.STRING) from.push(argument.value.value);
+    },
+  });
+  return from;
 }
