@@ -67,6 +67,17 @@ const MAX_SUPERGRAPH_BYTES = 64 * 1024 * 1024;
 class UsageError extends Error {}
 
 export async function runCheckCommand(argv: string[], io: CheckCommandIo = defaultIo): Promise<number> {
+  try {
+    return await check(argv, io);
+  } catch (error) {
+    // graphql-js parses recursively: a schema nested deeper than the stack is not one it can read.
+    if (!(error instanceof RangeError)) throw error;
+    io.stderr('error: a schema nests too deeply to be parsed (the proposed subgraphs or --against)\n');
+    return 1;
+  }
+}
+
+async function check(argv: string[], io: CheckCommandIo): Promise<number> {
   const env = io.env ?? process.env;
   const print = (text: string) => io.stderr(text.endsWith('\n') ? text : `${text}\n`);
   const args = parseFlags(

@@ -111,6 +111,15 @@ describe('tollgate check: one schema pair per class of change', () => {
     assert.equal(cli.stdout, '');
   });
 
+  test('a subgraph schema nested deeper than the parser can go exits 1 with one line, no stack trace', async () => {
+    const deep = `type Query { x(a: ${'['.repeat(50_000)}Int${']'.repeat(50_000)}): Int }`;
+    const dir = await checkFolder(BASE, edit(BASE, 'reviews', 'type Review {', `${deep} type Review {`));
+    folders.push(dir);
+    const cli = await runCheck(['--config', join(dir, 'supergraph.yaml'), '--against', join(dir, 'current.graphql')]);
+    assert.equal(cli.code, 1, cli.stderr);
+    assert.equal(cli.stderr, 'error: a schema nests too deeply to be parsed (the proposed subgraphs or --against)\n');
+  });
+
   test('usage errors exit 2: no --against, an unreadable --against, a bad --format, an unknown flag, unreadable --operations', async () => {
     const dir = await checkFolder(BASE, BASE);
     folders.push(dir);
