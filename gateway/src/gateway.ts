@@ -365,7 +365,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     reloadSupergraph,
     async reconfigure(next) {
       const restart = restartOnlyChanges(config, next);
-      if (restart.length > 0) throw new ConfigError(`not reloaded: ${restart.join(', ')} changed, which needs a restart; nothing was changed`);
+      if (restart.length > 0) throw new ConfigError(`${restart.join(', ')} changed, which needs a restart; nothing was changed`);
       // Build every new part first: a part that fails leaves the running gateway as it was.
       const nextAuthenticator = await createAuthenticator(next.authentication, { logger, baseDir });
       const nextStore = quotaStore ?? quotaStoreFor(next, logger, metrics);

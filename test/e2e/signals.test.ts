@@ -71,7 +71,7 @@ describe('tollgate serve and its signals', () => {
 
       await writeFile(file, base('127.0.0.1:1', 'limits:\n  max_aliases: 5\n'));
       gateway.child.kill('SIGHUP');
-      await gateway.waitFor(/SIGHUP: config not reloaded: not reloaded: server\.listen changed, which needs a restart/);
+      await gateway.waitFor(/SIGHUP: config not reloaded: server\.listen changed, which needs a restart/);
       assert.equal((await postGraphQL(url, twoAliases)).body.errors[0].extensions.code, 'MAX_ALIASES_LIMIT', 'nothing was changed');
     } finally {
       await gateway.stop('SIGKILL');
