@@ -25,8 +25,15 @@ export function explorerRefusal(config: GatewayConfig): string | undefined {
 /**
  * The explorer's routes, or undefined when `explorer.enabled` (default: not under NODE_ENV=production)
  * leaves it off. Missing files (never built) are logged, and the page says so: never a crash.
+ * `current` is the running config: a reload that turns introspection off takes the page and its
+ * files away (and liveExposeOptions the headers).
  */
-export function createExplorer(config: GatewayConfig, logger: Logger, demoToken: (() => Promise<DemoToken>) | undefined): ExplorerRoutes | undefined {
+export function createExplorer(
+  config: GatewayConfig,
+  current: () => GatewayConfig,
+  logger: Logger,
+  demoToken: (() => Promise<DemoToken>) | undefined,
+): ExplorerRoutes | undefined {
   if (!explorerWanted(config.explorer)) return undefined;
   const refusal = explorerRefusal(config);
   if (refusal !== undefined) {
@@ -51,9 +58,9 @@ export function createExplorer(config: GatewayConfig, logger: Logger, demoToken:
   });
   return {
     prefix: EXPLORER_PREFIX,
-    wantsPage: (req: IncomingMessage) => Explorer.wantsPage(req.url, req.headers),
+    wantsPage: (req: IncomingMessage) => current().server.introspection && Explorer.wantsPage(req.url, req.headers),
     page: (req, res) => explorer.page(req, res),
-    serve: (req, res, path) => explorer.serve(req, res, path),
+    serve: (req, res, path) => current().server.introspection && explorer.serve(req, res, path),
   };
 }
 

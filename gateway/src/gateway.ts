@@ -149,7 +149,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const supergraph: SupergraphState = { current: undefined, rawSdl: '', lastError: undefined, retiring: new Set() };
   let draining = false;
   let watcher: SupergraphWatcher | undefined;
-  const explorer = createExplorer(config, logger, options.demoToken);
+  const explorer = createExplorer(config, () => config, logger, options.demoToken);
   let admin: AdminListener | undefined;
   // `supergraph.registry`: the versions published with `tollgate publish`, followed live.
   const registry = config.supergraph.registry
@@ -180,16 +180,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       readiness: () => readiness(stages, supergraph, draining),
       requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
       draining: () => draining,
-      // A reload that turns introspection off turns the page off with it (the schema is what it shows).
-      ...(explorer
-        ? {
-            explorer: {
-              ...explorer,
-              wantsPage: (req: IncomingMessage) => config.server.introspection && explorer.wantsPage(req),
-              serve: (req: IncomingMessage, res: ServerResponse, path: string) => config.server.introspection && explorer.serve(req, res, path),
-            },
-          }
-        : {}),
+      ...(explorer ? { explorer } : {}),
       // Served here unless they have a listener of their own.
       ...(metrics && config.telemetry.metrics.listen === undefined ? { metrics: () => metrics.scrape() } : {}),
     },

@@ -33,8 +33,8 @@ export interface RedisQuotaStoreOptions {
 
 /**
  * Quotas in Redis: one EVALSHA per request (one event-loop turn's in one pipeline: script-batch.ts),
- * keys `<prefix>{<quota key>}:<bucket>` so one key's buckets share a Cluster slot. The script is SCRIPT LOADed on every (re)connection and called by
- * its SHA from the first call on (ioredis' defineCommand would send the first call on each
+ * keys `<prefix>{<quota key>}:<bucket>` so one key's buckets share a Cluster slot. The script is
+ * SCRIPT LOADed on every (re)connection and called by its SHA from the first call on (ioredis' defineCommand would send the first call on each
  * connection as a full EVAL whatever was loaded); a NOSCRIPT reply (SCRIPT FLUSH, a failover to a
  * replica without it) repeats that call once as an EVAL, which caches the script again. Refunds ride along with the key's next
  * consume, or a background flush.
