@@ -14,7 +14,7 @@ import type { DocumentNode, FieldNode, SelectionSetNode } from 'graphql';
 import { Kind } from 'graphql';
 import { argumentsCost } from './arguments.ts';
 import { requiresCost } from './compile.ts';
-import { evaluate, type Cost, type CostFn, type EvalContext } from './cost-expr.ts';
+import type { Cost, CostFn, EvalContext } from './cost-expr.ts';
 import { evalContext, type Variables } from './estimate.ts';
 import { isIncluded } from './inclusion.ts';
 import type { CostModel, FieldCost } from './model.ts';
@@ -159,8 +159,8 @@ function walkPlanOf(model: CostModel, compiled: CompiledOperation): WalkPlan {
 }
 
 class ResponseWalker {
-  /** Argument costs that depend on variables, evaluated once per field per request. */
-  readonly #argumentCosts = new Map<ResolvedField, number>();
+  /** Argument and @requires costs that depend on variables, evaluated once per field per request. */
+  readonly #variableCosts = new Map<CostFn, number>();
 
   constructor(
     private readonly model: CostModel,
@@ -175,15 +175,15 @@ class ResponseWalker {
     for (const field of this.plan.fieldsOf(staticType, runtimeType, selectionSets, this.ctx)) {
       if (!(field.key in value)) continue;
       cost += this.value(field.definition, field.field, value[field.key]);
-      cost += typeof field.argumentsCost === 'number' ? field.argumentsCost : this.variableArgumentsCost(field, field.argumentsCost);
-      if (field.requiresCost !== 0) cost += evaluate(field.requiresCost, this.ctx);
+      cost += this.costOf(field.argumentsCost) + this.costOf(field.requiresCost);
     }
     return cost;
   }
 
-  private variableArgumentsCost(field: ResolvedField, cost: CostFn): number {
-    let value = this.#argumentCosts.get(field);
-    if (value === undefined) this.#argumentCosts.set(field, (value = cost(this.ctx)));
+  private costOf(cost: Cost): number {
+    if (typeof cost === 'number') return cost;
+    let value = this.#variableCosts.get(cost);
+    if (value === undefined) this.#variableCosts.set(cost, (value = cost(this.ctx)));
     return value;
   }
 
