@@ -9,6 +9,7 @@ import { measureRow, type MeasureContext } from './lib/measure.ts';
 import { parseOptions, USAGE, type Options } from './lib/options.ts';
 import { installCleanupHandlers, stopAll } from './lib/processes.ts';
 import { addRatios, header, table, writeJson } from './lib/report.ts';
+import { combineRounds, roundsReport, roundsSummary, type RoundsSummary } from './lib/rounds.ts';
 import type { RowResult } from './lib/result.ts';
 import { DEFAULT_SOAK_ROWS, sampleInterval, SOAK_CLIENTS, soakReport, soakRow, type SoakResult } from './lib/soak.ts';
 import { systemInfo } from './lib/system.ts';
@@ -50,7 +51,8 @@ else await tableRun();
 
 // The benchmark table: every selected row × every workload of every scenario.
 async function tableRun(): Promise<void> {
-  const results: RowResult[] = [];
+  // rounds[i]: round i's results, every scenario's.
+  const rounds: RowResult[][] = Array.from({ length: opts.rounds }, () => []);
   const skipped: { scenario: string; reason: string }[] = [];
   try {
     for (const scenario of scenarios) {
@@ -66,24 +68,34 @@ async function tableRun(): Promise<void> {
         continue;
       }
       const ctx: MeasureContext = { repoRoot, runDir, scenario: scenario.name, opts, cpuProfDir, references: new Map(), log };
-      const scenarioResults: RowResult[] = [];
       try {
-        for (const row of runOrder) {
-          if (row.scenarios === undefined || row.scenarios.includes(scenario.name)) scenarioResults.push(...(await measureRow(row, running, ctx)));
+        for (const [i, round] of rounds.entries()) {
+          if (opts.rounds > 1) log(`  round ${i + 1} of ${opts.rounds}`);
+          const scenarioResults: RowResult[] = [];
+          for (const row of runOrder) {
+            if (row.scenarios === undefined || row.scenarios.includes(scenario.name)) scenarioResults.push(...(await measureRow(row, running, ctx)));
+          }
+          // Back to table order (rows.ts), whatever the run order was.
+          const rank = (r: RowResult) => selectedRows.findIndex((row) => row.name === r.row);
+          round.push(...scenarioResults.sort((a, b) => rank(a) - rank(b) || a.workload.localeCompare(b.workload)));
         }
       } finally {
         await running.stop();
       }
-      // Back to table order (rows.ts), whatever the run order was.
-      const rank = (r: RowResult) => selectedRows.findIndex((row) => row.name === r.row);
-      results.push(...scenarioResults.sort((a, b) => rank(a) - rank(b) || a.workload.localeCompare(b.workload)));
     }
   } finally {
     await stopAll();
   }
 
+  const results = opts.rounds > 1 ? combineRounds(rounds) : (rounds[0] ?? []);
   addRatios(results, BASELINE);
   console.log(results.length > 0 ? table(results, BASELINE) : '(nothing measured)');
+  let roundsSummaries: RoundsSummary[] | undefined;
+  const reference = selectedRows[0]?.name;
+  if (opts.rounds > 1 && reference !== undefined) {
+    roundsSummaries = roundsSummary(rounds, reference);
+    console.log(`\n${roundsReport(roundsSummaries, reference)}`);
+  }
   const vsRef = baselineRef && refRatios(results, baselineRef);
   if (baselineRef && vsRef) {
     console.log(`\n${refRatioLine(vsRef, baselineRef)}`);
@@ -93,7 +105,7 @@ async function tableRun(): Promise<void> {
 
   if (opts.save) {
     const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-    writeJson(file, { startedAt, system: sys, versions: measured, options: jsonOptions(), baseline: BASELINE, ...(baselineRef ? { baselineRef: { ...baselineRef, vsTollgate: vsRef } } : {}), skipped, results });
+    writeJson(file, { startedAt, system: sys, versions: measured, options: jsonOptions(), baseline: BASELINE, ...(baselineRef ? { baselineRef: { ...baselineRef, vsTollgate: vsRef } } : {}), skipped, results, ...(roundsSummaries ? { rounds: { reference, summaries: roundsSummaries, results: rounds } } : {}) });
     console.log(`\nresults: ${file}`);
   }
 }

@@ -24,6 +24,8 @@ export interface Options {
   baselineRow: string;
   /** --soak: instead of the table, soak rows with distinct operations for `seconds`; null = no soak. */
   soak: { seconds: number } | null;
+  /** --rounds: how many times each row is measured, the rows taking turns; the table shows medians. Default 1. */
+  rounds: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -44,6 +46,9 @@ export const USAGE = `usage: npm run bench -- [options]
                         and print tollgate's req/s as a ratio of it (BENCH_BASELINE_REF)
   --baseline-row <row>  the Tollgate row --baseline-ref duplicates, e.g. tollgate+full → row
                         tollgate+full@<ref> with the same config (BENCH_BASELINE_ROW, default tollgate)
+  --rounds <n>          measure every row n times, the rows taking turns (BENCH_ROUNDS, default 1):
+                        the table shows each cell's median, and a line per row its req/s in each
+                        round and the median of its per-round ratios to the first row
   --soak                instead of the table: a soak of distinct operations (20 clients, 3 of 4
                         requests a new operation text) on the standard subgraphs, gateway RSS sampled
                         every few seconds; rows tollgate,apollo-gateway unless --only says
@@ -68,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
       'baseline-row': { type: 'string' },
       soak: { type: 'boolean', default: false },
       'soak-seconds': { type: 'string' },
+      rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -75,6 +81,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
   if (values.help) return 'help';
   const quick = values.quick === true;
   if (values['soak-seconds'] !== undefined && values.soak !== true) throw new Error('--soak-seconds: only with --soak');
+  if (values.rounds !== undefined && values.soak === true) throw new Error('--rounds: not with --soak');
   return {
     durationSeconds: positive('duration', values.duration ?? env['BENCH_DURATION'], quick ? 5 : 10),
     warmupSeconds: positive('warmup', values.warmup ?? env['BENCH_WARMUP'], quick ? 2 : 3, true),
@@ -86,6 +93,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 
     save: values['no-save'] !== true,
     baselineRef: gitRef(values['baseline-ref'] ?? env['BENCH_BASELINE_REF']),
     baselineRow: values['baseline-row'] ?? env['BENCH_BASELINE_ROW'] ?? 'tollgate',
+    rounds: positive('rounds', values.rounds ?? env['BENCH_ROUNDS'], 1),
     soak: values.soak === true ? { seconds: positive('soak-seconds', values['soak-seconds'] ?? env['BENCH_SOAK_SECONDS'], 180) } : null,
   };
 }

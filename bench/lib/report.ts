@@ -13,7 +13,7 @@ export function header(sys: SystemInfo, opts: Options, versions: Record<string, 
     Object.entries(versions).map(([name, v]) => `${name} ${v}`).join(' · '),
     opts.soak
       ? `soak: ${SOAK_CLIENTS} clients · 3 of 4 requests a new operation text · ${opts.soak.seconds} s per row · RSS every ${sampleInterval(opts.soak.seconds)} s`
-      : `${opts.connections} connections · ${opts.warmupSeconds} s warm-up (discarded) + ${opts.durationSeconds} s measured per row`,
+      : `${opts.connections} connections · ${opts.warmupSeconds} s warm-up (discarded) + ${opts.durationSeconds} s measured per row${opts.rounds > 1 ? ` · ${opts.rounds} rounds, the rows taking turns (cells: medians)` : ''}`,
   ].join('\n');
 }
 

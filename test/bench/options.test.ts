@@ -49,4 +49,15 @@ describe('bench options', () => {
     assert.throws(() => parseOptions(['--connections', 'x'], {}), /--connections/);
     assert.throws(() => parseOptions(['--bogus'], {}));
   });
+
+  it('--rounds: 1 by default, whole numbers only, not with --soak', () => {
+    const none = parseOptions([], {});
+    assert.ok(none !== 'help');
+    assert.equal(none.rounds, 1);
+    const five = parseOptions(['--rounds', '5'], { BENCH_ROUNDS: '3' });
+    assert.ok(five !== 'help');
+    assert.equal(five.rounds, 5);
+    assert.throws(() => parseOptions(['--rounds', '0'], {}), /--rounds/);
+    assert.throws(() => parseOptions(['--soak', '--rounds', '3'], {}), /--rounds: not with --soak/);
+  });
 });

@@ -10,6 +10,7 @@ import { CircuitBreaker, type BreakerState, type BreakerTicket } from './resilie
 import { InstanceSet, SubgraphInstance } from './resilience/instances.ts';
 import { operationKindOf, type OperationKind } from './resilience/operation-kind.ts';
 import { RetryBudget } from './resilience/retry-budget.ts';
+import { InFlightTable } from './resilience/in-flight.ts';
 import { MAX_ERRORS_PER_SUBGRAPH_RESPONSE, maskSubgraphErrors } from './subgraph-error-masking.ts';
 import type { FetchWatch, SubgraphRequest } from '../core/request-context.ts';
 
@@ -97,7 +98,7 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
   private readonly instances: InstanceSet;
   private readonly breaker: CircuitBreaker | undefined;
   private readonly budget: RetryBudget | undefined;
-  private readonly inFlight = new Map<string, SharedFetch>();
+  private readonly inFlight = new InFlightTable<SharedFetch>();
   private readonly baseHeaders: Readonly<Record<string, string>>;
   private readonly requestIdHeader: string | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -189,8 +190,8 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
     signal: AbortSignal | undefined,
     watch: FetchWatch | undefined,
   ): Promise<RawResponse> {
-    const key = this.dedupKey(body, extra);
-    let shared = this.inFlight.get(key);
+    const headersKey = this.dedupHeadersKey(extra);
+    let shared = this.inFlight.get(headersKey, body);
     let waiting: Promise<RawResponse>;
     if (shared) {
       this.stats.deduplicated++;
@@ -203,17 +204,13 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
       // The first waiter's watch sees the attempts (its traceparent is the one sent); the others send nothing.
       const entry: SharedFetch = { promise: this.fetch(body, headers, true, cancellation.controller.signal, watch), cancellation };
       shared = entry;
-      this.inFlight.set(key, entry);
-      const forget = () => {
-        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
-      };
+      this.inFlight.set(headersKey, body, entry);
+      const forget = () => this.inFlight.deleteIf(headersKey, body, entry);
       entry.promise.then(forget, forget);
       waiting = entry.promise;
     }
     const entry = shared;
-    const leave = entry.cancellation.join(signal, () => {
-      if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
-    });
+    const leave = entry.cancellation.join(signal, () => this.inFlight.deleteIf(headersKey, body, entry));
     try {
       return await untilAborted(waiting, signal, () => this.clientAborted());
     } finally {
@@ -247,11 +244,11 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
    * the request id, which differs per client request (the shared upstream request carries the
    * first one's).
    */
-  private dedupKey(body: string, extra: Readonly<Record<string, string>> | undefined): string {
-    let key = body;
+  private dedupHeadersKey(extra: Readonly<Record<string, string>> | undefined): string {
+    let key = '';
     if (extra) {
       for (const name in extra) {
-        if (name.toLowerCase() !== this.requestIdHeader) key += `\u0000${name}\u0001${extra[name]}`;
+        if (name.toLowerCase() !== this.requestIdHeader) key += `${name}\u0001${extra[name]}\u0000`;
       }
     }
     return key;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Pool } from 'undici';
 import { trafficFor, trafficShapingConfigSchema, overrideSubgraphUrlSchema } from '../../../gateway/src/federation/config.ts';
 import { CircuitBreaker } from '../../../gateway/src/federation/resilience/circuit-breaker.ts';
+import { InFlightTable } from '../../../gateway/src/federation/resilience/in-flight.ts';
 import { InstanceSet, SubgraphInstance } from '../../../gateway/src/federation/resilience/instances.ts';
 import { operationKindOf } from '../../../gateway/src/federation/resilience/operation-kind.ts';
 import { RetryBudget } from '../../../gateway/src/federation/resilience/retry-budget.ts';
@@ -128,6 +129,22 @@ describe('instances', () => {
     set.failed(list[1]!);
     assert.equal(set.pick().index, 2);
   });
+});
+
+test('in-flight table: one entry per identity and body; a finished fetch forgets only itself', () => {
+  const table = new InFlightTable<string>();
+  table.set('sub\u0001u1\u0000', '{"query":"{a}"}', 'first');
+  assert.equal(table.get('sub\u0001u1\u0000', '{"query":"{a}"}'), 'first');
+  assert.equal(table.get('sub\u0001u2\u0000', '{"query":"{a}"}'), undefined, 'never across identities');
+  assert.equal(table.get('', '{"query":"{a}"}'), undefined, 'nor to an anonymous fetch');
+  // A newer fetch under the same keys (the first was abandoned by its clients) is not forgotten
+  // when the older one ends.
+  table.set('sub\u0001u1\u0000', '{"query":"{a}"}', 'second');
+  table.deleteIf('sub\u0001u1\u0000', '{"query":"{a}"}', 'first');
+  assert.equal(table.get('sub\u0001u1\u0000', '{"query":"{a}"}'), 'second');
+  table.deleteIf('sub\u0001u1\u0000', '{"query":"{a}"}', 'second');
+  assert.equal(table.get('sub\u0001u1\u0000', '{"query":"{a}"}'), undefined);
+  assert.equal((table as unknown as { byHeaders: Map<string, unknown> }).byHeaders.size, 0, 'no map kept for an identity with nothing in flight');
 });
 
 test('operation kind from the subgraph operation text', () => {
