@@ -98,13 +98,12 @@ class WalkPlan {
       const definition = this.model.types.get(owner)?.fields.get(name);
       // A field the schema does not know adds nothing (the router's "partial result").
       if (definition === undefined) continue;
-      resolved.push({
-        key,
-        field,
-        definition,
-        argumentsCost: argumentsCost(this.model, definition, field.node),
-        requiresCost: definition.requires ? requiresCost(this.model, definition.requires, owner) : 0,
-      });
+      const argsCost = argumentsCost(this.model, definition, field.node);
+      const reqCost = definition.requires ? requiresCost(this.model, definition.requires, owner) : 0;
+      // A scalar or enum of weight 0 with free arguments adds 0 whatever its value (null or a list
+      // included): most of a response's fields, left out of the walk.
+      if (!definition.isComposite && definition.weight === 0 && !definition.explicitWeight && argsCost === 0 && reqCost === 0) continue;
+      resolved.push({ key, field, definition, argumentsCost: argsCost, requiresCost: reqCost });
     }
     byType.set(typeKey, resolved);
     return resolved;
