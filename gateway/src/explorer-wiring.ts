@@ -22,6 +22,11 @@ export function explorerRefusal(config: GatewayConfig): string | undefined {
   return undefined;
 }
 
+/** Whether a wanted explorer serves under `config`: the one predicate of start-up, its routes and its headers. */
+function explorerServes(config: GatewayConfig): boolean {
+  return explorerRefusal(config) === undefined;
+}
+
 /**
  * The explorer's routes, or undefined when `explorer.enabled` (default: not under NODE_ENV=production)
  * leaves it off. Missing files (never built) are logged, and the page says so: never a crash.
@@ -35,8 +40,8 @@ export function createExplorer(
   demoToken: (() => Promise<DemoToken>) | undefined,
 ): ExplorerRoutes | undefined {
   if (!explorerWanted(config.explorer)) return undefined;
-  const refusal = explorerRefusal(config);
-  if (refusal !== undefined) {
+  if (!explorerServes(config)) {
+    const refusal = explorerRefusal(config);
     logger.info({ key: 'explorer.enabled' }, `explorer off: ${refusal}`);
     return undefined;
   }
@@ -58,9 +63,9 @@ export function createExplorer(
   });
   return {
     prefix: EXPLORER_PREFIX,
-    wantsPage: (req: IncomingMessage) => current().server.introspection && Explorer.wantsPage(req.url, req.headers),
+    wantsPage: (req: IncomingMessage) => explorerServes(current()) && Explorer.wantsPage(req.url, req.headers),
     page: (req, res) => explorer.page(req, res),
-    serve: (req, res, path) => current().server.introspection && explorer.serve(req, res, path),
+    serve: (req, res, path) => explorerServes(current()) && explorer.serve(req, res, path),
   };
 }
 
@@ -71,11 +76,11 @@ export function createExplorer(
 export function liveExposeOptions(current: () => GatewayConfig): ExposeOptions {
   return {
     get cost() {
-      return current().server.introspection;
+      return explorerServes(current());
     },
     get queryPlan() {
       const config = current();
-      return config.server.introspection && config.explorer.expose_query_plan;
+      return explorerServes(config) && config.explorer.expose_query_plan;
     },
   };
 }
