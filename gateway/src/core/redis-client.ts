@@ -120,6 +120,9 @@ export function createRedisClient(deployment: RedisDeployment, options: RedisCli
       ...(sentinel.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
       // Sentinels unreachable: asked again on the data connection's own backoff.
       sentinelRetryStrategy: (attempt) => options.retryStrategy(attempt),
+      // Subscribed to the sentinels' +switch-master: the connection leaves a demoted master at once
+      // (a master demoted while it is up keeps taking writes until Sentinel reconfigures it, ~10 s).
+      failoverDetector: true,
       connectTimeout: options.connectTimeoutMs,
       sentinelCommandTimeout: options.connectTimeoutMs,
     });
