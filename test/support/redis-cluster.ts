@@ -201,6 +201,15 @@ export class OwnRedisCluster {
     }
   }
 
+  /** SIGKILL of the node on `port` (by pid): gone at once, mid-connection. */
+  async kill(port: number): Promise<void> {
+    const server = this.servers.find((s) => s.port === port);
+    if (!server) throw new Error(`no node on ${port}`);
+    this.inspectors.get(port)?.disconnect();
+    this.inspectors.delete(port);
+    await server.process.stop('SIGKILL');
+  }
+
   /** SIGKILL every node (by pid) and removes the folder. */
   async stop(): Promise<void> {
     for (const client of this.inspectors.values()) client.disconnect();

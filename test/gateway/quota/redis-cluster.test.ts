@@ -2,8 +2,8 @@
 // Two stores, each on its own cluster client as two gateway instances would be, share exact
 // quotas; the EVALSHAs of one event-loop turn go out as one pipeline per node; a quota key's slot
 // migrated to another master is followed (ASK while it moves, MOVED after) with the bucket carried
-// over and nothing admitted twice; and each check is one EVALSHA, counted on every node by
-// INFO commandstats.
+// over and nothing admitted twice; each check is one EVALSHA, counted on every node by INFO
+// commandstats; and a master that dies fails its keys' checks at once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
@@ -141,5 +141,22 @@ describe('quotas on a 3-master Redis Cluster', () => {
     // redirection was refused before running and counted apart.
     assert.equal(evalsha, 46);
     assert.ok(rejected >= 3, `ASK and MOVED were met (${rejected} redirections)`);
+  });
+
+  // Last: it kills a node. Before the others notice (cluster-node-timeout, 5 s), the cluster still
+  // maps the node's slots to it.
+  test('a master killed: checks of its keys fail at once (no queue, no resend), other masters’ keys are still decided', async () => {
+    const store = await storeOn('killed:');
+    const [doomed, survivor] = cluster.ports;
+    const [lost] = await keysOn(doomed!, 1, 'lost-');
+    const [kept] = await keysOn(survivor!, 1, 'kept-');
+    assert.equal((await store.consume(lost!, [requests(5)])).admitted, true);
+    await cluster.kill(doomed!);
+    // A rejection, not a wait: FailoverQuotaStore then decides under on_store_failure and owes the charge.
+    // ("Too many Cluster redirections" would mean ioredis sent it again and again after the failover.)
+    await assert.rejects(store.consume(lost!, [requests(5)]), { message: 'Connection is closed.' });
+    const decision = await store.consume(kept!, [requests(5)]);
+    assert.equal(decision.admitted, true);
+    assert.equal(decision.buckets[0]!.remaining, 4);
   });
 });
