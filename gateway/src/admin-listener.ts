@@ -2,8 +2,8 @@
 // address of its own, over its own Redis connection (commands bounded by `admin.redis_timeout_ms`).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createRedisClient } from './core/redis-client.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { closeServer, listen } from './http/server.ts';
 import { Registry } from './schema/registry.ts';
@@ -23,13 +23,13 @@ export async function startAdminListener(config: GatewayConfig, logger: Logger):
   const { admin } = config;
   if (admin.listen === undefined) return undefined;
   const log = logger.child({ component: 'registry' });
-  const redis = new Redis(config.redis.url, {
+  const redis = createRedisClient(config.redis, {
     maxRetriesPerRequest: 1,
-    connectTimeout: admin.redis_timeout_ms,
-    commandTimeout: admin.redis_timeout_ms,
+    connectTimeoutMs: admin.redis_timeout_ms,
+    commandTimeoutMs: admin.redis_timeout_ms,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5000),
   });
-  redis.on('error', (error) => log.debug({ err: error }, 'registry: Redis error'));
+  redis.on('error', (error: Error) => log.debug({ err: error }, 'registry: Redis error'));
   const registry = new Registry(new RegistryStore(redis, config.redis.key_prefix), admin.publish_attempts, (winner) =>
     log.info({ winner }, 'registry: another write came first; composing and checking again on top of it'),
   );

@@ -153,7 +153,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   let admin: AdminListener | undefined;
   // `supergraph.registry`: the versions published with `tollgate publish`, followed live.
   const registry = config.supergraph.registry
-    ? new RegistrySource({ url: config.redis.url, prefix: config.redis.key_prefix, timeoutMs: config.supergraph.registry.timeout_ms, logger: logger.child({ component: 'registry' }) })
+    ? new RegistrySource({ deployment: config.redis, prefix: config.redis.key_prefix, timeoutMs: config.supergraph.registry.timeout_ms, logger: logger.child({ component: 'registry' }) })
     : undefined;
   const pipeline = new Pipeline(stages, {
     logger,
@@ -450,7 +450,7 @@ function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBoun
 function followPublishedManifests(config: GatewayConfig, documents: TrustedSet['documents'], logger: Logger, onAdded: (entries: ManifestEntry[]) => void): ManifestFollower {
   const { persisted_documents: pd } = config;
   return new ManifestFollower({
-    url: config.redis.url,
+    deployment: config.redis,
     prefix: config.redis.key_prefix,
     pollIntervalMs: pd.redis.poll_interval_ms,
     bounds: manifestBounds(pd, config.limits.parser_max_tokens),
@@ -460,7 +460,10 @@ function followPublishedManifests(config: GatewayConfig, documents: TrustedSet['
   });
 }
 
-/** Redis's host and port (`redis.url`) for the quota round-trip spans; undefined for the memory store. */
+/**
+ * Redis's host and port (`redis.url`) for the quota round-trip spans; undefined for the memory store,
+ * and for a Cluster or Sentinel (the server a command goes to is not one fixed address).
+ */
 function redisTarget(url: string): { address: string; port: number } | undefined {
   if (url === '') return undefined;
   try {

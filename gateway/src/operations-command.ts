@@ -11,11 +11,11 @@
 // Exit codes: 0 published or nothing new; 1 refused, supergraph unreadable or Redis unreachable; 2 usage error.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { loadConfigFile } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { ConfigError } from './core/config-errors.ts';
 import { GatewayError } from './core/errors.ts';
+import { createRedisClient, describeRedis, isRedisConfigured } from './core/redis-client.ts';
 import { PersistedQueryCache } from './document/apq-cache.ts';
 import { manifestBounds } from './document/config.ts';
 import { loadManifestFiles, MAX_MANIFEST_FILE_BYTES } from './document/manifest-files.ts';
@@ -112,9 +112,8 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
     if (error instanceof ConfigError) return fail(error.message);
     throw error;
   }
-  const redisUrl = config.redis.url;
   const bounds = manifestBounds(config.persisted_documents, config.limits.parser_max_tokens);
-  if (redisUrl === '') return fail(`${args.config}: redis.url is empty: published manifests live in Redis`);
+  if (!isRedisConfigured(config.redis)) return fail(`${args.config}: redis.url is empty (and neither redis.cluster nor redis.sentinel is set): published manifests live in Redis`);
 
   let manifest: { entries: ManifestEntry[]; problems: string[]; total: number };
   try {
@@ -154,7 +153,7 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
   const wanted = new Set(entries.map(({ id }) => id));
   const fileOnly = files.ids().filter((id) => !wanted.has(id));
 
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, lazyConnect: true });
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 1, connectTimeoutMs: 3000, retryStrategy: () => null, lazyConnect: true });
   redis.on('error', () => undefined); // the command's own rejection says it
   try {
     await redis.connect();
@@ -167,7 +166,7 @@ export async function runOperationsCommand(argv: string[], io: OperationsCommand
     io.stdout(`published ${entries.length} operations (${outcome.fresh} new) for client ${args.client} as version ${outcome.version}\n`);
     return 0;
   } catch (error) {
-    return fail(`Redis (${new URL(redisUrl).host}): ${(error as Error).message}`);
+    return fail(`Redis (${describeRedis(config.redis)}): ${(error as Error).message}`);
   } finally {
     redis.disconnect();
   }

@@ -11,7 +11,11 @@ import { executorConfigSchema, overrideSubgraphUrlSchema, trafficShapingConfigSc
 import { memoryConfigSchema } from '../memory/config.ts';
 import { adminConfigSchema, supergraphConfigSchema } from '../schema/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';
+import { isRedisConfigured } from '../core/redis-client.ts';
 import { checkProfileNames } from './profile-names.ts';
+
+/** What a part that lives in Redis needs set: any one of them. */
+const REDIS_KEYS = 'redis.url, redis.cluster or redis.sentinel';
 
 /**
  * gateway.yaml: one schema, merged from the slices each stage declares next to its code.
@@ -42,20 +46,21 @@ export const gatewayConfigSchema = z.strictObject({
   const { metrics } = config.telemetry;
   const { server } = config;
   checkProfileNames(config, ctx);
-  if (config.persisted_documents.redis.enabled && config.redis.url === '') {
-    ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'redis', 'enabled'], message: 'needs redis.url: published manifests live in Redis' });
+  const noRedis = !isRedisConfigured(config.redis);
+  if (config.persisted_documents.redis.enabled && noRedis) {
+    ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'redis', 'enabled'], message: `needs ${REDIS_KEYS}: published manifests live in Redis` });
   }
-  if (config.supergraph.registry !== undefined && config.redis.url === '') {
-    ctx.addIssue({ code: 'custom', path: ['supergraph', 'registry'], message: 'needs redis.url: the registry lives in Redis' });
+  if (config.supergraph.registry !== undefined && noRedis) {
+    ctx.addIssue({ code: 'custom', path: ['supergraph', 'registry'], message: `needs ${REDIS_KEYS}: the registry lives in Redis` });
   }
-  if (config.admin.listen !== undefined && config.redis.url === '') {
-    ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: 'needs redis.url: the registry the admin listener serves lives in Redis' });
+  if (config.admin.listen !== undefined && noRedis) {
+    ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: `needs ${REDIS_KEYS}: the registry the admin listener serves lives in Redis` });
   }
   if (config.admin.listen !== undefined && config.admin.listen === server.listen && !server.listen.endsWith(':0')) {
     ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: `the same address as server.listen (${server.listen}): the admin listener needs an address of its own` });
   }
-  if (config.persisted_documents.apq.store === 'redis' && config.redis.url === '') {
-    ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'apq', 'store'], message: 'redis needs redis.url: the shared APQ store lives in Redis' });
+  if (config.persisted_documents.apq.store === 'redis' && noRedis) {
+    ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'apq', 'store'], message: `redis needs ${REDIS_KEYS}: the shared APQ store lives in Redis` });
   }
   if (metrics.listen !== undefined && !metrics.enabled) {
     ctx.addIssue({ code: 'custom', path: ['telemetry', 'metrics', 'listen'], message: 'set, but telemetry.metrics.enabled is false: remove one' });

@@ -7,15 +7,15 @@
 // the query); a registration that fails leaves the query unshared (it runs all the same). Failures
 // are counted (`stats`, read by /metrics) and logged when they start and when they end.
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LruCache, type CacheUsage } from '../core/cache.ts';
+import { createRedisClient, type RedisClient, type RedisDeployment } from '../core/redis-client.ts';
 import type { PersistedQueryCache } from './apq-cache.ts';
 import type { PersistedQueryStore } from './apq-store.ts';
 
 export interface RedisPersistedQueryOptions {
-  /** `redis.url`. */
-  url: string;
+  /** `redis.url`, `redis.cluster` or `redis.sentinel`. */
+  deployment: RedisDeployment;
   /** `redis.key_prefix`. */
   keyPrefix: string;
   /** `redis.timeout_ms`: a round trip's deadline; a lookup past it is a miss. */
@@ -55,7 +55,7 @@ export function apqKey(prefix: string, sha256Hash: string): string {
 
 export class RedisPersistedQueryStore implements PersistedQueryStore {
   readonly stats: RedisPersistedQueryStats = { getHits: 0, getMisses: 0, getErrors: 0, sets: 0, setErrors: 0 };
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   /** Lookups on their way to Redis, by hash: a burst of requests for one new hash makes one GET. */
   readonly #pending = new Map<string, Promise<string | undefined>>();
   /** Recent misses (hash → when the GET answered null), bounded; a registration here drops its hash. */
@@ -71,15 +71,16 @@ export class RedisPersistedQueryStore implements PersistedQueryStore {
     // Its own connection: a 64 KB text in flight on the quota store's would hold up quota checks.
     // No offline queue and no retries: while Redis is away a command fails at once (a miss), and
     // `commandTimeout` bounds one that was sent to a Redis that does not answer.
-    this.#redis = new Redis(options.url, {
-      connectTimeout: Math.max(options.timeoutMs, 1000),
-      commandTimeout: options.timeoutMs,
+    // One key per command (GET, SET), so a Cluster serves it like one server.
+    this.#redis = createRedisClient(options.deployment, {
+      connectTimeoutMs: Math.max(options.timeoutMs, 1000),
+      commandTimeoutMs: options.timeoutMs,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
     });
     // Connection errors come with every reconnect attempt; the failed commands are what is logged.
-    this.#redis.on('error', (error) => options.logger.debug({ err: error }, 'APQ store: Redis connection error'));
+    this.#redis.on('error', (error: Error) => options.logger.debug({ err: error }, 'APQ store: Redis connection error'));
   }
 
   get usage(): CacheUsage {

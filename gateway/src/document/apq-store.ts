@@ -2,6 +2,7 @@
 // (`persisted_documents.apq.store`): this instance's memory, or Redis shared by every instance.
 import type { Logger } from 'pino';
 import type { CacheUsage } from '../core/cache.ts';
+import type { RedisDeployment } from '../core/redis-client.ts';
 import { PersistedQueryCache } from './apq-cache.ts';
 import { RedisPersistedQueryStore } from './apq-redis-store.ts';
 import type { ApqConfig } from './config.ts';
@@ -26,20 +27,20 @@ export interface PersistedQueryStore {
 export interface PersistedQueryStoreOptions {
   /** `persisted_documents.apq`. */
   apq: ApqConfig;
-  /** `redis.url`, `redis.key_prefix`, `redis.timeout_ms` (the redis store only). */
-  redis: { url: string; key_prefix: string; timeout_ms: number };
+  /** `redis` (where: url, cluster or sentinel), `redis.key_prefix`, `redis.timeout_ms` (the redis store only). */
+  redis: RedisDeployment & { key_prefix: string; timeout_ms: number };
   /** `memory.persisted_query_cache`: this instance's memory (the redis store's local front). */
   local: { maxEntries: number; maxBytes: number | undefined };
   logger: Logger;
 }
 
-/** The memory store, or the Redis store with a memory store in front (config has checked `redis.url`). */
+/** The memory store, or the Redis store with a memory store in front (config has checked that Redis is configured). */
 export function createPersistedQueryStore(options: PersistedQueryStoreOptions): PersistedQueryCache | RedisPersistedQueryStore {
   const { apq, redis, local } = options;
   const memory = new PersistedQueryCache(local.maxEntries, local.maxBytes, apq.max_document_bytes);
   if (apq.store === 'memory') return memory;
   return new RedisPersistedQueryStore(memory, {
-    url: redis.url,
+    deployment: redis,
     keyPrefix: redis.key_prefix,
     timeoutMs: redis.timeout_ms,
     ttlS: apq.ttl_s,

@@ -2,15 +2,15 @@
 // says at once that a version was published, and a poll every `poll_interval_ms` catches what a
 // dropped connection missed. Each version is read once, checked like a manifest file, and added
 // whole or not at all (a version that conflicts with what is loaded is logged and skipped).
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createRedisClient, type RedisClient, type RedisDeployment } from '../core/redis-client.ts';
 import { ManifestError, parseManifest, type ManifestBounds, type ManifestEntry } from './manifest.ts';
 import { clientsKey, publishedChannel, versionsAfter } from './published-manifests.ts';
 import type { TrustedDocuments } from './trusted-documents.ts';
 
 export interface ManifestFollowerOptions {
-  /** `redis.url` and `redis.key_prefix`. */
-  url: string;
+  /** `redis` (url, cluster or sentinel) and `redis.key_prefix`. */
+  deployment: RedisDeployment;
   prefix: string;
   /** `persisted_documents.redis.poll_interval_ms`. */
   pollIntervalMs: number;
@@ -22,8 +22,8 @@ export interface ManifestFollowerOptions {
 }
 
 export class ManifestFollower {
-  readonly #redis: Redis;
-  readonly #subscriber: Redis;
+  readonly #redis: RedisClient;
+  readonly #subscriber: RedisClient;
   /** The last version read per client. */
   readonly #seen = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
@@ -32,10 +32,11 @@ export class ManifestFollower {
   #closed = false;
 
   constructor(private readonly options: ManifestFollowerOptions) {
-    const connection = { maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 5000) };
-    this.#redis = new Redis(options.url, connection);
-    this.#subscriber = new Redis(options.url, connection);
-    for (const client of [this.#redis, this.#subscriber]) client.on('error', (error) => options.logger.debug({ err: error }, 'manifest follower: Redis error'));
+    const connection = { maxRetriesPerRequest: 1, connectTimeoutMs: 2000, retryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 5000) };
+    this.#redis = createRedisClient(options.deployment, connection);
+    // On a Cluster ioredis subscribes on one node (classic pub/sub: a PUBLISH reaches every node).
+    this.#subscriber = createRedisClient(options.deployment, connection);
+    for (const client of [this.#redis, this.#subscriber]) client.on('error', (error: Error) => options.logger.debug({ err: error }, 'manifest follower: Redis error'));
     this.#subscriber.on('message', () => void this.sync());
     // Subscribed again after every reconnect (ioredis does that), then a sync for what was missed.
     this.#subscriber.on('ready', () => void this.sync());

@@ -11,7 +11,7 @@
 // runs on Redis Cluster too. Versions are never changed or deleted, so a gateway only ever reads the
 // ones it lacks.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis-client.ts';
 import { canonicalId, sameIdOtherBody, tooManyDocuments, type ManifestError, type ManifestEntry } from './manifest.ts';
 
 /** A client name as publish takes it: what goes into a key and a log line. */
@@ -93,7 +93,7 @@ export type PublishOutcome =
  * Redis does not hold the script yet.
  */
 export async function publishVersion(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   client: string,
   given: readonly ManifestEntry[],
@@ -129,7 +129,7 @@ function placeOf(place: string | number): { client: string; version: number } {
 }
 
 /** The versions of `client` after `after` (oldest first), as stored. */
-export async function versionsAfter(redis: Redis, prefix: string, client: string, after: number): Promise<Array<{ version: number; text: string }>> {
+export async function versionsAfter(redis: RedisClient, prefix: string, client: string, after: number): Promise<Array<{ version: number; text: string }>> {
   const key = versionsKey(prefix, client);
   const count = await redis.hlen(key);
   if (count <= after) return [];

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { configNumber } from '../core/config-values.ts';
+import { configBoolean, configNumber } from '../core/config-values.ts';
 
 const allowance = z.strictObject({
   /** Requests (or cost points) per window; also the burst a client may spend at once. */
@@ -51,10 +51,68 @@ export const quotasConfigSchema = z
     if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['rules'], message: 'rule names must be unique' });
   });
 
-/** `redis`: the shared quota store. An empty url means the embedded in-memory store (one instance). */
+/** The URL, or undefined when it is not one. */
+function urlOf(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A redis:// or rediss:// URL of a server: host, optional port, user and password; no query string. */
+const serverUrl = (what: string) =>
+  z.string().refine((u) => {
+    const url = urlOf(u);
+    return url !== undefined && (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && url.search === '' && url.hash === '';
+  }, `expected ${what}: redis://[user:password@]host[:port] or rediss://… for TLS`);
+
+/** Cluster nodes hold database 0 only: a URL naming another is a mistake. */
+const clusterNodeUrl = serverUrl('a cluster node URL').refine((u) => ['', '/', '/0'].includes(urlOf(u)?.pathname ?? ''), 'a Redis Cluster has database 0 only: no /<db> path');
+
+const clusterSchema = z
+  .strictObject({
+    /** Some of the cluster's nodes (the rest are discovered from them); credentials and TLS (rediss://) from their URLs. */
+    nodes: z.array(clusterNodeUrl).min(1, 'at least one node URL'),
+  })
+  .superRefine((cluster, ctx) => {
+    // One set of credentials and one scheme for every connection the client opens (it opens some to discovered nodes).
+    const urls = cluster.nodes.map(urlOf);
+    const first = urls[0];
+    if (first === undefined || urls.includes(undefined)) return; // already reported
+    urls.forEach((url, i) => {
+      if (url!.protocol !== first.protocol) ctx.addIssue({ code: 'custom', path: ['nodes', i], message: `every node URL needs the same scheme (${first.protocol}//): TLS is one setting for the cluster` });
+      else if (url!.username !== first.username || url!.password !== first.password) {
+        ctx.addIssue({ code: 'custom', path: ['nodes', i], message: 'every node URL needs the same user and password (or none): they are one setting for the cluster' });
+      }
+    });
+  });
+
+const sentinelSchema = z.strictObject({
+  /** The master's name as the sentinels know it (`sentinel monitor <name> …`). */
+  name: z.string().min(1, 'the master name the sentinels monitor'),
+  /** The sentinels' URLs (port 26379 unless given); a user and password in them are the sentinels' own, rediss:// = TLS to them. */
+  nodes: z.array(serverUrl('a sentinel URL')).min(1, 'at least one sentinel URL'),
+  /** The master's (and replicas') ACL user; default none. */
+  username: z.string().optional(),
+  /** The master's password, e.g. `${REDIS_PASSWORD}`; default none. */
+  password: z.string().optional(),
+  /** TLS to the master; default false. */
+  tls: configBoolean().default(false),
+});
+
+/**
+ * `redis`: the shared quota store (and APQ, published manifests, the schema registry). One of
+ * `url` (one server), `cluster` (Redis Cluster) or `sentinel` (a master found through Sentinel);
+ * none means the embedded in-memory store (one instance).
+ */
 export const redisConfigSchema = z.strictObject({
   /** redis:// or rediss:// URL; default empty (embedded store). */
   url: z.string().refine((u) => u === '' || /^rediss?:\/\//.test(u), 'expected a redis:// or rediss:// URL, or empty').default(''),
+  /** A Redis Cluster instead of one server: `{ nodes: [redis://host:port, …] }`. */
+  cluster: clusterSchema.optional(),
+  /** A master found through Sentinel instead of one server: `{ name, nodes, username?, password?, tls? }`. */
+  sentinel: sentinelSchema.optional(),
   /** Every key starts with this; default "tollgate:". */
   key_prefix: z.string().default('tollgate:'),
   /**
@@ -71,6 +129,11 @@ export const redisConfigSchema = z.strictObject({
    * loaded on it); past it the gateway turns ready under `on_store_failure`. 0 = do not wait. Default 10000.
    */
   ready_wait_ms: configNumber(z.number().int().nonnegative()).default(10_000),
+}).superRefine((redis, ctx) => {
+  const chosen = (['url', 'cluster', 'sentinel'] as const).filter((key) => (key === 'url' ? redis.url !== '' : redis[key] !== undefined));
+  if (chosen.length > 1) {
+    ctx.addIssue({ code: 'custom', path: [chosen[1]!], message: `set only one of redis.url, redis.cluster, redis.sentinel (here: ${chosen.map((key) => `redis.${key}`).join(' and ')})` });
+  }
 });
 
 export type QuotasConfig = z.infer<typeof quotasConfigSchema>;

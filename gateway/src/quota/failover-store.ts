@@ -245,7 +245,9 @@ export class FailoverQuotaStore implements QuotaStore {
       }
       this.counters.replayed += batch.length - failed.length;
       if (failed.length > 0) {
+        // Calls that failed, or whole pipelines (one per Cluster node): those charges wait again.
         this.backlog.unshift(...failed.map((i) => batch[i]!));
+        this.logger.warn({ failed: failed.length, owed: this.backlog.length }, 'could not apply the charges owed to Redis; retrying at the next probe');
         return false;
       }
     }

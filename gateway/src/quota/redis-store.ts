@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { bucketState, secondsUp } from './gcra.ts';
+import { byNode, isRedirection } from './node-groups.ts';
 import { ScriptBatch } from './script-batch.ts';
+import { isCluster, scriptConnections, type RedisClient } from '../core/redis-client.ts';
 import type { RoundTripObserver } from '../core/request-context.ts';
 import { emissionIntervalUs, type BucketSpec, type BucketTake, type QuotaDecision, type QuotaStore } from './types.ts';
 
@@ -34,10 +36,11 @@ export interface RedisQuotaStoreOptions {
 /**
  * Quotas in Redis: one EVALSHA per request (one event-loop turn's in one pipeline: script-batch.ts),
  * keys `<prefix>{<quota key>}:<bucket>` so one key's buckets share a Cluster slot. The script is
- * SCRIPT LOADed on every (re)connection and called by its SHA from the first call on (ioredis' defineCommand would send the first call on each
- * connection as a full EVAL whatever was loaded); a NOSCRIPT reply (SCRIPT FLUSH, a failover to a
- * replica without it) repeats that call once as an EVAL, which caches the script again. Refunds ride along with the key's next
- * consume, or a background flush.
+ * SCRIPT LOADed on every (re)connection — on a Cluster, on every master, and on each node ioredis
+ * connects to later — and called by its SHA from the first call on (ioredis' defineCommand would
+ * send the first call on each connection as a full EVAL whatever was loaded); a NOSCRIPT reply
+ * (SCRIPT FLUSH, a failover to a replica without it) repeats that call once as an EVAL, which
+ * caches the script again. Refunds ride along with the key's next consume, or a background flush.
  */
 export class RedisQuotaStore implements QuotaStore {
   private readonly pending = new Map<string, Map<string, PendingRefund>>();
@@ -46,30 +49,37 @@ export class RedisQuotaStore implements QuotaStore {
   private loaded = false;
   private readonly firstLoad: Promise<void>;
   private attempt: Promise<void> | undefined;
-  /** The requests' EVALSHAs, one pipeline per event-loop turn. */
+  /** The requests' EVALSHAs, one pipeline per event-loop turn (per node on a Cluster). */
   private readonly batch: ScriptBatch;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisQuotaStoreOptions,
   ) {
     this.batch = new ScriptBatch(redis, GCRA_SHA);
     this.flusher = setInterval(() => void this.flushRefunds(), options.refundFlushMs ?? 1000);
     this.flusher.unref();
     // Every (re)connection loads the script first, so the first EVALSHA after start or after a
-    // restarted Redis is not an EVALSHA → NOSCRIPT → EVAL detour (two slow round trips).
+    // restarted Redis is not an EVALSHA → NOSCRIPT → EVAL detour (two slow round trips). On a
+    // Cluster, loaded means loaded on a master at least: a master that did not take it (down at
+    // start) answers its first call with NOSCRIPT, and that call is repeated as an EVAL.
     this.firstLoad = new Promise((resolve) => {
       const load = () =>
-        void redis.script('LOAD', GCRA_SCRIPT).then(
-          () => {
-            this.loaded = true;
-            resolve();
-          },
-          () => undefined, // the connection went again; the next 'ready' retries
-        );
+        void Promise.allSettled(scriptConnections(redis).map((connection) => connection.script('LOAD', GCRA_SCRIPT))).then((outcomes) => {
+          if (!outcomes.some((outcome) => outcome.status === 'fulfilled')) return; // the connection went again; the next 'ready' retries
+          this.loaded = true;
+          resolve();
+        });
       redis.on('ready', load);
       if (redis.status === 'ready') load();
     });
+    // A node the Cluster connects to later (a new master, a replica promoted by a failover, a node
+    // back after a restart) gets the script as soon as it is known.
+    if (isCluster(redis)) {
+      redis.on('+node', (node: Redis) => {
+        if (redis.status === 'ready') node.script('LOAD', GCRA_SCRIPT).catch(() => undefined);
+      });
+    }
   }
 
   /** True once the script is loaded on a connection (the store can answer). */
@@ -134,9 +144,9 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   /**
-   * Applies charges decided while this store was failed, in order, in one pipeline, each forced
-   * (and its gives first). Returns the indexes of those Redis did not take (to be sent again);
-   * throws when the pipeline as a whole failed (none taken).
+   * Applies charges decided while this store was failed, in order, in one pipeline (one per node on
+   * a Cluster), each forced (and its gives first). Returns the indexes of those Redis did not take
+   * (to be sent again): a call that failed, or every call of a pipeline that failed as a whole.
    */
   async forceCharges(charges: readonly ForcedCharge[]): Promise<number[]> {
     const calls = charges.map(({ quotaKey, takes, gives }) => [
@@ -167,14 +177,10 @@ export class RedisQuotaStore implements QuotaStore {
       const takes = buckets.map(({ bucket }) => ({ ...bucket, take: 0 }));
       return [takes.length, ...this.keys(quotaKey, takes), ...this.args(takes, buckets.map((b) => b.tokens))];
     });
-    try {
-      const errors = await this.pipelined(calls);
-      errors.forEach((error, i) => {
-        if (error) this.restore(batch[i]![0], batch[i]![1]);
-      });
-    } catch {
-      for (const [quotaKey, refunds] of batch) this.restore(quotaKey, refunds);
-    }
+    const errors = await this.pipelined(calls);
+    errors.forEach((error, i) => {
+      if (error) this.restore(batch[i]![0], batch[i]![1]);
+    });
   }
 
   async close(): Promise<void> {
@@ -221,20 +227,49 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   /**
-   * EVALSHAs in one pipeline (`calls[i]` = numKeys, then keys and args), in order. The calls that
-   * got NOSCRIPT are sent again once, as EVAL. Per call: null, or its error.
+   * EVALSHAs in one pipeline per node (`calls[i]` = numKeys, then keys and args), in order. The calls
+   * that got NOSCRIPT are sent again once, as EVAL; a call its node redirected (not run) is sent
+   * again alone, which follows the redirection. Per call: null, or its error (a pipeline that failed
+   * as a whole: that error for each of its calls). Never rejects.
    */
   private async pipelined(calls: ReadonlyArray<ReadonlyArray<string | number>>): Promise<Array<Error | null>> {
-    const send = async (indexes: number[], withScript: boolean): Promise<Array<Error | null>> => {
+    const sendGroup = async (indexes: number[], withScript: boolean): Promise<Array<Error | null>> => {
       const pipeline = this.redis.pipeline();
       for (const i of indexes) {
         const [numKeys, ...args] = calls[i]!;
         if (withScript) pipeline.eval(GCRA_SCRIPT, numKeys!, ...args);
         else pipeline.evalsha(GCRA_SHA, numKeys!, ...args);
       }
-      const results = await this.timed('pipeline', () => pipeline.exec());
-      if (!results) throw new Error('Redis pipeline was not executed');
-      return results.map(([error]) => error ?? null);
+      let results: Array<[Error | null, unknown]>;
+      try {
+        const replies = await this.timed('pipeline', () => pipeline.exec());
+        if (!replies) throw new Error('Redis pipeline was not executed');
+        results = replies;
+      } catch (error) {
+        return indexes.map(() => (error instanceof Error ? error : new Error(String(error))));
+      }
+      return Promise.all(
+        results.map(async ([error], j) => {
+          if (!error || !isRedirection(error)) return error ?? null;
+          const [numKeys, ...args] = calls[indexes[j]!]!;
+          const again = withScript ? this.redis.eval(GCRA_SCRIPT, numKeys!, ...args) : this.redis.evalsha(GCRA_SHA, numKeys!, ...args);
+          return again.then(
+            () => null,
+            (failed: unknown) => (failed instanceof Error ? failed : new Error(String(failed))),
+          );
+        }),
+      );
+    };
+    const send = async (indexes: number[], withScript: boolean): Promise<Array<Error | null>> => {
+      const errors: Array<Error | null> = calls.map(() => null);
+      const groups = byNode(this.redis, indexes, (i) => String(calls[i]![1]));
+      await Promise.all(
+        groups.map(async (group) => {
+          const groupErrors = await sendGroup(group, withScript);
+          group.forEach((index, j) => (errors[index] = groupErrors[j] ?? null));
+        }),
+      );
+      return indexes.map((index) => errors[index] ?? null);
     };
     const errors = await send(calls.map((_, i) => i), false);
     const noScript = errors.flatMap((error, i) => (isNoScript(error) ? [i] : []));

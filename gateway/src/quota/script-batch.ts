@@ -1,7 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis-client.ts';
+import { byNode, isRedirection } from './node-groups.ts';
 
 interface QueuedCall {
   numKeys: number;
+  /** The keys, then the arguments. */
   args: Array<string | number>;
   resolve(reply: unknown): void;
   reject(error: unknown): void;
@@ -15,12 +17,17 @@ interface QueuedCall {
  * requests; no call waits for another call's reply (ioredis' auto-pipelining holds a batch until
  * the previous batch has answered, which made busy gateways miss their quota deadlines).
  * Each call settles with its own reply or error (NOSCRIPT included, for the caller to retry).
+ *
+ * On a Redis Cluster the turn's calls make one pipeline per node (node-groups.ts), sent at once,
+ * so each call is still one round trip. A call its node answers with a redirection (its slot moved
+ * since ioredis last read the slot map: MOVED, or is moving: ASK) did not run; it is sent again
+ * alone, and ioredis follows the redirection — two round trips, for the first calls after a move.
  */
 export class ScriptBatch {
   #queue: QueuedCall[] = [];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly sha: string,
   ) {}
 
@@ -33,20 +40,29 @@ export class ScriptBatch {
   #flush(): void {
     const batch = this.#queue;
     this.#queue = [];
-    if (batch.length === 1) {
-      const [call] = batch as [QueuedCall];
-      this.redis.evalsha(this.sha, call.numKeys, ...call.args).then(call.resolve, call.reject);
-      return;
-    }
+    for (const group of byNode(this.redis, batch, (call) => String(call.args[0]))) this.#send(group);
+  }
+
+  #send(batch: QueuedCall[]): void {
+    if (batch.length === 1) return this.#alone(batch[0]!);
     const pipeline = this.redis.pipeline();
     for (const call of batch) pipeline.evalsha(this.sha, call.numKeys, ...call.args);
     pipeline.exec().then(
       (results) => {
         if (!results) throw new Error('Redis pipeline was not executed');
-        results.forEach(([error, reply], i) => (error ? batch[i]!.reject(error) : batch[i]!.resolve(reply)));
+        results.forEach(([error, reply], i) => {
+          const call = batch[i]!;
+          if (!error) call.resolve(reply);
+          else if (isRedirection(error)) this.#alone(call);
+          else call.reject(error);
+        });
       },
     ).catch((error: unknown) => {
       for (const call of batch) call.reject(error);
     });
+  }
+
+  #alone(call: QueuedCall): void {
+    this.redis.evalsha(this.sha, call.numKeys, ...call.args).then(call.resolve, call.reject);
   }
 }

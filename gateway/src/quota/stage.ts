@@ -1,11 +1,11 @@
 // Stage 5 (admit): who is counted (identity, client IP behind trusted proxies, operation), and
 // the charge of every quota rule in the store, before any subgraph is called. Also builds the store
-// the stage runs on: the embedded memory store when `redis.url` is empty, else Redis behind the
-// failover of `quotas.on_store_failure`.
+// the stage runs on: the embedded memory store when no Redis is configured, else Redis (one server,
+// a Cluster or through Sentinel) behind the failover of `quotas.on_store_failure`.
 import type { IncomingMessage } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Identity } from '../core/identity.ts';
+import { isRedisConfigured, type RedisClient } from '../core/redis-client.ts';
 import type { RoundTripObserver } from '../core/request-context.ts';
 import { Admission, type Admitted } from './admit.ts';
 import { ClientIpResolver } from './client-ip.ts';
@@ -100,9 +100,9 @@ export interface QuotaStoreHandle {
 }
 
 /**
- * `redis.url` empty: the embedded memory store (one instance). Otherwise Redis (one EVALSHA per
- * request, reconnecting in the background) behind FailoverQuotaStore, whose local memory store
- * takes over under `fail_open`.
+ * No `redis.url`, `redis.cluster` or `redis.sentinel`: the embedded memory store (one instance).
+ * Otherwise Redis (one EVALSHA per request, reconnecting in the background) behind
+ * FailoverQuotaStore, whose local memory store takes over under `fail_open`.
  */
 export function createQuotaStore(
   redisConfig: RedisConfig,
@@ -110,12 +110,12 @@ export function createQuotaStore(
   logger: Logger,
   onCommand?: RedisQuotaStoreOptions['onCommand'],
 ): QuotaStoreHandle {
-  if (redisConfig.url === '') {
+  if (!isRedisConfigured(redisConfig)) {
     const store = new MemoryQuotaStore();
     return { store, readiness: ALWAYS_READY, close: () => store.close() };
   }
   const log = logger.child({ component: 'quota-store' });
-  const redis: Redis = connectRedis({ url: redisConfig.url, connectTimeoutMs: Math.max(redisConfig.timeout_ms, 1000) }, log);
+  const redis: RedisClient = connectRedis({ deployment: redisConfig, connectTimeoutMs: Math.max(redisConfig.timeout_ms, 1000) }, log);
   const shared = new RedisQuotaStore(redis, { keyPrefix: redisConfig.key_prefix, onCommand });
   const store = new FailoverQuotaStore(
     shared,

@@ -3,20 +3,21 @@
 // then read, for what was missed); the watcher also polls every `supergraph.poll_interval_ms`, in
 // case a message was lost. Each read costs one GET while nothing changed: a version's SDL is read
 // once. Every command has `supergraph.registry.timeout_ms`.
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createRedisClient, type RedisClient, type RedisDeployment } from '../core/redis-client.ts';
 import { registryChannel, RegistryStore } from './registry-store.ts';
 
 export interface RegistrySourceOptions {
-  url: string;
+  /** `redis` (url, cluster or sentinel). */
+  deployment: RedisDeployment;
   prefix: string;
   timeoutMs: number;
   logger: Logger;
 }
 
 export class RegistrySource {
-  readonly #redis: Redis;
-  readonly #subscriber: Redis;
+  readonly #redis: RedisClient;
+  readonly #subscriber: RedisClient;
   readonly #store: RegistryStore;
   readonly #listeners = new Set<() => void>();
   #last: { version: number; supergraph: string } | undefined;
@@ -25,14 +26,15 @@ export class RegistrySource {
   constructor(options: RegistrySourceOptions) {
     const connection = {
       maxRetriesPerRequest: 1,
-      connectTimeout: options.timeoutMs,
-      commandTimeout: options.timeoutMs,
+      connectTimeoutMs: options.timeoutMs,
+      commandTimeoutMs: options.timeoutMs,
       retryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 5000),
     };
-    this.#redis = new Redis(options.url, connection);
-    // A subscriber connection has no command deadline: it waits for messages by design.
-    this.#subscriber = new Redis(options.url, { ...connection, commandTimeout: undefined });
-    for (const client of [this.#redis, this.#subscriber]) client.on('error', (error) => options.logger.debug({ err: error }, 'registry: Redis error'));
+    this.#redis = createRedisClient(options.deployment, connection);
+    // A subscriber connection has no command deadline: it waits for messages by design. On a
+    // Cluster ioredis subscribes on one node (classic pub/sub: a PUBLISH reaches every node).
+    this.#subscriber = createRedisClient(options.deployment, { ...connection, commandTimeoutMs: undefined });
+    for (const client of [this.#redis, this.#subscriber]) client.on('error', (error: Error) => options.logger.debug({ err: error }, 'registry: Redis error'));
     this.#store = new RegistryStore(this.#redis, options.prefix);
     this.#subscriber.on('message', () => this.#announce());
     this.#subscriber.on('ready', () => this.#announce());

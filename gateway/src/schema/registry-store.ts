@@ -10,7 +10,7 @@
 // the history is the audit log. A write names the version it was built on; the script refuses it
 // when another write came first (compare-and-set), and the writer re-reads and tries again.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis-client.ts';
 
 export interface RegisteredSubgraph {
   name: string;
@@ -83,7 +83,7 @@ const WRITE_SHA = createHash('sha1').update(WRITE_SCRIPT).digest('hex');
 
 export class RegistryStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -19,7 +19,7 @@ describe('APQ store (redis): misses remembered', () => {
 
   function store(missTtlMs?: number): RedisPersistedQueryStore {
     const created = new RedisPersistedQueryStore(new PersistedQueryCache(100), {
-      url: REDIS_URL,
+      deployment: { url: REDIS_URL },
       keyPrefix: prefix,
       timeoutMs: 1000,
       ttlS: 60,

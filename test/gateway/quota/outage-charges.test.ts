@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
+import type { RedisClient } from '../../../gateway/src/core/redis-client.ts';
 import { FailoverQuotaStore } from '../../../gateway/src/quota/failover-store.ts';
 import { MemoryQuotaStore } from '../../../gateway/src/quota/memory-store.ts';
 import { connectRedis } from '../../../gateway/src/quota/redis-connection.ts';
@@ -53,7 +54,7 @@ describe('fail_open: a slow patch or an outage admits exactly the limit, each re
   let redis: OwnRedis;
   let inspect: Redis;
   const stores: FailoverQuotaStore[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
 
   before(async () => {
     redis = await OwnRedis.start(['--enable-debug-command', 'local']);
@@ -68,7 +69,7 @@ describe('fail_open: a slow patch or an outage admits exactly the limit, each re
   });
 
   function storeOn() {
-    const connection = connectRedis({ url: redis.url, connectTimeoutMs: 1000 }, silent);
+    const connection = connectRedis({ deployment: { url: redis.url }, connectTimeoutMs: 1000 }, silent);
     connections.push(connection);
     const prefix = uniquePrefix('outage-charges');
     const shared = new RedisQuotaStore(connection, { keyPrefix: prefix, refundFlushMs: 100 });
@@ -156,7 +157,7 @@ describe('the script is called by its SHA from the first call on', () => {
   });
 
   test('INFO commandstats: EVALSHA only, no EVAL (and a SCRIPT FLUSH is recovered from)', async () => {
-    const connection = connectRedis({ url: redis.url, connectTimeoutMs: 1000 }, silent);
+    const connection = connectRedis({ deployment: { url: redis.url }, connectTimeoutMs: 1000 }, silent);
     const inspect = redis.client();
     const shared = new RedisQuotaStore(connection, { keyPrefix: uniquePrefix('evalsha') });
     try {

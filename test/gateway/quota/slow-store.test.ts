@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import type { RedisClient } from '../../../gateway/src/core/redis-client.ts';
 import { withinDeadline } from '../../../gateway/src/quota/deadline.ts';
 import { FailoverQuotaStore, type StoreFailureMode } from '../../../gateway/src/quota/failover-store.ts';
 import { MemoryQuotaStore } from '../../../gateway/src/quota/memory-store.ts';
@@ -85,7 +86,7 @@ describe('a Redis slowed by DEBUG SLEEP mid-burst', () => {
   let redis: OwnRedis;
   let inspect: Redis;
   const stores: FailoverQuotaStore[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
 
   before(async () => {
     redis = await OwnRedis.start(['--enable-debug-command', 'local']);
@@ -99,7 +100,7 @@ describe('a Redis slowed by DEBUG SLEEP mid-burst', () => {
   });
 
   async function storeOn(mode: StoreFailureMode, timeoutMs: number) {
-    const connection = connectRedis({ url: redis.url, connectTimeoutMs: 1000 }, silent);
+    const connection = connectRedis({ deployment: { url: redis.url }, connectTimeoutMs: 1000 }, silent);
     connections.push(connection);
     const prefix = uniquePrefix('slow-store');
     const shared = new RedisQuotaStore(connection, { keyPrefix: prefix, refundFlushMs: 100 });
