@@ -100,7 +100,7 @@ export interface QuotaStoreHandle {
 }
 
 /**
- * `redis.url` empty: the embedded memory store (one instance). Otherwise Redis (one EVALSHA per
+ * `redis.url` empty: the embedded memory store (one instance; the primary's, shared, with workers). Otherwise Redis (one EVALSHA per
  * request, reconnecting in the background) behind FailoverQuotaStore, whose local memory store
  * takes over under `fail_open`.
  */
@@ -109,7 +109,13 @@ export function createQuotaStore(
   quotas: QuotasConfig,
   logger: Logger,
   onCommand?: RedisQuotaStoreOptions['onCommand'],
+  /** With worker processes (server.workers): the primary's memory store, used instead of one of this process's own. */
+  sharedMemory?: QuotaStore,
 ): QuotaStoreHandle {
+  if (redisConfig.url === '' && sharedMemory !== undefined) {
+    // Closed with the link, not with a reload's store: the primary's store outlives this process.
+    return { store: sharedMemory, readiness: ALWAYS_READY, close: () => Promise.resolve() };
+  }
   if (redisConfig.url === '') {
     const store = new MemoryQuotaStore();
     return { store, readiness: ALWAYS_READY, close: () => store.close() };
