@@ -106,7 +106,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const memory = memoryBudget(config.memory);
   applyHeapGrowth(config.memory.heap_growing_percent);
   const caches = (withConfig: GatewayConfig) => cacheBounds(withConfig.memory, memory.budgetMb);
-  logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent);
+  logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent, worker !== undefined);
   warnUnreachableQuotaProfiles(logger, config);
   // Trusted documents first: a bad manifest fails start-up before anything listens.
   const files = await loadManifestFiles(config.persisted_documents, baseDir, config.limits.parser_max_tokens);
@@ -439,7 +439,7 @@ function warnUnreachableQuotaProfiles(logger: Logger, config: GatewayConfig): vo
   }
 }
 
-function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBounds, heapGrowingPercent: number): void {
+function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBounds, heapGrowingPercent: number, isWorker: boolean): void {
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
   logger.info(
     {
@@ -447,8 +447,9 @@ function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBoun
       source: memory.source,
       heapLimitMb: memory.heapLimitMb,
       heapGrowingPercent,
-      // Under a budget this process is the supervisor's child: both pids, for whoever watches RSS.
-      ...(memory.applied ? { ...memory.applied, pid: process.pid, supervisorPid: process.ppid } : {}),
+      // Under a budget this process is the supervisor's child (or, with server.workers, a worker of
+      // the primary that is): both pids, for whoever watches RSS.
+      ...(memory.applied ? { ...memory.applied, pid: process.pid, ...(isWorker ? { primaryPid: process.ppid } : { supervisorPid: process.ppid }) } : {}),
       caches: { plans: mb(caches.plans.maxBytes), documents: mb(caches.documents.maxBytes), persistedQueries: mb(caches.persistedQueries.maxBytes) },
     },
     'memory budget',

@@ -40,6 +40,15 @@ const MAX_FAILED_STARTS = 5;
 /** After the drain and the shutdown timeout, how long the primary still waits for a worker to exit. */
 const EXIT_GRACE_MS = 5_000;
 
+/**
+ * How long to wait before starting a worker again, after `quickExits` exits in a row each within
+ * STABLE_AFTER_MS of its start: none after a worker that ran a while, then 250 ms doubling to 30 s,
+ * so a worker that crashes at once costs a start every 30 s, not a busy loop.
+ */
+export function restartDelayMs(quickExits: number): number {
+  return quickExits === 0 ? 0 : Math.min(FIRST_BACKOFF_MS * 2 ** (quickExits - 1), MAX_BACKOFF_MS);
+}
+
 interface Slot {
   id: number;
   worker: Worker | undefined;
@@ -181,9 +190,8 @@ export function runPrimary(options: PrimaryOptions): void {
       killAll('SIGKILL');
       process.exit(1);
     }
-    const quick = Date.now() - slot.startedAt < STABLE_AFTER_MS;
-    slot.quickExits = quick ? slot.quickExits + 1 : 0;
-    const delayMs = slot.quickExits === 0 ? 0 : Math.min(FIRST_BACKOFF_MS * 2 ** (slot.quickExits - 1), MAX_BACKOFF_MS);
+    slot.quickExits = Date.now() - slot.startedAt < STABLE_AFTER_MS ? slot.quickExits + 1 : 0;
+    const delayMs = restartDelayMs(slot.quickExits);
     restarts++;
     logger.error(
       { worker: slot.id, pid: worker.process.pid, code, signal, restartInMs: delayMs, ...(slot.startError ? { error: slot.startError } : {}) },

@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { heapSettings } from '../../bin/memory-budget.mjs';
 import { eventually } from '../support/eventually.ts';
 import { startFixtureSubgraph, type FixtureSubgraph } from '../support/fixture-subgraph.ts';
 import { composeForTest } from '../support/gateway.ts';
@@ -226,6 +227,42 @@ describe('tollgate serve --workers', () => {
       await deletePrefix(redis, prefix);
       redis.disconnect();
     }
+  });
+
+  test('under memory.max_mb: supervisor → primary → workers, each worker with the heap flags; SIGINT drains, a second SIGINT ends all at once', async () => {
+    const { gateway } = await serve('budget', yaml('memory:\n  max_mb: 300\n').replace('shutdown_drain_ms: 1500', 'shutdown_drain_ms: 60000'));
+    await gateway.waitFor(/"worker":2[^\n]*"msg":"memory budget"/);
+    const budgets = gateway
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"memory budget"'))
+      .map((line) => JSON.parse(line) as { worker?: number; budgetMb: number; maxOldSpaceMb?: number; heapLimitMb: number; pid: number; primaryPid?: number });
+    assert.deepEqual(budgets.map((b) => b.worker).sort(), [1, 2]);
+    const primaries = new Set(budgets.map((b) => b.primaryPid));
+    assert.equal(primaries.size, 1);
+    assert.notEqual([...primaries][0], gateway.child.pid, 'the process started is the supervisor, the primary its child');
+    const { maxOldSpaceMb } = heapSettings(300);
+    for (const budget of budgets) {
+      assert.equal(budget.budgetMb, 300, 'memory.max_mb is each worker’s');
+      assert.equal(budget.maxOldSpaceMb, maxOldSpaceMb);
+      assert.ok(budget.heapLimitMb >= maxOldSpaceMb && budget.heapLimitMb < maxOldSpaceMb + 40, `worker ${budget.worker}: V8's heap limit ${budget.heapLimitMb} MB`);
+    }
+
+    gateway.child.kill('SIGINT');
+    await gateway.waitFor(/tollgate: SIGINT: draining 2 workers/);
+    const exited = gateway.stop('SIGINT');
+    assert.equal(await exited, 1, 'the second SIGINT: exit 1 at once (the drain would last 60 s)');
+    assert.match(gateway.stderr(), /SIGINT again, exiting now/);
+    await eventually('every worker gone', async () =>
+      budgets.every((b) => {
+        try {
+          process.kill(b.pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+    );
   });
 
   test('SIGTERM drains every worker: /ready 503, a request in flight completes, exit 0', async () => {
