@@ -121,23 +121,25 @@ async function runWorker(link: WorkerLink, reread: () => Promise<{ config: Gatew
  * config stays). Under a memory budget, bin/memory-budget.mjs's supervisor forwards the signals it
  * gets over IPC: a terminal's Ctrl-C or systemd's control-group kill reach both processes at once,
  * which is one request, so a stop counts as "again" only from the source that asked already.
+ * A worker of `--workers N` is passed them by its primary the same way (workers-primary.ts).
  */
 function handleSignals(gateway: RunningGateway, rereadConfig: () => Promise<{ config: GatewayConfig }>, link?: WorkerLink): void {
   const asked = new Set<'signal' | 'supervisor'>();
   let stopping = false;
   const stop = (signal: NodeJS.Signals, source: 'signal' | 'supervisor') => {
     if (asked.has(source)) {
-      console.error(`tollgate: ${signal} again, exiting now`);
+      if (link === undefined) console.error(`tollgate: ${signal} again, exiting now`);
       process.exit(1);
     }
     asked.add(source);
     if (stopping) return;
     stopping = true;
-    console.error(`tollgate: ${signal}: draining, then stopping (${signal} again to exit at once)`);
+    // A worker's drain is the primary's to announce (once); its own log line says it drains.
+    if (link === undefined) console.error(`tollgate: ${signal}: draining, then stopping (${signal} again to exit at once)`);
     gateway.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`tollgate: shutdown failed: ${(error as Error).message}`);
+        console.error(`tollgate: shutdown failed${link ? ` (worker ${link.id})` : ''}: ${(error as Error).message}`);
         process.exit(1);
       },
     );
