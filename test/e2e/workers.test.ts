@@ -172,6 +172,7 @@ describe('tollgate serve --workers', () => {
     assert.equal(ready.status, 200);
     assert.deepEqual(ready.body.workers, { live: 2, configured: 2 });
     assert.ok(ready.body.worker === 1 || ready.body.worker === 2, 'the answering worker is named');
+    assert.deepEqual((ready.body as { quotas?: unknown }).quotas, { store: 'memory', held_by: 'primary' });
 
     // /metrics: one scrape counts the requests every worker served.
     const counted = await Promise.all(ids('counted', 6).map((id) => postOnNewConnection(url, 'query Counted { hello }', id)));

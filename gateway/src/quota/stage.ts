@@ -12,6 +12,7 @@ import { ClientIpResolver } from './client-ip.ts';
 import type { QuotasConfig, RedisConfig } from './config.ts';
 import { FailoverQuotaStore } from './failover-store.ts';
 import { MemoryQuotaStore } from './memory-store.ts';
+import { PrimaryQuotaStore } from './primary-store.ts';
 import { connectRedis } from './redis-connection.ts';
 import { RedisQuotaStore, type RedisQuotaStoreOptions } from './redis-store.ts';
 import type { QuotaSubject } from './rules.ts';
@@ -20,6 +21,8 @@ import type { QuotaStore } from './types.ts';
 /** What `/ready` says about the quota store. */
 export type QuotaStoreStatus =
   | { store: 'memory' }
+  /** A worker of server.workers: the primary process's memory store, shared by every worker. */
+  | { store: 'memory'; held_by: 'primary' }
   | { store: 'redis'; on_store_failure: 'fail_open' | 'fail_closed'; degraded: boolean };
 
 export class QuotaStage {
@@ -78,9 +81,8 @@ export class QuotaStage {
 
   /** Which store decides, and whether the shared one is failing (then the failure mode is in force). */
   status(): QuotaStoreStatus {
-    return this.store instanceof FailoverQuotaStore
-      ? { store: 'redis', on_store_failure: this.config.on_store_failure, degraded: this.store.isDegraded }
-      : { store: 'memory' };
+    if (this.store instanceof FailoverQuotaStore) return { store: 'redis', on_store_failure: this.config.on_store_failure, degraded: this.store.isDegraded };
+    return this.store instanceof PrimaryQuotaStore ? { store: 'memory', held_by: 'primary' } : { store: 'memory' };
   }
 }
 
