@@ -3,7 +3,7 @@
 // the cluster's IPC channel: quota decisions of the shared memory store, every worker's metrics
 // for a scrape, the number of live workers for /ready. Messages are objects with a `tollgate` kind.
 import cluster from 'node:cluster';
-import { PrimaryQuotaStore } from './quota/primary-store.ts';
+import { PrimaryQuotaStore, type QuotaRequest } from './quota/primary-store.ts';
 import { renderAggregated } from './telemetry/cluster-metrics.ts';
 import type { MetricsSnapshot } from './telemetry/metrics.ts';
 
@@ -11,7 +11,7 @@ import type { MetricsSnapshot } from './telemetry/metrics.ts';
 export const WORKER_ID_ENV = 'TOLLGATE_WORKER_ID';
 
 /** How long a scrape waits for the workers' series: one stuck worker must not fail the scrape. */
-const SCRAPE_TIMEOUT_MS = 3_000;
+export const SCRAPE_TIMEOUT_MS = 3_000;
 
 /** Primary → worker. */
 export type ToWorker =
@@ -97,7 +97,7 @@ export class WorkerLink {
     this.#send(error === undefined ? { tollgate: 'reloaded' } : { tollgate: 'reloaded', error });
   }
 
-  #send(message: FromWorker | Parameters<ConstructorParameters<typeof PrimaryQuotaStore>[0]>[0]): void {
+  #send(message: FromWorker | QuotaRequest): void {
     if (process.connected) process.send!(message);
     else throw new Error('the primary process is gone');
   }
@@ -136,4 +136,3 @@ export class WorkerLink {
   }
 }
 
-export { SCRAPE_TIMEOUT_MS };
