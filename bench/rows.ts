@@ -45,6 +45,8 @@ export interface Row {
   prepare?: (ctx: PrepareContext) => Promise<Prepared>;
   /** Only in these scenarios (e.g. a config that names the demo's documents); default every scenario. */
   scenarios?: readonly string[];
+  /** Ready only once this has appeared in the gateway's output too (e.g. every worker of --workers started). */
+  readyOutput?: RegExp;
 }
 
 /** The row every other row's req/s is divided by, in the same run. */
@@ -69,6 +71,10 @@ export const rows: readonly Row[] = [
   { name: 'tollgate+quotas-redis', kind: 'tollgate', prepare: prepareQuotasRedisRow },
   // Everything at once: auth, demand control, Redis quotas, metrics and the access log.
   { name: 'tollgate+full', kind: 'tollgate', prepare: prepareFullRow },
+  // All cores (issue 18): `--workers 2`, a cluster primary and two workers on one port. Its CPU is
+  // the three processes' together; compare req/CPU-s with `tollgate` (the load generator and the
+  // subgraphs share the machine's cores, so req/s alone says little on a 2-core machine).
+  { name: 'tollgate+workers-2', kind: 'tollgate', args: ['--workers', '2'], readyOutput: /tollgate: serving \S+ with 2 workers/ },
   // Under a memory budget (memory.max_mb): a supervisor and the gateway started with V8 heap flags.
   { name: 'tollgate+memory-512', kind: 'tollgate', prepare: prepareMemoryBudgetRow(512) },
   // Identical in-flight query fetches to a subgraph not shared (deduplicate_query: false; on by default).

@@ -7,6 +7,7 @@ export interface Budget {
 }
 export declare function heapSettings(budgetMb: number): { maxOldSpaceMb: number; maxSemiSpaceMb: number; flags: string[] };
 export declare function findBudget(serveArgs: string[], env: NodeJS.ProcessEnv, where?: { cgroupRoot?: string; procSelfCgroup?: string }): Budget | undefined;
+export declare function configuredWorkers(serveArgs: string[], env: NodeJS.ProcessEnv): number;
 export declare function configuredBudget(serveArgs: string[], env: NodeJS.ProcessEnv): number | null | undefined;
 export declare function expandPlaceholders(text: string, env: NodeJS.ProcessEnv): string | undefined;
 export declare function cgroupLimitMb(root?: string, procSelfCgroup?: string): number | undefined;

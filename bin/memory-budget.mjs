@@ -6,7 +6,7 @@
 // It reads only `memory.max_mb`; the gateway validates the whole file again and names a bad key.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { availableParallelism, constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 
@@ -18,6 +18,8 @@ export const BUDGET_ENV = 'TOLLGATE_MEMORY_BUDGET';
 const NON_HEAP_MB = 112;
 /** A cgroup limit also covers this supervisor and page cache charged to the container. */
 const CGROUP_SHARE = 0.9;
+/** With workers, what the cluster primary holds of a cgroup limit (it serves nothing; ~70 MB RSS). */
+const PRIMARY_MB = 96;
 /** cgroup v1 says "no limit" with a number near 2^63. */
 const UNLIMITED_BYTES = 2 ** 50;
 
@@ -40,8 +42,9 @@ export function heapSettings(budgetMb) {
 }
 
 /**
- * The budget for `serve <args>`: memory.max_mb of the config file it will read, else the cgroup
- * limit, else none. An unreadable file or an unusable value is left for the gateway to report.
+ * The budget of each gateway process for `serve <args>`: memory.max_mb of the config file it will
+ * read (each worker's), else the cgroup limit shared by the workers (and, with more than one,
+ * their primary), else none. An unreadable file or an unusable value is left for the gateway to report.
  * @param {string[]} serveArgs
  * @param {NodeJS.ProcessEnv} env
  * @param {{ cgroupRoot?: string, procSelfCgroup?: string }} [where]
@@ -52,7 +55,39 @@ export function findBudget(serveArgs, env, where = {}) {
   if (configured === null) return undefined;
   if (configured !== undefined) return { budgetMb: configured, source: 'memory.max_mb' };
   const limit = cgroupLimitMb(where.cgroupRoot, where.procSelfCgroup);
-  return limit === undefined ? undefined : { budgetMb: Math.floor(limit * CGROUP_SHARE), source: 'cgroup' };
+  if (limit === undefined) return undefined;
+  const workers = configuredWorkers(serveArgs, env);
+  const shared = limit * CGROUP_SHARE - (workers > 1 ? PRIMARY_MB : 0);
+  return { budgetMb: Math.floor(shared / workers), source: 'cgroup' };
+}
+
+/**
+ * The worker processes `serve <args>` will start: --workers, else server.workers of its config
+ * file, "auto" being the cores this process may use; 1 when unset or unusable (the gateway then
+ * refuses the value, naming it).
+ * @param {string[]} serveArgs
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {number}
+ */
+export function configuredWorkers(serveArgs, env) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: serveArgs, options: { config: { type: 'string' }, supergraph: { type: 'string' }, workers: { type: 'string' } }, strict: false }));
+  } catch {
+    return 1;
+  }
+  let raw = values.workers;
+  if (raw === undefined && !(values.config === undefined && values.supergraph !== undefined)) {
+    try {
+      raw = parseYaml(readFileSync(typeof values.config === 'string' ? values.config : 'gateway/gateway.yaml', 'utf8'))?.server?.workers;
+    } catch {
+      return 1;
+    }
+  }
+  const text = typeof raw === 'string' ? expandPlaceholders(raw, env)?.trim() : raw;
+  if (text === 'auto') return availableParallelism();
+  const value = typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : text;
+  return Number.isInteger(value) && value >= 1 ? value : 1;
 }
 
 /**
@@ -149,9 +184,20 @@ function hasHeapFlag(args) {
  */
 export function superviseUnderBudget(argv, entry, env = process.env) {
   if (argv[0] !== 'serve' || argv.includes('--help') || argv.includes('-h')) return false;
+  // A cluster worker (server.workers): its primary was started under the budget, or none applies.
+  if (env['NODE_UNIQUE_ID'] !== undefined) return false;
   if (env[BUDGET_ENV] !== undefined || hasHeapFlag(process.execArgv) || hasHeapFlag((env['NODE_OPTIONS'] ?? '').split(/\s+/))) return false;
   const budget = findBudget(argv.slice(1), env);
   if (budget === undefined) return false;
+  if (budget.budgetMb < MIN_BUDGET_MB) {
+    // Only a cgroup limit shared by workers gets here (memory.max_mb has the same floor).
+    const workers = configuredWorkers(argv.slice(1), env);
+    console.error(
+      `tollgate serve: server.workers: ${workers} workers under this container's memory limit leave each ${budget.budgetMb} MB, ` +
+        `under the ${MIN_BUDGET_MB} MB a gateway process needs: start fewer (--workers) or raise the limit`,
+    );
+    process.exit(1);
+  }
   const { maxOldSpaceMb, maxSemiSpaceMb, flags } = heapSettings(budget.budgetMb);
   /** @type {AppliedBudget} */
   const applied = { ...budget, maxOldSpaceMb, maxSemiSpaceMb };

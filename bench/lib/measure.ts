@@ -109,6 +109,7 @@ export async function withGateway<T>(
         body: readyBody,
         headers,
       });
+      if (row.readyOutput) await child.waitForOutput(row.readyOutput, 60_000);
     } catch (err) {
       return fail(err);
     }

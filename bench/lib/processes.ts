@@ -12,6 +12,8 @@ export interface Child {
   hasExited(): boolean;
   /** Last few KB of stdout+stderr, for "failed to start" diagnostics. */
   logTail(): string;
+  /** Resolves once `pattern` has appeared in stdout+stderr (checked on each chunk), rejects after `timeoutMs` or on exit. */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -46,8 +48,10 @@ export function forkChild(name: string, module: string, args: string[], opts: St
 function track(name: string, proc: ChildProcess): Child {
   if (proc.pid === undefined) throw new Error(`${name}: could not start process`);
   let tail = '';
+  const watchers = new Set<() => void>();
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
+    for (const watch of watchers) watch();
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
@@ -72,6 +76,25 @@ function track(name: string, proc: ChildProcess): Child {
     exited,
     hasExited: () => done,
     logTail: () => tail,
+    waitForOutput(pattern, timeoutMs) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => finish(new Error(`no ${pattern} in its output within ${timeoutMs / 1000} s`)), timeoutMs);
+        const finish = (error?: Error) => {
+          clearTimeout(timer);
+          watchers.delete(watch);
+          if (error) reject(error);
+          else resolve();
+        };
+        // Seen once is enough: a match is kept even when later output pushes it out of the tail.
+        const watch = () => {
+          if (pattern.test(tail)) finish();
+          else if (done) finish(new Error(`exited before ${pattern} appeared`));
+        };
+        watchers.add(watch);
+        void exited.then(() => watchers.has(watch) && watch());
+        watch();
+      });
+    },
     async stop(graceMs = 5000) {
       if (done) return;
       proc.kill('SIGTERM');

@@ -38,13 +38,15 @@ const STATUS_TEXT: Record<RowResult['status'], string> = {
 
 const LEGEND =
   'req B: bytes of one request on the wire (request line, headers, body). ' +
-  'CPU µs/req: the gateway\'s CPU time over the measured window ÷ requests answered in it. ' +
+  'CPU µs/req: the gateway\'s CPU time over the measured window ÷ requests answered in it ' +
+  '(all its processes: a supervisor, a primary and its workers); req/CPU-s: the same the other way up, requests per gateway CPU-second. ' +
+  'load CPU %: the load generator\'s. ' +
   'subgraph req/req: HTTP requests the subgraphs received per client request over the measured window ' +
   '(lower where a gateway shares identical in-flight subgraph requests between clients); ' +
   'alone: for one request with nothing else in flight (the probe).';
 
 export function table(results: RowResult[], baseline: string): string {
-  const head = ['row', 'query', 'req B', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB', 'CPU %', 'CPU µs/req', 'subgraphs CPU %', 'subgraph req/req', 'alone', `vs ${baseline}`, ''];
+  const head = ['row', 'query', 'req B', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS MB', 'CPU %', 'CPU µs/req', 'req/CPU-s', 'subgraphs CPU %', 'load CPU %', 'subgraph req/req', 'alone', `vs ${baseline}`, ''];
   const body = results.map((r) => {
     const measured = r.requestsPerSec !== undefined;
     return [
@@ -58,7 +60,9 @@ export function table(results: RowResult[], baseline: string): string {
       r.peakRssMb == null ? '—' : String(r.peakRssMb),
       r.cpuPercent == null ? '—' : String(r.cpuPercent),
       r.cpuPercent == null || !r.requestsPerSec ? '—' : fmt((r.cpuPercent / 100 / r.requestsPerSec) * 1e6, 0),
+      !r.cpuPercent || !r.requestsPerSec ? '—' : fmt(r.requestsPerSec / (r.cpuPercent / 100), 0),
       r.subgraphsCpuPercent == null ? '—' : String(r.subgraphsCpuPercent),
+      r.loadCpuPercent == null ? '—' : String(r.loadCpuPercent),
       r.subgraphRequestsPerRequest == null ? '—' : r.subgraphRequestsPerRequest.toFixed(1),
       r.subgraphRequestsAlone == null ? '—' : String(r.subgraphRequestsAlone),
       r.vsBaseline == null ? '—' : `${r.vsBaseline.toFixed(2)}×`,
@@ -66,7 +70,7 @@ export function table(results: RowResult[], baseline: string): string {
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))

@@ -40,6 +40,7 @@ import { createExplorer, liveExposeOptions } from './explorer-wiring.ts';
 import { GatewayMetrics } from './telemetry/metrics.ts';
 import { requestIdFor } from './telemetry/request-id.ts';
 import { Tracing } from './telemetry/tracing.ts';
+import type { WorkerLink } from './workers-link.ts';
 
 export interface RunningGateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -82,6 +83,11 @@ export interface StartOptions {
    * token" (POST /-/explorer/demo-token). No key of gateway.yaml can turn it on.
    */
   demoToken?: () => Promise<DemoToken>;
+  /**
+   * This process is one of `server.workers` (workers-link.ts): its logs carry its number, the
+   * memory quota store is the primary's, `/metrics` aggregates every worker, `/ready` counts them.
+   */
+  worker?: WorkerLink;
 }
 
 /** A graph replaced by a reload is closed when its last request is done, or after this long. */
@@ -93,13 +99,14 @@ const RETIRE_TIMEOUT_MS = 60_000;
  */
 export async function startGateway(initialConfig: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   let config = initialConfig;
-  const logger = options.logger ?? createLogger(config.telemetry.logging);
+  const logger = options.logger ?? createLogger(config.telemetry.logging, options.worker?.id);
+  const worker = options.worker;
   const baseDir = options.baseDir ?? process.cwd();
   // The budget was applied (V8 heap flags) before this process started; the caches follow it.
   const memory = memoryBudget(config.memory);
   applyHeapGrowth(config.memory.heap_growing_percent);
   const caches = (withConfig: GatewayConfig) => cacheBounds(withConfig.memory, memory.budgetMb);
-  logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent);
+  logMemoryBudget(logger, memory, caches(config), config.memory.heap_growing_percent, worker !== undefined);
   warnUnreachableQuotaProfiles(logger, config);
   // Trusted documents first: a bad manifest fails start-up before anything listens.
   const files = await loadManifestFiles(config.persisted_documents, baseDir, config.limits.parser_max_tokens);
@@ -134,7 +141,10 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
         }),
       })
     : undefined;
-  let quotaStore = quotaStoreFor(config, logger, metrics);
+  // A worker's scrape answers for every worker (the primary gathers them); its own series go with them.
+  if (metrics && worker) worker.collectFrom(() => metrics.snapshot());
+  const scrape = metrics && (worker ? () => worker.scrape() : () => metrics.scrape());
+  let quotaStore = quotaStoreFor(config, logger, metrics, worker);
   const stages: Stages = {
     http: httpStage(config),
     identify: authenticator,
@@ -177,12 +187,12 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
         if (route === 'openapi') return (req, res) => serveOpenApi(req, res);
         return undefined;
       },
-      readiness: () => readiness(stages, supergraph, draining),
+      readiness: () => readiness(stages, supergraph, draining, worker),
       requestId: (req) => [config.telemetry.request_id_header, requestIdFor(req.headers, config.telemetry.request_id_header)],
       draining: () => draining,
       ...(explorer ? { explorer } : {}),
       // Served here unless they have a listener of their own.
-      ...(metrics && config.telemetry.metrics.listen === undefined ? { metrics: () => metrics.scrape() } : {}),
+      ...(scrape && config.telemetry.metrics.listen === undefined ? { metrics: scrape } : {}),
     },
     { logger, metricsPath: config.telemetry.metrics.path },
   );
@@ -199,7 +209,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     serveStaticJson(req, res, stages.graph?.rest?.openapi, requestId);
   };
   const metricsServer =
-    metrics && config.telemetry.metrics.listen !== undefined ? createMetricsServer(config.telemetry.metrics.path, () => metrics.scrape()) : undefined;
+    scrape && config.telemetry.metrics.listen !== undefined ? createMetricsServer(config.telemetry.metrics.path, scrape) : undefined;
   const closeAll = async (listener: Server | undefined, graceMs?: number) => {
     watcher?.close();
     registry?.close();
@@ -336,7 +346,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const displayHost = host === '0.0.0.0' || host === '[::]' ? 'localhost' : host;
   const url = `http://${displayHost}:${address.port}${config.server.graphql_path}`;
-  logger.info({ url, ...(metricsAddress ? { metrics: `http://${metricsAddress.address}:${metricsAddress.port}${config.telemetry.metrics.path}` } : {}) }, 'gateway ready');
+  logger.info({ url, ...(worker ? { pid: process.pid } : {}), ...(metricsAddress ? { metrics: `http://${metricsAddress.address}:${metricsAddress.port}${config.telemetry.metrics.path}` } : {}) }, 'gateway ready');
 
   return {
     url,
@@ -359,7 +369,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
       if (restart.length > 0) throw new ConfigError(`${restart.join(', ')} changed, which needs a restart; nothing was changed`);
       // Build every new part first: a part that fails leaves the running gateway as it was.
       const nextAuthenticator = await createAuthenticator(next.authentication, { logger, baseDir });
-      const nextStore = quotaStore ?? quotaStoreFor(next, logger, metrics);
+      const nextStore = quotaStore ?? quotaStoreFor(next, logger, metrics, worker);
       try {
         await swapIn(supergraph.rawSdl, next);
       } catch (error) {
@@ -429,7 +439,7 @@ function warnUnreachableQuotaProfiles(logger: Logger, config: GatewayConfig): vo
   }
 }
 
-function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBounds, heapGrowingPercent: number): void {
+function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBounds, heapGrowingPercent: number, isWorker: boolean): void {
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
   logger.info(
     {
@@ -437,8 +447,9 @@ function logMemoryBudget(logger: Logger, memory: MemoryBudget, caches: CacheBoun
       source: memory.source,
       heapLimitMb: memory.heapLimitMb,
       heapGrowingPercent,
-      // Under a budget this process is the supervisor's child: both pids, for whoever watches RSS.
-      ...(memory.applied ? { ...memory.applied, pid: process.pid, supervisorPid: process.ppid } : {}),
+      // Under a budget this process is the supervisor's child (or, with server.workers, a worker of
+      // the primary that is): both pids, for whoever watches RSS.
+      ...(memory.applied ? { ...memory.applied, pid: process.pid, ...(isWorker ? { primaryPid: process.ppid } : { supervisorPid: process.ppid }) } : {}),
       caches: { plans: mb(caches.plans.maxBytes), documents: mb(caches.documents.maxBytes), persistedQueries: mb(caches.persistedQueries.maxBytes) },
     },
     'memory budget',
@@ -493,9 +504,10 @@ function failureLimitOf(config: GatewayConfig) {
   return config.authentication.jwt || config.authentication.api_keys ? config.authentication.failure_limit : false;
 }
 
-function quotaStoreFor(config: GatewayConfig, logger: Logger, metrics: GatewayMetrics | undefined): QuotaStoreHandle | undefined {
+function quotaStoreFor(config: GatewayConfig, logger: Logger, metrics: GatewayMetrics | undefined, worker: WorkerLink | undefined): QuotaStoreHandle | undefined {
   const needed = config.quotas.rules.length > 0 || failureLimitOf(config) !== false;
-  return needed ? createQuotaStore(config.redis, config.quotas, logger, metrics && ((command, seconds, failed) => metrics.redisCommand(command, seconds, failed))) : undefined;
+  const onCommand = metrics && ((command: string, seconds: number, failed: boolean) => metrics.redisCommand(command, seconds, failed));
+  return needed ? createQuotaStore(config.redis, config.quotas, logger, onCommand, worker?.quotaStore) : undefined;
 }
 
 function quotaStages(config: GatewayConfig, store: QuotaStoreHandle | undefined): Pick<Stages, 'quotas' | 'authFailures'> {
@@ -511,11 +523,14 @@ function quotaStages(config: GatewayConfig, store: QuotaStoreHandle | undefined)
  * `/ready`: 503 until the supergraph is loaded and the quota store is connected (or its wait is
  * over), and from the first moment of a shutdown; the serving supergraph's hash rides along.
  */
-function readiness(stages: Stages, supergraph: SupergraphState, draining: boolean): { ready: boolean; body: Record<string, unknown> } {
+function readiness(stages: Stages, supergraph: SupergraphState, draining: boolean, worker: WorkerLink | undefined): { ready: boolean; body: Record<string, unknown> } {
   const graph = stages.graph;
-  if (graph === undefined) return { ready: false, body: { status: draining ? 'draining' : 'loading' } };
+  // With server.workers: which worker answered, and how many serve (a restarted one is not counted until it serves).
+  const workers = worker && { worker: worker.id, workers: worker.workers() };
+  if (graph === undefined) return { ready: false, body: { status: draining ? 'draining' : 'loading', ...workers } };
   const body: Record<string, unknown> = {
     status: 'ready',
+    ...workers,
     supergraph: {
       hash: graph.schemaHash,
       loaded_at: graph.loadedAt.toISOString(),

@@ -9,6 +9,8 @@ const RESTART_ONLY: ReadonlyArray<(config: GatewayConfig) => [key: string, value
   (c) => ['server.graphql_path', c.server.graphql_path],
   (c) => ['server.health_path', c.server.health_path],
   (c) => ['server.ready_path', c.server.ready_path],
+  // The processes are forked once by the primary (serve-command.ts).
+  (c) => ['server.workers', c.server.workers],
   (c) => ['supergraph', c.supergraph],
   (c) => ['redis', c.redis],
   (c) => ['admin', c.admin],

@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { configNumber, configBoolean, corsOriginFields, listenAddress } from '../core/config-values.ts';
 
+/** Most worker processes `server.workers` / `--workers` may ask for. */
+export const MAX_WORKERS = 256;
+
+/** `server.workers`: 1..MAX_WORKERS or "auto", numbers also as text (e.g. from `${WORKERS}`). */
+function workersValue() {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    z.union([z.literal('auto'), z.number().int().min(1).max(MAX_WORKERS)], {
+      error: `expected a whole number from 1 to ${MAX_WORKERS}, or "auto"`,
+    }),
+  );
+}
+
 /** `server`: where the gateway listens and which paths it answers. */
 export const serverConfigSchema = z.strictObject({
   /** host:port to listen on; default 0.0.0.0:4000 (the demo sets PORT). */
@@ -27,6 +40,11 @@ export const serverConfigSchema = z.strictObject({
   shutdown_timeout_ms: configNumber(z.number().int().nonnegative()).default(25_000),
   /** Put error stacks and subgraph error detail into responses; default false. Never in production. */
   debug: configBoolean().default(false),
+  /**
+   * Worker processes serving the one listener (`tollgate serve --workers` overrides it): a whole
+   * number from 1 to MAX_WORKERS, or "auto" (one per core the process may use); default 1.
+   */
+  workers: workersValue().default(1),
 });
 
 /** `csrf`: Apollo's CSRF prevention (a GET or simple POST must carry a non-simple header); as router.yaml. */

@@ -12,6 +12,7 @@ import { ClientIpResolver } from './client-ip.ts';
 import type { QuotasConfig, RedisConfig } from './config.ts';
 import { FailoverQuotaStore } from './failover-store.ts';
 import { MemoryQuotaStore } from './memory-store.ts';
+import { PrimaryQuotaStore } from './primary-store.ts';
 import { connectRedis } from './redis-connection.ts';
 import { RedisQuotaStore, type RedisQuotaStoreOptions } from './redis-store.ts';
 import type { QuotaSubject } from './rules.ts';
@@ -20,6 +21,8 @@ import type { QuotaStore } from './types.ts';
 /** What `/ready` says about the quota store. */
 export type QuotaStoreStatus =
   | { store: 'memory' }
+  /** A worker of server.workers: the primary process's memory store, shared by every worker. */
+  | { store: 'memory'; held_by: 'primary' }
   | { store: 'redis'; on_store_failure: 'fail_open' | 'fail_closed'; degraded: boolean };
 
 export class QuotaStage {
@@ -78,9 +81,8 @@ export class QuotaStage {
 
   /** Which store decides, and whether the shared one is failing (then the failure mode is in force). */
   status(): QuotaStoreStatus {
-    return this.store instanceof FailoverQuotaStore
-      ? { store: 'redis', on_store_failure: this.config.on_store_failure, degraded: this.store.isDegraded }
-      : { store: 'memory' };
+    if (this.store instanceof FailoverQuotaStore) return { store: 'redis', on_store_failure: this.config.on_store_failure, degraded: this.store.isDegraded };
+    return this.store instanceof PrimaryQuotaStore ? { store: 'memory', held_by: 'primary' } : { store: 'memory' };
   }
 }
 
@@ -100,16 +102,22 @@ export interface QuotaStoreHandle {
 }
 
 /**
- * No `redis.url`, `redis.cluster` or `redis.sentinel`: the embedded memory store (one instance).
- * Otherwise Redis (one EVALSHA per request, reconnecting in the background) behind
- * FailoverQuotaStore, whose local memory store takes over under `fail_open`.
+ * No `redis.url`, `redis.cluster` or `redis.sentinel`: the embedded memory store (one instance;
+ * the primary's, shared, with workers). Otherwise Redis (one EVALSHA per request, reconnecting in
+ * the background) behind FailoverQuotaStore, whose local memory store takes over under `fail_open`.
  */
 export function createQuotaStore(
   redisConfig: RedisConfig,
   quotas: QuotasConfig,
   logger: Logger,
   onCommand?: RedisQuotaStoreOptions['onCommand'],
+  /** With worker processes (server.workers): the primary's memory store, used instead of one of this process's own. */
+  sharedMemory?: QuotaStore,
 ): QuotaStoreHandle {
+  if (!isRedisConfigured(redisConfig) && sharedMemory !== undefined) {
+    // Closed with the link, not with a reload's store: the primary's store outlives this process.
+    return { store: sharedMemory, readiness: ALWAYS_READY, close: () => Promise.resolve() };
+  }
   if (!isRedisConfigured(redisConfig)) {
     const store = new MemoryQuotaStore();
     return { store, readiness: ALWAYS_READY, close: () => store.close() };

@@ -91,6 +91,9 @@ class Carried {
   }
 }
 
+/** One registry's metrics as prom-client's getMetricsAsJSON gives them: what a worker sends its primary. */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
 let processRegistry: Registry | undefined;
 /**
  * Node process metrics and event-loop lag: prom-client's default metrics, collected once per
@@ -101,7 +104,7 @@ let processRegistry: Registry | undefined;
  * metrics (its own `metricsList`) is registered from prom-client's module for it; should that
  * layout change, all of them are collected (the tests notice the GC histogram).
  */
-function processMetrics(): Registry {
+export function processMetrics(): Registry {
   if (processRegistry !== undefined) return processRegistry;
   processRegistry = new Registry();
   const config = { prefix: 'tollgate_', eventLoopMonitoringPrecision: 10 };
@@ -228,6 +231,8 @@ export class GatewayMetrics {
       // A label, so that the series is absent (not 0) when there is no Redis store.
       labelNames: ['store'],
       registers,
+      // Across workers (server.workers): 0 while any of them is failed over.
+      aggregator: 'min',
       collect() {
         this.reset();
         const store = sources.quotaStore();
@@ -281,6 +286,8 @@ export class GatewayMetrics {
       help: "1 while the subgraph's circuit breaker is open",
       labelNames: ['subgraph'],
       registers,
+      // Across workers (server.workers; each has its own breakers): 1 while any has it open.
+      aggregator: 'max',
       collect() {
         this.reset();
         for (const [subgraph, health] of Object.entries(sources.subgraphs())) this.set({ subgraph }, health.breaker === 'open' ? 1 : 0);
@@ -312,6 +319,8 @@ export class GatewayMetrics {
       help: 'The serving supergraph (its hash), value 1',
       labelNames: ['hash'],
       registers,
+      // Across workers (server.workers): 1 per hash served by any of them (two while a reload reaches them).
+      aggregator: 'max',
       collect() {
         this.reset();
         const hash = sources.supergraphHash();
@@ -431,6 +440,12 @@ export class GatewayMetrics {
       this.#redisCommandsSeen.add(command);
       this.#redisErrors.labels(command).inc(0);
     }
+  }
+
+  /** This gateway's metrics and the process's as data, for a primary to aggregate (server.workers). */
+  async snapshot(): Promise<MetricsSnapshot> {
+    const [own, process] = await Promise.all([this.registry.getMetricsAsJSON(), processMetrics().getMetricsAsJSON()]);
+    return [...own, ...process];
   }
 
   /** The text exposition format: this gateway's metrics, then the process's. */

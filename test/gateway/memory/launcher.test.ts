@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cgroupLimitMb, configuredBudget, expandPlaceholders, findBudget, heapSettings, MIN_BUDGET_MB } from '../../../bin/memory-budget.mjs';
+import { availableParallelism } from 'node:os';
+import { cgroupLimitMb, configuredBudget, configuredWorkers, expandPlaceholders, findBudget, heapSettings, MIN_BUDGET_MB } from '../../../bin/memory-budget.mjs';
 import { expandPlaceholders as gatewayExpand } from '../../../gateway/src/core/env.ts';
 import { MIN_BUDGET_MB as GATEWAY_MIN_BUDGET_MB } from '../../../gateway/src/memory/config.ts';
 
@@ -91,6 +92,24 @@ describe('the memory budget of tollgate serve', () => {
     assert.deepEqual(findBudget(['--config', set], {}, where), { budgetMb: 400, source: 'memory.max_mb' });
     const unset = await config('none', 'supergraph:\n  file: s.graphql\n');
     assert.deepEqual(findBudget(['--config', unset], {}, where), { budgetMb: 900, source: 'cgroup' });
+  });
+
+  test('with workers (--workers, server.workers) a cgroup limit is shared: the primary keeps 96 MB, each worker gets an equal part', async () => {
+    const root = join(dir, 'workers');
+    await mkdir(root, { recursive: true });
+    await writeFile(join(root, 'memory.max'), `${2000 * 2 ** 20}\n`);
+    const where = { cgroupRoot: root, procSelfCgroup: '0::/\n' };
+    const two = await config('two-workers', 'supergraph:\n  file: s.graphql\nserver:\n  workers: 2\n');
+    assert.equal(configuredWorkers(['--config', two], {}), 2);
+    assert.deepEqual(findBudget(['--config', two], {}, where), { budgetMb: Math.floor((1800 - 96) / 2), source: 'cgroup' });
+    assert.deepEqual(findBudget(['--config', two, '--workers', '4'], {}, where), { budgetMb: Math.floor((1800 - 96) / 4), source: 'cgroup' }, 'the flag wins');
+    assert.deepEqual(findBudget(['--config', two, '--workers', '1'], {}, where), { budgetMb: 1800, source: 'cgroup' });
+    const auto = await config('auto-workers', 'supergraph:\n  file: s.graphql\nserver:\n  workers: ${WORKERS:-auto}\n');
+    assert.equal(configuredWorkers(['--config', auto], {}), availableParallelism());
+    assert.equal(configuredWorkers(['--config', auto], { WORKERS: '3' }), 3);
+    assert.equal(configuredWorkers(['--config', two, '--workers', 'many'], {}), 1, 'the gateway refuses the value itself');
+    const budgeted = await config('max-mb-workers', 'supergraph:\n  file: s.graphql\nserver:\n  workers: 4\nmemory:\n  max_mb: 300\n');
+    assert.deepEqual(findBudget(['--config', budgeted], {}, where), { budgetMb: 300, source: 'memory.max_mb' }, 'memory.max_mb is each worker’s');
   });
 
   test('the heap flags leave the budget room outside the heap', () => {
