@@ -209,7 +209,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     serveStaticJson(req, res, stages.graph?.rest?.openapi, requestId);
   };
   const metricsServer =
-    scrape && config.telemetry.metrics.listen !== undefined ? createMetricsServer(config.telemetry.metrics.path, scrape) : undefined;
+    scrape && config.telemetry.metrics.listen !== undefined ? createMetricsServer(config.telemetry.metrics.path, scrape, config.server) : undefined;
   const closeAll = async (listener: Server | undefined, graceMs?: number) => {
     watcher?.close();
     registry?.close();

@@ -38,6 +38,12 @@ export const serverConfigSchema = z.strictObject({
   shutdown_drain_ms: configNumber(z.number().int().nonnegative()).default(5_000),
   /** Then requests still in flight get this long to finish before connections are cut; default 25000 ms. */
   shutdown_timeout_ms: configNumber(z.number().int().nonnegative()).default(25_000),
+  /**
+   * Slow-loris bounds: a client gets this long to send its request headers (default 10000 ms) and
+   * its whole request (default 30000 ms) before the listener answers 408 and closes the connection.
+   */
+  headers_timeout_ms: configNumber(z.number().int().min(1_000).max(600_000)).default(10_000),
+  request_timeout_ms: configNumber(z.number().int().min(1_000).max(3_600_000)).default(30_000),
   /** Put error stacks and subgraph error detail into responses; default false. Never in production. */
   debug: configBoolean().default(false),
   /**
@@ -45,6 +51,9 @@ export const serverConfigSchema = z.strictObject({
    * number from 1 to MAX_WORKERS, or "auto" (one per core the process may use); default 1.
    */
   workers: workersValue().default(1),
+}).refine((server) => server.request_timeout_ms >= server.headers_timeout_ms, {
+  path: ['request_timeout_ms'],
+  message: 'must be at least server.headers_timeout_ms (the whole request includes its headers)',
 });
 
 /** `csrf`: Apollo's CSRF prevention (a GET or simple POST must carry a non-simple header); as router.yaml. */

@@ -8,11 +8,9 @@ import { ConfigError } from '../core/config-errors.ts';
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
 import type { ServerConfig } from './config.ts';
 
-// Slow-loris bounds: a client gets this long to send its headers and its whole request. Node
-// checks them every `connectionsCheckingInterval` (30 s by default, which cut a slow client at
-// 21.5 s / 51.5 s); checking every second keeps each bound within about a second.
-const HEADERS_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 30_000;
+// Slow-loris bounds (`server.headers_timeout_ms`, `server.request_timeout_ms`): Node checks them
+// every `connectionsCheckingInterval` (30 s by default, which cut a slow client at 21.5 s / 51.5 s);
+// checking every second keeps each bound within about a second.
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 /**
  * Most header lines a request may have (as Apache's LimitRequestFields). Node reads at most
@@ -128,11 +126,10 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
       sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${path.slice(0, 100)}`, id));
     }
   });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  const messages = boundRequestTime(server, config);
   server.keepAliveTimeout = 65_000;
   server.maxHeadersCount = MAX_HEADER_LINES + 1;
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, routes, options.logger));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, routes, messages, options.logger));
   return server;
 }
 
@@ -142,7 +139,13 @@ export function createHttpServer(config: ServerConfig, routes: Routes, options: 
  * written yet, instead of Node's bare 400/408/431, then close. A connection reset by the client
  * gets nothing (nobody is listening).
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, routes: Routes, logger: Logger | undefined): void {
+function answerClientError(
+  error: NodeJS.ErrnoException,
+  socket: Duplex,
+  routes: Routes,
+  messages: Partial<Record<ErrorCode, string>>,
+  logger: Logger | undefined,
+): void {
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
   let answer = CLIENT_ERRORS[error.code ?? ''] ?? DEFAULT_CLIENT_ERROR;
   // With a request in flight its headers were fine: what broke was the body.
@@ -157,7 +160,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, routes:
   listenerAnswers.set(socket, answer);
   // A request the pipeline is handling logs this itself, with its access log line.
   if (inFlight === undefined) logger?.info({ requestId, status: answer.status, code: answer.code, reason: error.code }, answer.message);
-  const body = JSON.stringify(errorBody(answer.code, MESSAGES[answer.code] ?? answer.message, requestId));
+  const body = JSON.stringify(errorBody(answer.code, messages[answer.code] ?? answer.message, requestId));
   socket.end(
     `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
       `content-type: application/json; charset=utf-8\r\n` +
@@ -194,12 +197,19 @@ const CLIENT_ERRORS: Record<string, ListenerAnswer> = {
   HPE_STRICT: { status: 400, code: 'BAD_REQUEST', message: 'bad request body' },
 };
 
-const MESSAGES: Partial<Record<ErrorCode, string>> = {
-  REQUEST_HEADER_FIELDS_TOO_LARGE: 'Request headers are larger than the server accepts',
-  REQUEST_TIMEOUT: `The request was not received in time (headers within ${HEADERS_TIMEOUT_MS / 1000} s, the whole request within ${REQUEST_TIMEOUT_MS / 1000} s)`,
-  PAYLOAD_TOO_LARGE: 'Chunk extensions are larger than the server accepts',
-  BAD_REQUEST: 'Malformed HTTP request',
-};
+type RequestTimeBounds = Pick<ServerConfig, 'headers_timeout_ms' | 'request_timeout_ms'>;
+
+/** Sets the slow-loris bounds on `server`; returns the messages of its own answers, which name them. */
+function boundRequestTime(server: Server, bounds: RequestTimeBounds): Partial<Record<ErrorCode, string>> {
+  server.headersTimeout = bounds.headers_timeout_ms;
+  server.requestTimeout = bounds.request_timeout_ms;
+  return {
+    REQUEST_HEADER_FIELDS_TOO_LARGE: 'Request headers are larger than the server accepts',
+    REQUEST_TIMEOUT: `The request was not received in time (headers within ${bounds.headers_timeout_ms / 1000} s, the whole request within ${bounds.request_timeout_ms / 1000} s)`,
+    PAYLOAD_TOO_LARGE: 'Chunk extensions are larger than the server accepts',
+    BAD_REQUEST: 'Malformed HTTP request',
+  };
+}
 
 /** The GraphQL error body of an answer the listener gives itself: as stage 7 renders a GatewayError. */
 function errorBody(code: ErrorCode, message: string, requestId?: string): { errors: readonly GraphQLFormattedError[] } {
@@ -260,7 +270,7 @@ function pathOf(url: string | undefined): string {
  * The metrics listener of its own (`telemetry.metrics.listen`): the metrics path, anything else
  * 404. Kept off the main port so that clients of the API cannot read the operators' figures.
  */
-export function createMetricsServer(metricsPath: string, metrics: NonNullable<Routes['metrics']>): Server {
+export function createMetricsServer(metricsPath: string, metrics: NonNullable<Routes['metrics']>, bounds: RequestTimeBounds): Server {
   const server = createServer((req, res) => {
     // Its answers carry a request id too, as the main listener's do.
     const id = randomUUID();
@@ -268,8 +278,7 @@ export function createMetricsServer(metricsPath: string, metrics: NonNullable<Ro
     if (pathOf(req.url) === metricsPath) serveMetrics(req, res, metrics, id);
     else sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${pathOf(req.url).slice(0, 100)}`, id));
   });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  boundRequestTime(server, bounds);
   return server;
 }
 

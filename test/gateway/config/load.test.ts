@@ -104,3 +104,20 @@ test('numbers and booleans can come from the environment; other text stays a typ
     /limits\.http_max_request_bytes: expected a number, got string "lots"/,
   );
 });
+
+test('server.headers_timeout_ms and request_timeout_ms: defaults 10 s / 30 s, bounds named by key', () => {
+  const defaults = parseConfig({ supergraph: { file: 's' } }, {});
+  assert.equal(defaults.server.headers_timeout_ms, 10_000);
+  assert.equal(defaults.server.request_timeout_ms, 30_000);
+  const set = parseConfig({ supergraph: { file: 's' }, server: { headers_timeout_ms: '2000', request_timeout_ms: 5000 } }, {});
+  assert.equal(set.server.headers_timeout_ms, 2_000);
+  assert.equal(set.server.request_timeout_ms, 5_000);
+  assert.throws(
+    () => parseConfig({ supergraph: { file: 's' }, server: { headers_timeout_ms: 10 } }, {}),
+    (error: unknown) => error instanceof ConfigError && /server\.headers_timeout_ms: /.test(error.message),
+  );
+  assert.throws(
+    () => parseConfig({ supergraph: { file: 's' }, server: { headers_timeout_ms: 20_000, request_timeout_ms: 10_000 } }, {}),
+    (error: unknown) => error instanceof ConfigError && /server\.request_timeout_ms: must be at least server\.headers_timeout_ms/.test(error.message),
+  );
+});

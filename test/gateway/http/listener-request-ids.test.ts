@@ -30,7 +30,10 @@ describe('the listener\'s own answers carry the request\'s logged id', () => {
 
   before(async () => {
     subgraph = await startFixtureSubgraph(SDL, { Query: { hello: () => 'world' } });
-    logged = await startLoggedGateway(composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: SDL }]));
+    // Short slow-loris bounds (`server.request_timeout_ms`) so the 408 comes in seconds, not 30.
+    logged = await startLoggedGateway(composeForTest([{ name: 'hello', routingUrl: subgraph.url, sdl: SDL }]), {
+      server: { headers_timeout_ms: 1_000, request_timeout_ms: 2_000 },
+    });
     ({ gateway, logs } = logged);
   });
 
@@ -74,13 +77,14 @@ describe('the listener\'s own answers carry the request\'s logged id', () => {
     }
   });
 
-  test('a body that never finishes → 408 after the 30 s request timeout, answered and logged as mine-slow-1', async () => {
+  test('a body that never finishes → 408 after the request timeout (2 s here), answered and logged as mine-slow-1', async () => {
     const answer = await rawExchange(
       gateway.port,
       'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nx-request-id: mine-slow-1\r\n\r\n{"query":',
     );
     assert.equal(answer.status, 408, JSON.stringify(answer));
     assert.equal(answer.body.errors[0].extensions.code, 'REQUEST_TIMEOUT');
+    assert.match(answer.body.errors[0].message, /headers within 1 s, the whole request within 2 s/, 'the message names the configured bounds');
     assert.equal(answer.headers['x-request-id'], 'mine-slow-1');
     assert.equal((await accessLineOf(answer)).status, 408);
     assert.ok(logs.some((line) => line.msg === 'request timeout' && line.requestId === 'mine-slow-1'), JSON.stringify(logs.slice(-5)));
