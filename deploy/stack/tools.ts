@@ -17,7 +17,9 @@ export interface Tool {
 export const REDIS_SERVER: Tool = { command: 'redis-server', aptPackage: 'redis-server', envOverride: 'STACK_REDIS_SERVER' };
 export const HAPROXY: Tool = { command: 'haproxy', aptPackage: 'haproxy', envOverride: 'STACK_HAPROXY' };
 
-export class MissingToolError extends Error {}
+export class MissingToolError extends Error {
+  override name = 'MissingToolError';
+}
 
 /** The binary's path; installs the package first when allowed and needed; throws MissingToolError. */
 export function requireTool(tool: Tool, opts: { install: boolean; log: (line: string) => void; env?: NodeJS.ProcessEnv }): string {
