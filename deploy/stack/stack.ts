@@ -238,7 +238,7 @@ export async function waitUntil(check: () => Promise<boolean>, proc: ManagedProc
 }
 
 /** HAProxy's CSV stats: each server of backend `gateways` and its status. */
-async function serverStates(statsUrl: string): Promise<Record<string, string>> {
+export async function serverStates(statsUrl: string): Promise<Record<string, string>> {
   const res = await fetch(`${statsUrl};csv`, { signal: AbortSignal.timeout(2_000) });
   const [head = '', ...lines] = (await res.text()).trim().split('\n');
   const columns = head.replace(/^# /, '').split(',');
