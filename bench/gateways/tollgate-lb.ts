@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../deploy/stack/ports.ts';
 import { spawnManaged, type ManagedProcess } from '../../deploy/stack/process.ts';
-import { HAPROXY_CONFIG, REPLICAS, REPO_ROOT, serverStates, waitUntil } from '../../deploy/stack/stack.ts';
+import { HAPROXY_CONFIG, REPLICAS, REPO_ROOT, startLoadBalancer, waitUntil } from '../../deploy/stack/stack.ts';
 import { HAPROXY, requireTool } from '../../deploy/stack/tools.ts';
 
 const [supergraph, lbPort, ...serveArgs] = process.argv.slice(2);
@@ -39,22 +39,17 @@ await Promise.all(
     waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null))?.status === 200, proc, 60_000, `${proc.name} ready`),
   ),
 );
-const haproxy = spawnManaged({
-  name: 'haproxy',
-  command: haproxyBin,
-  args: ['-db', '-f', HAPROXY_CONFIG],
-  cwd: REPO_ROOT,
-  env: {
-    ...process.env,
-    LB_BIND: `127.0.0.1:${lbPort}`,
-    LB_STATS_BIND: `127.0.0.1:${statsPort}`,
-    ...Object.fromEntries(replicas.map((r, i) => [`GATEWAY_${i + 1}_ADDR`, `127.0.0.1:${r.port}`])),
+const { haproxy } = await startLoadBalancer({
+  spawn: (env) => {
+    const proc = spawnManaged({ name: 'haproxy', command: haproxyBin, args: ['-db', '-f', HAPROXY_CONFIG], cwd: REPO_ROOT, env, logFile: join(logDir, 'haproxy.log') });
+    children.push(proc);
+    return proc;
   },
-  logFile: join(logDir, 'haproxy.log'),
+  lbPort: Number(lbPort),
+  statsPort: statsPort!,
+  replicaPorts: replicas.map((r) => r.port),
+  timeoutMs: 30_000,
 });
-children.push(haproxy);
-const statsUrl = `http://127.0.0.1:${statsPort}/stats`;
-await waitUntil(async () => Object.values(await serverStates(statsUrl).catch(() => ({}))).filter((s) => s === 'UP').length === REPLICAS, haproxy, 30_000, 'all replicas UP');
 console.log(`tollgate-lb: ${REPLICAS} replicas UP behind haproxy on 127.0.0.1:${lbPort}`);
 
 /** utime + stime of a pid from /proc, in seconds (0 once it is gone). */

@@ -177,14 +177,13 @@ export async function startProdStack(opts: StackOptions = {}): Promise<ProdStack
     for (const r of replicas) endpoints.push({ proc: () => r.process(), part: r.name, port: r.port, url: `${r.url}/graphql` });
 
     log(`starting haproxy on 127.0.0.1:${lbPort}`);
-    const haproxy = spawnPart('haproxy', haproxyBin, ['-db', '-f', HAPROXY_CONFIG], {
-      LB_BIND: `127.0.0.1:${lbPort}`,
-      LB_STATS_BIND: `127.0.0.1:${statsPort}`,
-      ...Object.fromEntries(replicas.map((r, i) => [`GATEWAY_${i + 1}_ADDR`, `127.0.0.1:${r.port}`])),
+    const { haproxy, statsUrl, lbServerStates } = await startLoadBalancer({
+      spawn: (env) => spawnPart('haproxy', haproxyBin, ['-db', '-f', HAPROXY_CONFIG], env),
+      lbPort,
+      statsPort: statsPort!,
+      replicaPorts: replicas.map((r) => r.port),
+      timeoutMs: startTimeoutMs,
     });
-    const statsUrl = `http://127.0.0.1:${statsPort}/stats`;
-    const lbServerStates = () => serverStates(statsUrl);
-    await waitUntil(async () => Object.values(await lbServerStates().catch(() => ({}))).filter((s) => s === 'UP').length === replicaCount, haproxy, startTimeoutMs, `haproxy to see all ${replicaCount} gateways UP`);
     const lbUrl = `http://127.0.0.1:${lbPort}`;
     endpoints.push({ proc: () => haproxy, part: 'haproxy', port: lbPort, url: `${lbUrl}/graphql` });
     endpoints.push({ proc: () => haproxy, part: 'haproxy stats', port: statsPort!, url: statsUrl });
@@ -209,6 +208,30 @@ export async function startProdStack(opts: StackOptions = {}): Promise<ProdStack
     process.off('exit', killLeftovers);
     throw err;
   }
+}
+
+/**
+ * HAProxy on deploy/haproxy/haproxy.cfg in front of replicas on loopback `replicaPorts`; resolves
+ * once its stats show every replica UP. `spawn` starts it with the variables the file reads.
+ */
+export async function startLoadBalancer(opts: {
+  spawn: (env: NodeJS.ProcessEnv) => ManagedProcess;
+  lbPort: number;
+  statsPort: number;
+  replicaPorts: readonly number[];
+  timeoutMs: number;
+}): Promise<{ haproxy: ManagedProcess; statsUrl: string; lbServerStates: () => Promise<Record<string, string>> }> {
+  const haproxy = opts.spawn({
+    ...process.env,
+    LB_BIND: `127.0.0.1:${opts.lbPort}`,
+    LB_STATS_BIND: `127.0.0.1:${opts.statsPort}`,
+    ...Object.fromEntries(opts.replicaPorts.map((port, i) => [`GATEWAY_${i + 1}_ADDR`, `127.0.0.1:${port}`])),
+  });
+  const statsUrl = `http://127.0.0.1:${opts.statsPort}/stats`;
+  const lbServerStates = () => serverStates(statsUrl);
+  const allUp = async () => Object.values(await lbServerStates().catch(() => ({}))).filter((s) => s === 'UP').length === opts.replicaPorts.length;
+  await waitUntil(allUp, haproxy, opts.timeoutMs, `haproxy to see all ${opts.replicaPorts.length} gateways UP`);
+  return { haproxy, statsUrl, lbServerStates };
 }
 
 function subgraphUrl(port: number): string {
