@@ -23,7 +23,7 @@ import type { LoadedGraph } from './pipeline.ts';
 import type { CacheBounds } from './memory/config.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
 import { Cors } from './http/cors.ts';
-import { CacheHints, CachePolicies } from './rest/cache-policy.ts';
+import { CacheHints, CachePolicies } from './core/cache-policy.ts';
 import { RestEndpoints } from './rest/endpoints.ts';
 import { SupergraphLoadError } from './schema/supergraph-source.ts';
 

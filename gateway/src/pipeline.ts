@@ -42,7 +42,7 @@ import type { HttpStage } from './http/stage.ts';
 import type { AuthFailureLimiter } from './quota/auth-failures.ts';
 import type { PolicyOutcome } from './quota/headers.ts';
 import type { QuotaStage } from './quota/stage.ts';
-import type { CachePolicies } from './rest/cache-policy.ts';
+import type { CachePolicies } from './core/cache-policy.ts';
 import type { CompiledEndpoint, RestEndpoints } from './rest/endpoints.ts';
 import { writeRestAnswer, writeRestRefusal } from './rest/respond.ts';
 import type { RestRequest, RestStage } from './rest/stage.ts';
