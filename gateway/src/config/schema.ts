@@ -61,6 +61,9 @@ export const gatewayConfigSchema = z.strictObject({
   if (config.admin.listen !== undefined && config.admin.listen === server.listen && !server.listen.endsWith(':0')) {
     ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: `the same address as server.listen (${server.listen}): the admin listener needs an address of its own` });
   }
+  if (config.cache.enabled && config.executor === 'apollo') {
+    ctx.addIssue({ code: 'custom', path: ['cache', 'enabled'], message: "the edge cache runs in Tollgate's executor: set executor: tollgate or turn the cache off" });
+  }
   if (config.cache.enabled && config.cache.store === 'redis' && noRedis) {
     ctx.addIssue({ code: 'custom', path: ['cache', 'store'], message: `redis needs ${REDIS_KEYS}: the shared cache lives in Redis` });
   }

@@ -46,6 +46,8 @@ export async function fetchEntities(run: PlanRun, parts: readonly EntityPart[]):
     }
     return;
   }
+  const listed = response.extensions?.[INVALIDATE_ENTITIES];
+  if (listed !== undefined && run.cacheHook) await run.cacheHook.invalidateListed(step.serviceName, listed);
   const data = response.data as JsonObject | null | undefined;
   const ftv1 = Boolean(response.extensions?.['ftv1']);
   if (jobCount === 1) {
@@ -87,6 +89,9 @@ export async function fetchEntities(run: PlanRun, parts: readonly EntityPart[]):
     receivePart(run, parts[k] as EntityPart, data, data[parts.length === 1 ? '_entities' : partAlias(k)], errors);
   }
 }
+
+/** The extension a subgraph answer lists changed entities in, for the edge cache (README "Caching at the edge"). */
+export const INVALIDATE_ENTITIES = 'invalidateEntities';
 
 /** A fetch of its own; its failure recorded rather than thrown (others share the caller). */
 async function fetchAlone(run: PlanRun, parts: readonly EntityPart[]): Promise<void> {
