@@ -76,3 +76,23 @@ export function targetsFromEntities(listed: unknown): InvalidationTarget[] {
     return Object.keys(key).length === 0 ? { type } : { type, key };
   });
 }
+
+/**
+ * The targets of a POST /cache/invalidate body: `{ "type": "Product", "key": { "upc": "p1" } }`
+ * (one entity), `{ "type": "Product" }` (the type), or `{ "entities": [ … ] }` (as the subgraph
+ * extension). Throws a TypeError naming what is wrong.
+ */
+export function targetsFromRequest(body: unknown): InvalidationTarget[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new TypeError('expected a JSON object: { "type", "key"? } or { "entities": [...] }');
+  const { type, key, entities, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new TypeError(`unknown field "${unknown[0]}": expected type and key, or entities`);
+  if (entities !== undefined) {
+    if (type !== undefined || key !== undefined) throw new TypeError('send either entities or type (and key), not both');
+    return targetsFromEntities(entities);
+  }
+  if (typeof type !== 'string' || !TYPE_NAME.test(type)) throw new TypeError('type: expected a type name, e.g. "Product"');
+  if (key === undefined) return [{ type }];
+  if (key === null || typeof key !== 'object' || Array.isArray(key) || Object.keys(key).length === 0) throw new TypeError('key: expected the entity\'s key fields as an object, e.g. { "upc": "p1" }');
+  return [{ type, key: key as Record<string, unknown> }];
+}
