@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configNumber } from '../core/config-values.ts';
+import { configBoolean, configNumber } from '../core/config-values.ts';
 
 /**
  * `cache`: the edge cache of subgraph answers (README "Caching at the edge"), off by default.
@@ -8,7 +8,7 @@ import { configNumber } from '../core/config-values.ts';
  */
 export const cacheConfigSchema = z.strictObject({
   /** Cache entity and root-field answers of queries; default false. */
-  enabled: z.boolean().default(false),
+  enabled: configBoolean().default(false),
   /** memory: this instance's LRU (invalidations reach other instances over Redis pub/sub when Redis is configured); redis: shared by every instance. Default memory. */
   store: z.enum(['memory', 'redis']).default('memory'),
   /** The memory store's bounds: entries (default 10000) and megabytes of keys and values (default 64). */
