@@ -11,7 +11,7 @@ import type { CachedFetch, EntityLookup, FetchCacheHook, RequestCache, RootLooku
 import type { RequestContext } from '../core/request-context.ts';
 import type { EdgeCache } from './edge-cache.ts';
 import { targetsFromEntities } from './invalidation.ts';
-import { EntityKeys } from './keys.ts';
+import { EntityKeys, fetchDigest } from './keys.ts';
 import type { StoreEntry } from './store.ts';
 
 const NOT_CACHEABLE: FetchCachePolicy = { ...UNCACHEABLE, entities: false, types: [] };
@@ -28,6 +28,8 @@ export interface GraphCacheOptions {
 
 export class GraphCache implements FetchCacheHook {
   readonly #policies = new LruCache<string, FetchCachePolicy>(5000);
+  /** Per subgraph, per operation: the digest of a fetch without variables or identity. */
+  readonly #digests = new Map<string, LruCache<string, string>>();
   readonly #disabledProfiles: ReadonlySet<string>;
   readonly #disabledOperations: ReadonlySet<string>;
 
@@ -57,6 +59,22 @@ export class GraphCache implements FetchCacheHook {
     } catch (error) {
       this.options.logger.error({ err: error, subgraph, entities: targets.length }, 'edge cache: invalidation requested by a subgraph failed; cached answers expire by their TTL');
     }
+  }
+
+  /**
+   * What keys a fetch's answers besides the representation (keys.ts fetchDigest): worked out once
+   * per operation for a fetch without variables or identity, the common case.
+   */
+  fetchDigest(fetch: CachedFetch, scope: string): string {
+    if (fetch.variables !== '' || scope !== '') return fetchDigest(fetch.subgraph, fetch.operation, fetch.variables, scope);
+    let digests = this.#digests.get(fetch.subgraph);
+    if (digests === undefined) this.#digests.set(fetch.subgraph, (digests = new LruCache(5000)));
+    let digest = digests.get(fetch.operation);
+    if (digest === undefined) {
+      digest = fetchDigest(fetch.subgraph, fetch.operation, '', '');
+      digests.set(fetch.operation, digest);
+    }
+    return digest;
   }
 
   /** The policy of a fetch operation, worked out once. */
@@ -107,12 +125,13 @@ class RequestEdgeCache implements RequestCache {
       }
       return at;
     };
+    const digest = this.graph.fetchDigest(fetch, scope);
     for (let i = 0; i < count; i++) {
       const json = representations[i] as string;
       const representation = JSON.parse(json) as Record<string, unknown>;
       const type = String(representation['__typename']);
       types[i] = type;
-      lookupKeys[i] = keys.entity(type, [fetch.subgraph, fetch.operation, fetch.variables, scope, json]);
+      lookupKeys[i] = keys.entity(type, digest, json);
       const own = [stamp(keys.typeStamp(type))];
       for (const id of this.graph.keys.ids(type, representation)) own.push(stamp(keys.entityStamp(type, id)));
       guards[i] = own;
@@ -121,15 +140,17 @@ class RequestEdgeCache implements RequestCache {
     const startedAt = Date.now();
     const values = this.context.cacheRefresh ? [] : await this.cache.lookup(lookupKeys);
     if (values === undefined) {
-      for (const type of types) this.cache.stats.add(fetch.subgraph, type, 'error');
+      this.#count(fetch.subgraph, types, undefined, 0);
       return undefined;
     }
     const hits: Array<string | undefined> = new Array(count);
+    let hitCount = 0;
     for (let i = 0; i < count; i++) {
       const hit = fresh(values[i], guards[i] as number[], values);
       hits[i] = hit;
-      this.cache.stats.add(fetch.subgraph, types[i] as string, hit === undefined ? 'miss' : 'hit');
+      if (hit !== undefined) hitCount++;
     }
+    this.#count(fetch.subgraph, types, hits, hitCount);
     const ttlMs = this.#ttlMs(policy);
     return {
       hits,
@@ -151,7 +172,7 @@ class RequestEdgeCache implements RequestCache {
     const scope = this.#scope(policy);
     if (scope === undefined || policy.entities) return undefined;
     const { keys } = this.cache;
-    const key = keys.root(fetch.subgraph, [fetch.subgraph, fetch.operation, fetch.variables, scope]);
+    const key = keys.root(fetch.subgraph, this.graph.fetchDigest(fetch, scope));
     const lookupKeys = [key];
     for (const type of policy.types) lookupKeys.push(keys.typeStamp(type), keys.rootsStamp(type));
     const startedAt = Date.now();
@@ -170,6 +191,21 @@ class RequestEdgeCache implements RequestCache {
         if (value !== undefined) this.cache.write([{ key, value, ttlMs }]);
       },
     };
+  }
+
+  /** Counts look-ups per type: `hits` undefined = the store failed (errors); one add per type and result when a fetch is of one type. */
+  #count(subgraph: string, types: readonly string[], hits: ReadonlyArray<string | undefined> | undefined, hitCount: number): void {
+    const { stats } = this.cache;
+    const first = types[0] as string;
+    if (types.every((type) => type === first)) {
+      if (hits === undefined) stats.add(subgraph, first, 'error', types.length);
+      else {
+        stats.add(subgraph, first, 'hit', hitCount);
+        stats.add(subgraph, first, 'miss', types.length - hitCount);
+      }
+      return;
+    }
+    types.forEach((type, i) => stats.add(subgraph, type, hits === undefined ? 'error' : hits[i] === undefined ? 'miss' : 'hit'));
   }
 
   /** '' for PUBLIC answers, the caller for PRIVATE ones; undefined: not cacheable for this request. */

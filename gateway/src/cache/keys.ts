@@ -1,11 +1,12 @@
 // The cache's keys. Every key of one type carries that type's {hash tag}, so an entity fetch's
 // look-up (values and stamps) is one Redis Cluster slot:
-//   <prefix>cache:{<Type>}e:<digest>    an entity's `_entities` item: digest of subgraph, selection
-//                                       (the fetch's operation), variables, identity (PRIVATE), representation
+//   <prefix>cache:{<Type>}e:<fetch>:<representation>   an entity's `_entities` item: <fetch> a digest of
+//                                       subgraph, selection (the fetch's operation), variables, identity
+//                                       (PRIVATE); the representation's JSON as sent (hashed when long)
 //   <prefix>cache:{<Type>}i:<key JSON>  stamp: when this entity was last invalidated (ms)
 //   <prefix>cache:{<Type>}t             stamp: when the whole type was last invalidated
 //   <prefix>cache:{<Type>}r             stamp: when any entity of the type was last invalidated (root answers holding the type)
-//   <prefix>cache:{root:<subgraph>}r:<digest>   a root fetch's `data`: digest of subgraph, selection, variables, identity
+//   <prefix>cache:{root:<subgraph>}r:<fetch>   a root fetch's `data`
 // A value is `<ms the fetch started>\n<JSON>`: it is good while newer than every stamp guarding it.
 import { createHash } from 'node:crypto';
 import { Kind, parse, type DocumentNode, type SelectionSetNode } from 'graphql';
@@ -17,17 +18,18 @@ export class CacheKeys {
     this.#prefix = `${keyPrefix}cache:`;
   }
 
-  entity(type: string, parts: readonly string[]): string {
-    return `${this.#prefix}{${type}}e:${digest(parts)}`;
+  /** `fetch`: fetchDigest's; `representation`: the JSON sent for the entity. */
+  entity(type: string, fetch: string, representation: string): string {
+    return `${this.#prefix}{${type}}e:${fetch}:${representation.length > MAX_PLAIN ? digest([representation]) : representation}`;
   }
 
-  root(subgraph: string, parts: readonly string[]): string {
-    return `${this.#prefix}{root:${subgraph}}r:${digest(parts)}`;
+  root(subgraph: string, fetch: string): string {
+    return `${this.#prefix}{root:${subgraph}}r:${fetch}`;
   }
 
   entityStamp(type: string, id: string): string {
     // A long key JSON is hashed: keys stay short, whatever an entity's key holds.
-    return `${this.#prefix}{${type}}i:${id.length > 200 ? digest([id]) : id}`;
+    return `${this.#prefix}{${type}}i:${id.length > MAX_PLAIN ? digest([id]) : id}`;
   }
 
   typeStamp(type: string): string {
@@ -44,6 +46,14 @@ export class CacheKeys {
     // `i:`, `t`, and `r` alone (a root answer's key is `{root:…}r:`)
     return kind === 0x69 /* i */ || kind === 0x74 /* t */ || (kind === 0x72 /* r */ && close + 2 === key.length);
   }
+}
+
+/** Longest representation (or key JSON) written into a key as it is; longer ones are hashed. */
+const MAX_PLAIN = 200;
+
+/** What identifies one fetch's answers besides the representation: subgraph, operation, variables JSON, identity. */
+export function fetchDigest(subgraph: string, operation: string, variables: string, scope: string): string {
+  return digest([subgraph, operation, variables, scope]);
 }
 
 function digest(parts: readonly string[]): string {
