@@ -151,10 +151,12 @@ class RequestEdgeCache implements RequestCache {
       if (hit !== undefined) hitCount++;
     }
     this.#count(fetch.subgraph, types, hits, hitCount);
-    const ttlMs = this.#ttlMs(policy);
+    const policyTtlMs = this.#ttlMs(policy);
     return {
       hits,
-      store: (indices, items) => {
+      store: (indices, items, cacheControl) => {
+        const ttlMs = subgraphTtlMs(policyTtlMs, scope, cacheControl);
+        if (ttlMs <= 0) return;
         const entries: StoreEntry[] = [];
         indices.forEach((index, n) => {
           const item = items[n];
@@ -183,10 +185,12 @@ class RequestEdgeCache implements RequestCache {
     }
     const hit = fresh(values[0], lookupKeys.map((_, i) => i).slice(1), values);
     this.cache.stats.add(fetch.subgraph, 'Query', hit === undefined ? 'miss' : 'hit');
-    const ttlMs = this.#ttlMs(policy);
+    const policyTtlMs = this.#ttlMs(policy);
     return {
       hit,
-      store: (data) => {
+      store: (data, cacheControl) => {
+        const ttlMs = subgraphTtlMs(policyTtlMs, scope, cacheControl);
+        if (ttlMs <= 0) return;
         const value = data === null || data === undefined ? undefined : this.#value(startedAt, data);
         if (value !== undefined) this.cache.write([{ key, value, ttlMs }]);
       },
@@ -226,6 +230,24 @@ class RequestEdgeCache implements RequestCache {
     const json = JSON.stringify(item);
     return json.length > this.cache.config.max_item_bytes ? undefined : `${startedAt}\n${json}`;
   }
+}
+
+/**
+ * The TTL the hints give, as the subgraph's `cache-control` response header allows it: `no-store`
+ * or `no-cache` keep nothing, nor does `private` for an answer kept for everyone (`scope` ''), and
+ * `s-maxage` (else `max-age`) shortens it, never lengthens it. 0: keep nothing.
+ */
+export function subgraphTtlMs(ttlMs: number, scope: string, cacheControl: string | undefined): number {
+  if (cacheControl === undefined) return ttlMs;
+  const directives = cacheControl.toLowerCase().split(',').map((d) => d.trim());
+  if (directives.some((d) => d === 'no-store' || d === 'no-cache' || (d === 'private' && scope === ''))) return 0;
+  const age = (name: string) => {
+    const directive = directives.find((d) => d.startsWith(`${name}=`));
+    const seconds = directive === undefined ? NaN : Number(directive.slice(name.length + 1).replace(/^"|"$/g, ''));
+    return Number.isInteger(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+  };
+  const limit = age('s-maxage') ?? age('max-age');
+  return limit === undefined ? ttlMs : Math.min(ttlMs, limit);
 }
 
 /** The JSON of a cached value written after every stamp guarding it, else undefined. */

@@ -16,16 +16,20 @@ export interface CachedFetch {
 export interface EntityLookup {
   /** Per representation, in the order asked: the JSON of its cached `_entities` item, or undefined (a miss). */
   readonly hits: ReadonlyArray<string | undefined>;
-  /** Keeps the subgraph's items for the representations at `indices` (of the order asked), as received: before any merge or rewrite. */
-  store(indices: readonly number[], items: readonly unknown[]): void;
+  /**
+   * Keeps the subgraph's items for the representations at `indices` (of the order asked), as
+   * received: before any merge or rewrite. `cacheControl`: the subgraph's `cache-control` response
+   * header, which may shorten the TTL or forbid keeping them.
+   */
+  store(indices: readonly number[], items: readonly unknown[], cacheControl?: string | undefined): void;
 }
 
 /** A root fetch's look-up. */
 export interface RootLookup {
   /** The JSON of the cached `data`, or undefined (a miss). */
   readonly hit: string | undefined;
-  /** Keeps the subgraph's `data` (an answer without errors), as received. */
-  store(data: unknown): void;
+  /** Keeps the subgraph's `data` (an answer without errors), as received; `cacheControl` as for entities. */
+  store(data: unknown, cacheControl?: string | undefined): void;
 }
 
 /** One request's view of the cache. A look-up answers undefined when the fetch is not cacheable (or the store is down): fetch as usual. */

@@ -107,6 +107,15 @@ describe('edge cache (memory store)', () => {
     assert.deepEqual(await callsDuring(shop, () => query(cached, '{ product(upc: "p1") { rating } }')), { products: 0, reviews: 0 });
   });
 
+  test("a subgraph's cache-control response header can forbid keeping an answer", async () => {
+    const cached = await gateway();
+    const Q = '{ product(upc: "p3") { name } }';
+    shop.products.next({ kind: 'status', status: 200, contentType: 'application/json', headers: { 'cache-control': 'no-store' }, body: JSON.stringify({ data: { product: { name: 'Mug' } } }) });
+    assert.deepEqual(await query(cached, Q), { data: { product: { name: 'Mug' } } });
+    assert.deepEqual(await callsDuring(shop, () => query(cached, Q)), { products: 1, reviews: 0 });
+    assert.deepEqual(await callsDuring(shop, () => query(cached, Q)), { products: 0, reviews: 0 });
+  });
+
   test('nothing of a mutation is cached', async () => {
     const cached = await gateway();
     const RENAME = 'mutation { rename(upc: "p3", name: "Mug") { upc name rating } }';

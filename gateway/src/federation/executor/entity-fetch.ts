@@ -22,7 +22,7 @@ export interface EntityJob {
   /** ...and the index of the entity it was built from. */
   readonly entityOf: number[];
   /** Given the subgraph's items for `unique`, in its order, before anything merges them (the edge cache keeps them); only for an answer without errors. */
-  readonly received?: ((items: readonly unknown[]) => void) | undefined;
+  readonly received?: ((items: readonly unknown[], cacheControl: string | undefined) => void) | undefined;
 }
 
 /** The job of an entity fetch, or undefined when no entity has a representation (nothing to send). */
@@ -102,10 +102,11 @@ export function receivePart(
   data: JsonObject | null | undefined,
   list: unknown,
   errors: readonly GraphQLFormattedError[] | undefined,
+  cacheControl?: string | undefined,
 ): void {
   const byJob = errors && errors.length > 0 ? clientErrors(part, errors) : undefined;
   // Before any merge: merging prepares the items in place (__typename, rewrites).
-  if (!byJob && data && Array.isArray(list) && list.length === part.unique.length) handItems(part, list);
+  if (!byJob && data && Array.isArray(list) && list.length === part.unique.length) handItems(part, list, cacheControl);
   const firstUser = data ? new Int32Array(part.unique.length).fill(-1) : undefined;
   for (let j = 0; j < part.jobs.length; j++) {
     const job = part.jobs[j] as EntityJob;
@@ -123,12 +124,15 @@ export function receivePart(
 }
 
 /** Each job that asks for them (`received`) gets its items, in its own order. */
-function handItems(part: EntityPart, list: readonly unknown[]): void {
+function handItems(part: EntityPart, list: readonly unknown[], cacheControl: string | undefined): void {
   for (let j = 0; j < part.jobs.length; j++) {
     const job = part.jobs[j] as EntityJob;
     if (job.received === undefined) continue;
     const own = part.slots?.[j];
-    job.received(job.unique.map((_, s) => list[own ? (own[s] as number) : s]));
+    job.received(
+      job.unique.map((_, s) => list[own ? (own[s] as number) : s]),
+      cacheControl,
+    );
   }
 }
 
@@ -136,7 +140,7 @@ function handItems(part: EntityPart, list: readonly unknown[]): void {
  * The job of `job`'s entities whose representations are at `slots` (of its `unique`), in the
  * same order: a cache's hits, or its misses (`received` then gets their answers).
  */
-export function subJob(job: EntityJob, slots: readonly number[], received?: (items: readonly unknown[]) => void): EntityJob {
+export function subJob(job: EntityJob, slots: readonly number[], received?: EntityJob['received']): EntityJob {
   const newSlot = new Int32Array(job.unique.length).fill(-1);
   const unique: string[] = [];
   const keys: string[] = [];

@@ -50,10 +50,11 @@ export async function fetchEntities(run: PlanRun, parts: readonly EntityPart[]):
   if (listed !== undefined && run.cacheHook) await run.cacheHook.invalidateListed(step.serviceName, listed);
   const data = response.data as JsonObject | null | undefined;
   const ftv1 = Boolean(response.extensions?.['ftv1']);
+  const cacheControl = response.http?.headers.get('cache-control') ?? undefined;
   if (jobCount === 1) {
     // The common case, as before batching.
     if (response.errors && !ftv1) recordErrorPaths(run, step.serviceName, response.errors);
-    receivePart(run, parts[0] as EntityPart, data, data ? data['_entities'] : undefined, response.errors);
+    receivePart(run, parts[0] as EntityPart, data, data ? data['_entities'] : undefined, response.errors, cacheControl);
     return;
   }
 
@@ -86,7 +87,7 @@ export async function fetchEntities(run: PlanRun, parts: readonly EntityPart[]):
   for (let k = 0; k < parts.length; k++) {
     const own = byPart[k] as GraphQLFormattedError[];
     const errors = k === 0 && loose.length > 0 ? [...loose, ...own] : own;
-    receivePart(run, parts[k] as EntityPart, data, data[parts.length === 1 ? '_entities' : partAlias(k)], errors);
+    receivePart(run, parts[k] as EntityPart, data, data[parts.length === 1 ? '_entities' : partAlias(k)], errors, cacheControl);
   }
 }
 

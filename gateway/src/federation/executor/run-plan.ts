@@ -122,7 +122,7 @@ async function cachedEntities(run: PlanRun, cache: RequestCache, job: EntityJob)
   }
   if (missSlots.length === 0) return undefined;
   const store = lookup.store;
-  return subJob(job, missSlots, (items) => store(missSlots, items));
+  return subJob(job, missSlots, (items, cacheControl) => store(missSlots, items, cacheControl));
 }
 
 const EMPTY_DATA: JsonObject = Object.freeze(Object.create(null));
@@ -149,7 +149,7 @@ async function fetchRoot(run: PlanRun, step: FetchStep, cursor: Cursor, entities
   const response = await sendBody(run, step, `${step.bodyPrefix}${variables === NO_VARIABLES ? '{}' : JSON.stringify(variables)}}`);
   const listed = response.extensions?.[INVALIDATE_ENTITIES];
   if (listed !== undefined && run.cacheHook) await run.cacheHook.invalidateListed(step.serviceName, listed);
-  if (lookup && !response.errors) lookup.store(response.data);
+  if (lookup && !response.errors) lookup.store(response.data, response.http?.headers.get('cache-control') ?? undefined);
   if (response.errors) {
     const mapper = new ErrorPathMapper(cursor.path, cursor.fullResult);
     pushAll(
