@@ -5,6 +5,7 @@
 // `prepare` covers anything that must happen first (write a config, start Redis, mint a token).
 
 import { prepareAuthRow } from './auth-row.ts';
+import { prepareCacheRow } from './cache-rows.ts';
 import { prepareFullRow } from './full-row.ts';
 import { prepareLbRow } from './lb-row.ts';
 import { prepareHiveRouterRuntimeNoDedupRow, prepareHiveRouterRuntimeRow } from './hive-rows.ts';
@@ -87,6 +88,11 @@ export const rows: readonly Row[] = [
   // The demo's home screen three ways on one gateway (issue 15): free-form, trusted document by id,
   // and GET /api/v1/home (the demo's manifest and REST endpoint; demo scenario only).
   { name: REST_ROW, kind: 'tollgate', prepare: prepareRestRow, scenarios: ['demo'] },
+  // The edge cache (issue 19, cache-rows.ts): warm and cold, in memory and in a Redis of the row's own.
+  { name: 'tollgate+cache', kind: 'tollgate', prepare: prepareCacheRow('memory', false) },
+  { name: 'tollgate+cache-cold', kind: 'tollgate', prepare: prepareCacheRow('memory', true) },
+  { name: 'tollgate+cache-redis', kind: 'tollgate', prepare: prepareCacheRow('redis', false) },
+  { name: 'tollgate+cache-redis-cold', kind: 'tollgate', prepare: prepareCacheRow('redis', true) },
   { name: 'apollo-gateway', kind: 'apollo-gateway' },
   { name: 'hive-gateway', kind: 'hive-gateway' },
   // The same CLI with Hive Router's Rust query planner (@graphql-hive/router-runtime) set as

@@ -1,8 +1,11 @@
-// Wiring of the admin listener (`admin.listen`, off by default): the registry's HTTP API on an
-// address of its own, over its own Redis connection (commands bounded by `admin.redis_timeout_ms`).
+// Wiring of the admin listener (`admin.listen`, off by default): the registry's HTTP API and the
+// edge cache's POST /cache/invalidate on an address of its own, over its own Redis connection
+// (commands bounded by `admin.redis_timeout_ms`).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { publishStamps, stampsOf, targetsFromRequest } from './cache/invalidation.ts';
+import { CacheKeys } from './cache/keys.ts';
 import { createRedisClient } from './core/redis-client.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { closeServer, listen } from './http/server.ts';
@@ -33,7 +36,20 @@ export async function startAdminListener(config: GatewayConfig, logger: Logger):
   const registry = new Registry(new RegistryStore(redis, config.redis.key_prefix), admin.publish_attempts, (winner) =>
     log.info({ winner }, 'registry: another write came first; composing and checking again on top of it'),
   );
-  const handle = registryAdminHandler(admin, registry, log);
+  // The edge cache's invalidation: stamps in Redis and on the channel, whatever store instances use.
+  const cacheKeys = new CacheKeys(config.redis.key_prefix);
+  const handle = registryAdminHandler(admin, registry, log, {
+    '/cache/invalidate': {
+      role: 'invalidate',
+      unavailable: 'CACHE_UNAVAILABLE',
+      async run(body, identity) {
+        const targets = targetsFromRequest(body);
+        await publishStamps(redis, config.redis.key_prefix, stampsOf(cacheKeys, targets, Date.now(), config.cache.max_ttl_s * 1000));
+        logger.child({ component: 'cache' }).info({ identity, targets }, 'edge cache: invalidated');
+        return { invalidated: targets };
+      },
+    },
+  });
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     handle(req, res).catch((error) => {
       log.error({ err: error }, 'registry: unexpected error');

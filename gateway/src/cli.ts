@@ -1,4 +1,5 @@
 import { runTokenCommand } from './auth/token-command.ts';
+import { runCacheCommand } from './cache-command.ts';
 import { runCheckCommand } from './check-command.ts';
 import { runOperationsCommand } from './operations-command.ts';
 import { runComposeCommand } from './schema/compose-command.ts';
@@ -14,7 +15,8 @@ commands:
   publish   publish one subgraph to the registry (tollgate publish --help)
   registry  the registry's history, versions and rollback (tollgate registry --help)
   token     print a signed JWT for local testing (tollgate token --help)
-  operations publish a trusted-document manifest to Redis (tollgate operations --help)`;
+  operations publish a trusted-document manifest to Redis (tollgate operations --help)
+  cache     invalidate the edge cache on every instance (tollgate cache --help)`;
 
 /** One entry point, one subcommand per job; each subcommand parses its own flags. */
 async function main(argv: string[]): Promise<number> {
@@ -34,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return runTokenCommand(rest);
     case 'operations':
       return runOperationsCommand(rest);
+    case 'cache':
+      return runCacheCommand(rest);
     case undefined:
     case '--help':
     case '-h':

@@ -2,6 +2,9 @@
 // (parsed once, shared by authorization, cost and the executor), serves the pipeline, and keeps it
 // serving through change: a new supergraph (hot reload), a new config (SIGHUP) and shutdown
 // (drain, then stop) never cost a request.
+import { EdgeCache } from './cache/edge-cache.ts';
+import { MemoryCacheStore } from './cache/store.ts';
+import { cacheRefreshPolicy } from './cache/refresh.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -119,6 +122,8 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   let authenticator = await createAuthenticator(config.authentication, { logger, baseDir });
   // One tracer provider per running gateway (never the global one); none at all when off.
   const tracing = Tracing.create(config.telemetry.tracing, { logger, graphqlPath: config.server.graphql_path, redis: redisTarget(config.redis.url) });
+  // The edge cache (`cache`): one store for the gateway's life, every supergraph's executor asks it.
+  const edgeCache = config.cache.enabled ? new EdgeCache({ config: config.cache, redis: config.redis, logger: logger.child({ component: 'cache' }) }) : undefined;
   // One registry per running gateway; the counters the parts keep are read at scrape time.
   const metrics = config.telemetry.metrics.enabled
     ? new GatewayMetrics(config.telemetry.metrics, {
@@ -134,7 +139,9 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
         tracing: () => tracing?.stats,
         apqStore: () => (persistedQueries instanceof RedisPersistedQueryStore ? persistedQueries.stats : undefined),
         memory: () => memory,
+        edgeCache: () => edgeCache?.stats.entries(),
         caches: () => ({
+          edge: edgeCache?.store instanceof MemoryCacheStore ? edgeCache.store.usage : undefined,
           plans: supergraph.current?.federation.executorStats?.planCache,
           documents: supergraph.current?.graph.document.cacheUsage(),
           persisted_queries: persistedQueries.usage,
@@ -173,6 +180,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     metrics,
     tracing,
     profileHeader: config.authentication.subgraph_headers.profile,
+    cacheRefresh: edgeCache && cacheRefreshPolicy(config.cache.no_cache_clients),
     // Read at each request: a reload that turns introspection off turns the explorer's headers off too.
     expose: explorer === undefined ? undefined : liveExposeOptions(() => config),
   });
@@ -223,6 +231,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
     await subgraphSources.close();
     await quotaStore?.close();
     await persistedQueries.close();
+    await edgeCache?.close();
     authenticator.close();
     // Last: the spans of the requests just finished are flushed (waiting at most otlp.timeout_ms).
     await tracing?.shutdown();
@@ -258,7 +267,7 @@ export async function startGateway(initialConfig: GatewayConfig, options: StartO
   /** Builds the graph for `rawSdl` under `withConfig` and swaps it in; the old one retires. */
   const swapIn = async (rawSdl: string, withConfig: GatewayConfig) => {
     const known = trustedEntries.length;
-    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, trusted, subgraphSources, caches(withConfig));
+    const next = await loadGraph(supergraphForExecutor(rawSdl), withConfig, logger, persistedQueries, trusted, subgraphSources, caches(withConfig), edgeCache);
     if (next.warmFailures.length > 0) {
       // At start-up the manifests are the operator's files: refused, naming the entries. Later a
       // new supergraph may drop what an old app still sends: those requests get validation errors.

@@ -7,6 +7,8 @@ import { Supergraph as FederationSupergraph } from '@apollo/federation-internals
 import { Kind, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createOperationAuthorizer, supergraphForExecutor } from './authorization/index.ts';
+import type { EdgeCache } from './cache/edge-cache.ts';
+import { graphCache } from './cache/graph-cache.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { parseSupergraph, type ParsedSupergraph } from './core/supergraph.ts';
 import { costModelOptions } from './cost/config.ts';
@@ -23,7 +25,7 @@ import type { LoadedGraph } from './pipeline.ts';
 import type { CacheBounds } from './memory/config.ts';
 import type { QuotaRuleConfig } from './quota/config.ts';
 import { Cors } from './http/cors.ts';
-import { CacheHints, CachePolicies } from './rest/cache-policy.ts';
+import { CacheHints, CachePolicies } from './core/cache-policy.ts';
 import { RestEndpoints } from './rest/endpoints.ts';
 import { SupergraphLoadError } from './schema/supergraph-source.ts';
 
@@ -60,6 +62,7 @@ export async function loadGraph(
   trusted: TrustedSet,
   sources: SubgraphSources,
   caches: Pick<CacheBounds, 'plans' | 'documents'>,
+  edgeCache?: EdgeCache | undefined,
 ): Promise<GraphLoad> {
   let supergraph: Supergraph;
   try {
@@ -72,6 +75,7 @@ export async function loadGraph(
     authorize,
     sources,
     planCache: caches.plans,
+    cache: edgeCache && graphCache(edgeCache, supergraph, logger.child({ component: 'cache' })),
   });
   let apiSchema: GraphQLSchema | undefined;
   federation.gateway.onSchemaLoadOrUpdate((loaded) => {

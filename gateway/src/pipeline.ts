@@ -19,7 +19,8 @@
 //                Tollgate's plan executor; actual cost settled            cost/settlement.ts
 //   7 respond    status, headers, body, access log                        http/respond.ts,
 //                                                                         rest/respond.ts
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Identity } from './core/identity.ts';
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
@@ -42,7 +43,7 @@ import type { HttpStage } from './http/stage.ts';
 import type { AuthFailureLimiter } from './quota/auth-failures.ts';
 import type { PolicyOutcome } from './quota/headers.ts';
 import type { QuotaStage } from './quota/stage.ts';
-import type { CachePolicies } from './rest/cache-policy.ts';
+import type { CachePolicies } from './core/cache-policy.ts';
 import type { CompiledEndpoint, RestEndpoints } from './rest/endpoints.ts';
 import { writeRestAnswer, writeRestRefusal } from './rest/respond.ts';
 import type { RestRequest, RestStage } from './rest/stage.ts';
@@ -99,6 +100,8 @@ export interface PipelineOptions {
   profileHeader: string;
   /** The explorer's request headers honoured (explorer-wiring.ts); undefined (the explorer off): none, nothing looked at. */
   expose?: ExposeOptions | undefined;
+  /** Whether the request skips reading the edge cache (a trusted client's `cache-control: no-cache`: cache/refresh.ts); undefined: never. */
+  cacheRefresh?: ((headers: IncomingHttpHeaders, identity: Identity | undefined) => boolean) | undefined;
 }
 
 export class Pipeline {
@@ -182,7 +185,7 @@ export class Pipeline {
       }
       // The fetch observer: the record (which hands each fetch on to the trace), or the trace alone.
       const observer = record ?? trace;
-      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, profileHeaders(policy.subgraph_headers, this.options.profileHeader, source !== 'fallback' || auth.identity?.profile !== undefined ? profile : undefined), requestIdHeader, requestId, clientGone.signal, observer), planning: trace, exposeQueryPlan: expose?.queryPlan ? (plan) => (queryPlan = plan) : undefined };
+      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, profileHeaders(policy.subgraph_headers, this.options.profileHeader, source !== 'fallback' || auth.identity?.profile !== undefined ? profile : undefined), requestIdHeader, requestId, clientGone.signal, observer), planning: trace, exposeQueryPlan: expose?.queryPlan ? (plan) => (queryPlan = plan) : undefined, cacheRefresh: this.options.cacheRefresh?.(req.headers, auth.identity) };
       trace?.begin('execute');
       const executed = await executeOperation(graph.apollo, { //                            6 execute
         query: operation.query,

@@ -24,6 +24,8 @@ const RESTART_ONLY: ReadonlyArray<(config: GatewayConfig) => [key: string, value
   (c) => ['memory.max_mb', c.memory.max_mb],
   (c) => ['memory.heap_growing_percent', c.memory.heap_growing_percent],
   (c) => ['memory.persisted_query_cache', c.memory.persisted_query_cache],
+  // The edge cache's store and its Redis connections are built once; what it holds outlives reloads.
+  (c) => ['cache', c.cache],
 ];
 
 /** The restart-only keys whose values differ between the running config and `next`. */

@@ -8,7 +8,7 @@ import ts from 'typescript';
 
 /** The concern folders: each is self-contained, building on core/ only. */
 export const CONCERNS = [
-  'http', 'auth', 'clients', 'document', 'cost', 'quota', 'authorization', 'federation', 'telemetry', 'schema', 'memory', 'rest', 'explorer',
+  'http', 'auth', 'clients', 'document', 'cost', 'quota', 'authorization', 'federation', 'telemetry', 'schema', 'memory', 'rest', 'explorer', 'cache',
 ] as const;
 
 /**

@@ -9,6 +9,8 @@ export interface FixtureSubgraph {
   url: string;
   /** Headers of every request received, oldest first. */
   received: IncomingHttpHeaders[];
+  /** The body of every request received (parsed JSON; undefined when it was not), oldest first. */
+  bodies: unknown[];
   /** Requests whose connection the caller closed before they were answered (e.g. a cancelled hang). */
   readonly closedUnanswered: number;
   /** Connections open now. */
@@ -45,6 +47,7 @@ export async function startFixtureSubgraph(
 ): Promise<FixtureSubgraph> {
   const schema = buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: resolvers as never });
   const received: IncomingHttpHeaders[] = [];
+  const bodies: unknown[] = [];
   let standing: Behaviour = { kind: 'normal' };
   const queued: Behaviour[] = [];
   let held: Array<() => void> = [];
@@ -59,6 +62,11 @@ export async function startFixtureSubgraph(
     const behaviour = queued.shift() ?? standing;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    } catch {
+      bodies.push(undefined);
+    }
     if (behaviour.kind === 'hang') return;
     if (behaviour.kind === 'destroy') {
       req.socket.destroy();
@@ -93,6 +101,7 @@ export async function startFixtureSubgraph(
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     received,
+    bodies,
     get closedUnanswered() {
       return closedUnanswered;
     },

@@ -88,11 +88,14 @@ function stripRequestIds(errors: Array<{ extensions?: Record<string, unknown> }>
   }
 }
 
-/** Two gateways over one supergraph, one per executor: the stock reference and Tollgate's. */
-export async function startBothExecutors(supergraph: string): Promise<{ apollo: RunningGateway; tollgate: RunningGateway }> {
+/** Two gateways over one supergraph, one per executor: the stock reference and Tollgate's (with `tollgateOverrides`, e.g. its edge cache on). */
+export async function startBothExecutors(
+  supergraph: string,
+  tollgateOverrides: Omit<GatewayConfigInput, 'supergraph' | 'executor'> = {},
+): Promise<{ apollo: RunningGateway; tollgate: RunningGateway }> {
   const apollo = await startTestGateway(supergraph, { executor: 'apollo' });
   try {
-    return { apollo, tollgate: await startTestGateway(supergraph, { executor: 'tollgate' }) };
+    return { apollo, tollgate: await startTestGateway(supergraph, { ...tollgateOverrides, executor: 'tollgate' }) };
   } catch (error) {
     await apollo.stop();
     throw error;

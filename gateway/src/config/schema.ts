@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authenticationConfigSchema } from '../auth/config.ts';
+import { cacheConfigSchema } from '../cache/config.ts';
 import { clientsConfigSchema } from '../clients/config.ts';
 import { persistedDocumentsConfigSchema } from '../document/config.ts';
 import { corsConfigSchema, csrfConfigSchema, limitsConfigSchema, serverConfigSchema } from '../http/config.ts';
@@ -41,6 +42,7 @@ export const gatewayConfigSchema = z.strictObject({
   memory: memoryConfigSchema.prefault({}),
   explorer: explorerConfigSchema.prefault({}),
   admin: adminConfigSchema.prefault({}),
+  cache: cacheConfigSchema.prefault({}),
 }).superRefine((config, ctx) => {
   // Keys of two slices that must agree: caught at start-up, each naming the key to change.
   const { metrics } = config.telemetry;
@@ -58,6 +60,12 @@ export const gatewayConfigSchema = z.strictObject({
   }
   if (config.admin.listen !== undefined && config.admin.listen === server.listen && !server.listen.endsWith(':0')) {
     ctx.addIssue({ code: 'custom', path: ['admin', 'listen'], message: `the same address as server.listen (${server.listen}): the admin listener needs an address of its own` });
+  }
+  if (config.cache.enabled && config.executor === 'apollo') {
+    ctx.addIssue({ code: 'custom', path: ['cache', 'enabled'], message: "the edge cache runs in Tollgate's executor: set executor: tollgate or turn the cache off" });
+  }
+  if (config.cache.enabled && config.cache.store === 'redis' && noRedis) {
+    ctx.addIssue({ code: 'custom', path: ['cache', 'store'], message: `redis needs ${REDIS_KEYS}: the shared cache lives in Redis` });
   }
   if (config.persisted_documents.apq.store === 'redis' && noRedis) {
     ctx.addIssue({ code: 'custom', path: ['persisted_documents', 'apq', 'store'], message: `redis needs ${REDIS_KEYS}: the shared APQ store lives in Redis` });

@@ -18,6 +18,11 @@ export interface RequestContext {
   readonly planning?: PlanObserver | undefined;
   /** Given this request's query plan (`tollgate-expose-query-plan`, development only); undefined: nobody asked. */
   readonly exposeQueryPlan?: ((plan: QueryPlanSummary) => void) | undefined;
+  /**
+   * The edge cache is not read for this request, only written (a trusted client's `cache-control:
+   * no-cache`: `cache.no_cache_clients`); undefined or false: read as usual.
+   */
+  readonly cacheRefresh?: boolean | undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import { checkFetchBudget } from './executor/fetch-budget.ts';
 import { summarizePlan } from './executor/plan-summary.ts';
 import type { RequestContext } from '../core/request-context.ts';
 import type { OperationAuthorizer } from '../core/authorization-hook.ts';
+import type { FetchCacheHook } from '../core/fetch-cache.ts';
 import { authorizingGateway } from './executor/authorizing-gateway.ts';
 import { ExecutorStats } from './executor/executor-stats.ts';
 import { TollgateGateway } from './executor/tollgate-gateway.ts';
@@ -62,6 +63,8 @@ export interface FederationGatewayOptions {
    * a reload); the caller closes them. Without it the gateway has its own, closed by close().
    */
   sources?: SubgraphSources;
+  /** The edge cache (`cache`), Tollgate's executor only; default none. */
+  cache?: FetchCacheHook | undefined;
   /** Bounds of Tollgate's plan cache (`memory.plan_cache`); default 1000 entries, no byte bound. */
   planCache?: { maxEntries: number; maxBytes: number };
 }
@@ -105,6 +108,7 @@ export function createFederationGateway(
       maxSubgraphFetches: maxFetches,
       planCacheSize: options.planCache?.maxEntries,
       planCacheBytes: options.planCache?.maxBytes,
+      cache: options.cache,
     });
     return { gateway, close, executorStats, subgraphHealth, planAhead: (document, queryHash, operationName) => gateway.planAhead(document, queryHash, operationName) };
   }

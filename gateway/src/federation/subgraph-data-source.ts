@@ -19,6 +19,8 @@ interface RawResponse {
   status: number;
   contentType: string;
   text: string;
+  /** The subgraph's `cache-control` response header, when it sent one (the edge cache reads it). */
+  cacheControl?: string | undefined;
 }
 
 /** One attempt's result: an answer (maybe one worth retrying) or a failure. */
@@ -167,9 +169,9 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
       watch?.ended({ status: undefined, errorCode: errorCodeOf(error) });
       throw error;
     }
-    if (watch === undefined) return this.parseResponse(raw.status, raw.contentType, raw.text, request);
+    if (watch === undefined) return withCacheControl(this.parseResponse(raw.status, raw.contentType, raw.text, request), raw.cacheControl);
     try {
-      const response = this.parseResponse(raw.status, raw.contentType, raw.text, request);
+      const response = withCacheControl(this.parseResponse(raw.status, raw.contentType, raw.text, request), raw.cacheControl);
       watch.ended({ status: raw.status, errorCode: undefined });
       return response;
     } catch (error) {
@@ -342,8 +344,9 @@ export class SubgraphDataSource implements GraphQLDataSource<{ subgraph?: Subgra
       const status = response.statusCode;
       const contentType = String(response.headers['content-type'] ?? '');
       const text = await readBody(response, this.traffic.maxResponseBytes, () => cancellation.refuse());
+      const cacheControl = response.headers['cache-control'];
       return {
-        raw: { status, contentType, text },
+        raw: { status, contentType, text, cacheControl: typeof cacheControl === 'string' ? cacheControl : undefined },
         error: undefined,
         retryable: RETRY_STATUSES.has(status),
         healthy: status < 500,
@@ -491,6 +494,12 @@ export class SubgraphPools {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
   }
+}
+
+/** The answer with the subgraph's `cache-control` header as its `http.headers` (read by the edge cache), when there was one. */
+function withCacheControl(response: GatewayGraphQLResponse, cacheControl: string | undefined): GatewayGraphQLResponse {
+  if (cacheControl === undefined) return response;
+  return { ...response, http: { headers: new Headers({ 'cache-control': cacheControl }) } };
 }
 
 /** A fetch failure's `extensions.code` (the data source's errors all have one). */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { getOperationAST, Kind, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { ConfigError } from '../core/config-errors.ts';
 import { GatewayError } from '../core/errors.ts';
-import { cacheControlHeader, operationCachePolicy, type CacheHints } from './cache-policy.ts';
+import { cacheControlHeader, operationCachePolicy, type CacheHints } from '../core/cache-policy.ts';
 import type { RestEndpointConfig, RestEndpointsConfig } from './config.ts';
 import { nonNull, operationDataSchema, type JsonSchema } from './json-schema.ts';
 import { openApiDocument, type OpenApiAnswers, type OpenApiEndpoint, type OpenApiSecurity } from './openapi.ts';

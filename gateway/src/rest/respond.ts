@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import { ERROR_CODES, GatewayError, internalError, notReady, type ErrorCode } from '../core/errors.ts';
 import { appendVary, setHeaders } from '../core/vary.ts';
-import { answerCacheControl } from './cache-policy.ts';
+import { answerCacheControl } from '../core/cache-policy.ts';
 import { strongEtag, type CompiledEndpoint, type StaticDocument } from './endpoints.ts';
 import { checkRequest, REST_MEDIA_TYPE } from './stage.ts';
 

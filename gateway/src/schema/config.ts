@@ -37,7 +37,7 @@ export const supergraphConfigSchema = z
 
 export type SupergraphConfig = z.infer<typeof supergraphConfigSchema>;
 
-export const ADMIN_ROLES = ['read', 'publish', 'force', 'rollback'] as const;
+export const ADMIN_ROLES = ['read', 'publish', 'force', 'rollback', 'invalidate'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
 const adminTokenSchema = z.strictObject({
@@ -45,7 +45,7 @@ const adminTokenSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected 1 to 64 letters, digits, ".", "_", "@" or "-"'),
   /** The bearer token (from the environment: `${TOLLGATE_PUBLISH_TOKEN}`); at least 16 characters. */
   token: z.string().min(16, 'at least 16 characters'),
-  /** What it may do: read (current, history), publish, force (publish despite breaking changes), rollback. */
+  /** What it may do: read (current, history), publish, force (publish despite breaking changes), rollback, invalidate (the edge cache: POST /cache/invalidate). */
   roles: z.array(z.enum(ADMIN_ROLES)).min(1),
   /** The subgraphs it may publish (a service team's CI token); default any. */
   subgraphs: z.array(z.string().min(1)).min(1).optional(),

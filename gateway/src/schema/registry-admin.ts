@@ -30,6 +30,7 @@ const STATUS = {
   COMPOSITION_FAILED: 422,
   BREAKING_CHANGES: 422,
   REGISTRY_UNAVAILABLE: 503,
+  CACHE_UNAVAILABLE: 503,
 } as const;
 type AdminErrorCode = keyof typeof STATUS;
 
@@ -61,7 +62,23 @@ interface Token {
   subgraphs: ReadonlySet<string> | undefined;
 }
 
-export function registryAdminHandler(config: AdminConfig, registry: Registry, logger: Logger): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+/**
+ * A POST endpoint of another part served on the admin listener with the same tokens (the edge
+ * cache's /cache/invalidate): `run` gets the JSON body and the token's name; a TypeError it throws
+ * is the caller's mistake (400 BAD_REQUEST, its message), anything else 503 `unavailable`.
+ */
+export interface AdminPostRoute {
+  role: AdminRole;
+  unavailable: 'CACHE_UNAVAILABLE';
+  run(body: unknown, identity: string): Promise<unknown>;
+}
+
+export function registryAdminHandler(
+  config: AdminConfig,
+  registry: Registry,
+  logger: Logger,
+  extra: Readonly<Record<string, AdminPostRoute>> = {},
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   // Digests of equal length, so the comparison takes the same time whatever the token's length.
   const tokens: Token[] = config.tokens.map(({ name, token, roles, subgraphs }) => ({
     name,
@@ -84,7 +101,8 @@ export function registryAdminHandler(config: AdminConfig, registry: Registry, lo
     try {
       const url = new URL(req.url ?? '/', 'http://admin');
       const token = identify(req);
-      const route = routeOf(req.method ?? 'GET', url.pathname);
+      const other = extra[url.pathname];
+      const route = other ? postRoute(req.method ?? 'GET', url.pathname, other) : routeOf(req.method ?? 'GET', url.pathname);
       if (!token.roles.has(route.role)) throw new AdminError('FORBIDDEN', `token "${token.name}" lacks the ${route.role} role`);
       let answer: unknown;
       try {
@@ -115,6 +133,22 @@ interface RouteContext {
 interface Route {
   role: AdminRole;
   run(context: RouteContext): Promise<unknown>;
+}
+
+function postRoute(method: string, path: string, route: AdminPostRoute): Route {
+  if (method !== 'POST') throw new AdminError('METHOD_NOT_ALLOWED', `${path} takes POST`);
+  return {
+    role: route.role,
+    async run({ req, config, token }) {
+      const body = await readJson(req, config.max_body_bytes);
+      try {
+        return await route.run(body, token.name);
+      } catch (error) {
+        if (error instanceof TypeError) throw new AdminError('BAD_REQUEST', error.message);
+        throw new AdminError(route.unavailable, `${path} failed (Redis); it may have reached some instances: try again`);
+      }
+    },
+  };
 }
 
 function routeOf(method: string, path: string): Route {

@@ -49,6 +49,8 @@ export interface MetricsSources {
   caches?(): Record<string, { size: number; bytes: number } | undefined>;
   /** The shared APQ store's Redis round trips since start (`persisted_documents.apq.store: redis`); else undefined (no series). */
   apqStore?(): { getHits: number; getMisses: number; getErrors: number; sets: number; setErrors: number } | undefined;
+  /** The edge cache's look-ups since start, by subgraph, type and result (`cache.enabled`); else undefined (no series). */
+  edgeCache?(): Iterable<{ readonly subgraph: string; readonly type: string; readonly result: string; readonly count: number }> | undefined;
 }
 
 /**
@@ -263,6 +265,16 @@ export class GatewayMetrics {
         this.reset();
         this.inc({ result: 'hit' }, carried.total('plans:hit', stats?.planCacheHits ?? 0));
         this.inc({ result: 'miss' }, carried.total('plans:miss', stats?.planCacheMisses ?? 0));
+      },
+    });
+    new Counter({
+      name: 'tollgate_edge_cache_lookups_total',
+      help: 'Edge cache look-ups of subgraph answers (entities by type, root fetches as Query) by result: hit, miss, error (the store did not answer: fetched uncached)',
+      labelNames: ['subgraph', 'type', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { subgraph, type, result, count } of sources.edgeCache?.() ?? []) this.inc({ subgraph, type, result }, count);
       },
     });
     const subgraphCounter = (name: string, help: string, read: (stats: ReturnType<MetricsSources['subgraphs']>[string]['stats']) => number) =>

@@ -3,7 +3,9 @@
 // subgraphs (real servers on loopback), and the two JSON responses must be deep-equal, errors
 // with their paths and extensions included. Each case also states which executor the Tollgate
 // gateway must run it on (Tollgate's or the @apollo/gateway fallback), checked on its
-// ExecutorStats, so a case cannot pass by silently falling back to the stock executor.
+// ExecutorStats, so a case cannot pass by silently falling back to the stock executor. The
+// Tollgate gateway runs with its edge cache on (issue 19): each case is asked of it twice, and
+// the second answer (from the cache wherever the demo's @cacheControl hints allow) must be the same.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningGateway } from '../../../gateway/src/gateway.ts';
@@ -67,7 +69,7 @@ for (const suite of suites) {
 
     before(async () => {
       stack = await suite.start();
-      ({ apollo, tollgate } = await startBothExecutors(composeForTest(stack.services)));
+      ({ apollo, tollgate } = await startBothExecutors(composeForTest(stack.services), { cache: { enabled: true } }));
       assert.equal(apollo.federation.executorStats, undefined, 'the stock executor keeps no Tollgate stats');
       stats = tollgate.federation.executorStats!;
     });
@@ -89,11 +91,13 @@ for (const suite of suites) {
         let expected: GraphQLHttpResult;
         let actual: GraphQLHttpResult;
         let ran: ExecutorStatsSnapshot;
+        let again: GraphQLHttpResult;
         try {
           expected = await postGraphQL(apollo.url, request);
           const before = stats.snapshot();
           actual = await postGraphQL(tollgate.url, request);
           ran = delta(before, stats.snapshot());
+          again = await postGraphQL(tollgate.url, request);
         } finally {
           if (subgraph) subgraph.tamper = undefined;
         }
@@ -101,10 +105,28 @@ for (const suite of suites) {
         assert.equal(actual.status, expected.status);
         if (c.errorPathsCorrected) checkCorrectedErrorPaths(actual.body, expected.body, c.errorPathsCorrected);
         assert.deepEqual(comparable(actual.body, c), comparable(expected.body, c));
+        assert.deepEqual(comparable(again.body, c), comparable(expected.body, c), 'asked again (edge cache warm)');
         assert.deepEqual(ran, expectedRun(c), 'the executor that ran the case');
       });
     }
+
+    if (suite.name === 'demo supergraph') {
+      test('the second asking was served from the edge cache where the hints allow', async () => {
+        const lookups = await cacheLookups(tollgate);
+        assert.ok((lookups['hit'] ?? 0) > 0, JSON.stringify(lookups));
+      });
+    }
   });
+}
+
+/** Edge cache look-ups of a gateway by result, from its /metrics. */
+async function cacheLookups(gateway: RunningGateway): Promise<Record<string, number>> {
+  const text = await (await fetch(new URL('/metrics', gateway.url))).text();
+  const totals: Record<string, number> = {};
+  for (const match of text.matchAll(/^tollgate_edge_cache_lookups_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)) {
+    totals[match[1] as string] = (totals[match[1] as string] ?? 0) + Number(match[2]);
+  }
+  return totals;
 }
 
 /** The case exercises what it claims: never a response both gateways got wrong the same dull way. */

@@ -21,6 +21,8 @@ export interface EntityJob {
   readonly slotOf: number[];
   /** ...and the index of the entity it was built from. */
   readonly entityOf: number[];
+  /** Given the subgraph's items for `unique`, in its order, before anything merges them (the edge cache keeps them); only for an answer without errors. */
+  readonly received?: ((items: readonly unknown[], cacheControl: string | undefined) => void) | undefined;
 }
 
 /** The job of an entity fetch, or undefined when no entity has a representation (nothing to send). */
@@ -100,8 +102,11 @@ export function receivePart(
   data: JsonObject | null | undefined,
   list: unknown,
   errors: readonly GraphQLFormattedError[] | undefined,
+  cacheControl?: string | undefined,
 ): void {
   const byJob = errors && errors.length > 0 ? clientErrors(part, errors) : undefined;
+  // Before any merge: merging prepares the items in place (__typename, rewrites).
+  if (!byJob && data && Array.isArray(list) && list.length === part.unique.length) handItems(part, list, cacheControl);
   const firstUser = data ? new Int32Array(part.unique.length).fill(-1) : undefined;
   for (let j = 0; j < part.jobs.length; j++) {
     const job = part.jobs[j] as EntityJob;
@@ -116,6 +121,43 @@ export function receivePart(
       run.errors.push(error);
     }
   }
+}
+
+/** Each job that asks for them (`received`) gets its items, in its own order. */
+function handItems(part: EntityPart, list: readonly unknown[], cacheControl: string | undefined): void {
+  for (let j = 0; j < part.jobs.length; j++) {
+    const job = part.jobs[j] as EntityJob;
+    if (job.received === undefined) continue;
+    const own = part.slots?.[j];
+    job.received(
+      job.unique.map((_, s) => list[own ? (own[s] as number) : s]),
+      cacheControl,
+    );
+  }
+}
+
+/**
+ * The job of `job`'s entities whose representations are at `slots` (of its `unique`), in the
+ * same order: a cache's hits, or its misses (`received` then gets their answers).
+ */
+export function subJob(job: EntityJob, slots: readonly number[], received?: EntityJob['received']): EntityJob {
+  const newSlot = new Int32Array(job.unique.length).fill(-1);
+  const unique: string[] = [];
+  const keys: string[] = [];
+  slots.forEach((slot, n) => {
+    newSlot[slot] = n;
+    unique.push(job.unique[slot] as string);
+    keys.push(job.keys[slot] as string);
+  });
+  const slotOf: number[] = [];
+  const entityOf: number[] = [];
+  for (let i = 0; i < job.slotOf.length; i++) {
+    const slot = newSlot[job.slotOf[i] as number] as number;
+    if (slot === -1) continue;
+    slotOf.push(slot);
+    entityOf.push(job.entityOf[i] as number);
+  }
+  return { step: job.step, path: job.path, fullResult: job.fullResult, entities: job.entities, unique, keys: job.keys === job.unique ? unique : keys, slotOf, entityOf, received };
 }
 
 /**

@@ -46,12 +46,15 @@ export async function fetchEntities(run: PlanRun, parts: readonly EntityPart[]):
     }
     return;
   }
+  const listed = response.extensions?.[INVALIDATE_ENTITIES];
+  if (listed !== undefined && run.cacheHook) await run.cacheHook.invalidateListed(step.serviceName, listed);
   const data = response.data as JsonObject | null | undefined;
   const ftv1 = Boolean(response.extensions?.['ftv1']);
+  const cacheControl = response.http?.headers.get('cache-control') ?? undefined;
   if (jobCount === 1) {
     // The common case, as before batching.
     if (response.errors && !ftv1) recordErrorPaths(run, step.serviceName, response.errors);
-    receivePart(run, parts[0] as EntityPart, data, data ? data['_entities'] : undefined, response.errors);
+    receivePart(run, parts[0] as EntityPart, data, data ? data['_entities'] : undefined, response.errors, cacheControl);
     return;
   }
 
@@ -84,9 +87,12 @@ export async function fetchEntities(run: PlanRun, parts: readonly EntityPart[]):
   for (let k = 0; k < parts.length; k++) {
     const own = byPart[k] as GraphQLFormattedError[];
     const errors = k === 0 && loose.length > 0 ? [...loose, ...own] : own;
-    receivePart(run, parts[k] as EntityPart, data, data[parts.length === 1 ? '_entities' : partAlias(k)], errors);
+    receivePart(run, parts[k] as EntityPart, data, data[parts.length === 1 ? '_entities' : partAlias(k)], errors, cacheControl);
   }
 }
+
+/** The extension a subgraph answer lists changed entities in, for the edge cache (README "Caching at the edge"). */
+export const INVALIDATE_ENTITIES = 'invalidateEntities';
 
 /** A fetch of its own; its failure recorded rather than thrown (others share the caller). */
 async function fetchAlone(run: PlanRun, parts: readonly EntityPart[]): Promise<void> {

@@ -1,5 +1,6 @@
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { FetchCacheHook, RequestCache } from '../../core/fetch-cache.ts';
 import type { RequestContext } from '../../core/request-context.ts';
 import type { FetchStep } from './compile-plan.ts';
 import type { FetchBatcher } from './batching/fetch-batcher.ts';
@@ -15,6 +16,10 @@ export interface PlanRun {
   readonly errors: unknown[];
   /** Set when the plan has entity fetches that may share a request (batching/batch-plan.ts). */
   batcher?: FetchBatcher | undefined;
+  /** The edge cache of this request's query fetches; undefined: none (off, a mutation, opted out). */
+  readonly cache?: RequestCache | undefined;
+  /** The edge cache itself: subgraph answers listing changed entities reach it (mutations too). */
+  readonly cacheHook?: FetchCacheHook | undefined;
 }
 
 /** Posts one request body for `step`'s subgraph (one HTTP request, whatever it carries). */

@@ -1,8 +1,9 @@
 import type { ResponsePath } from '@apollo/query-planner';
+import type { CachedFetch, EntityLookup, RequestCache } from '../../core/fetch-cache.ts';
 import type { ConditionStep, FetchStep, ParallelStep, Step } from './compile-plan.ts';
 import { FetchBatcher } from './batching/fetch-batcher.ts';
-import { entityJob, entityPart } from './entity-fetch.ts';
-import { fetchEntities } from './entity-request.ts';
+import { entityJob, entityPart, receivePart, subJob, type EntityJob } from './entity-fetch.ts';
+import { fetchEntities, INVALIDATE_ENTITIES } from './entity-request.ts';
 import { deepMerge, hasOwn, type JsonObject } from './merge.ts';
 import { fetchVariables, NO_VARIABLES, pushAll, recordErrorPaths, sendBody, type PlanRun } from './plan-run.ts';
 import { valuesAtPath } from './response-path.ts';
@@ -91,8 +92,45 @@ async function runFetch(run: PlanRun, step: FetchStep, cursor: Cursor): Promise<
   }
   const job = entityJob(run.types, step, cursor.path, cursor.fullResult, entities);
   if (!job) return;
-  if (step.batch && run.batcher) await run.batcher.fetch(job);
-  else await waitFor(run, fetchEntities(run, [entityPart([job])]));
+  const misses = run.cache && step.operationKind === 'query' ? await cachedEntities(run, run.cache, job) : job;
+  if (!misses) return;
+  if (step.batch && run.batcher) await run.batcher.fetch(misses);
+  else await waitFor(run, fetchEntities(run, [entityPart([misses])]));
+}
+
+/**
+ * Looks the job's representations up in the edge cache (one round trip), merges the hits, and
+ * returns the job of the misses (which keeps their answers), or undefined when all hit.
+ */
+async function cachedEntities(run: PlanRun, cache: RequestCache, job: EntityJob): Promise<EntityJob | undefined> {
+  const fetch = cachedFetch(run, job.step);
+  let lookup: EntityLookup | undefined;
+  await waitFor(
+    run,
+    cache.entities(fetch, job.unique).then((found) => {
+      lookup = found;
+    }),
+  );
+  if (!lookup) return job;
+  const { hits } = lookup;
+  const hitSlots: number[] = [];
+  const missSlots: number[] = [];
+  for (let slot = 0; slot < hits.length; slot++) (hits[slot] === undefined ? missSlots : hitSlots).push(slot);
+  if (hitSlots.length > 0) {
+    const items = hitSlots.map((slot) => JSON.parse(hits[slot] as string) as unknown);
+    receivePart(run, entityPart([subJob(job, hitSlots)]), EMPTY_DATA, items, undefined);
+  }
+  if (missSlots.length === 0) return undefined;
+  const store = lookup.store;
+  return subJob(job, missSlots, (items, cacheControl) => store(missSlots, items, cacheControl));
+}
+
+const EMPTY_DATA: JsonObject = Object.freeze(Object.create(null));
+
+/** A fetch as the edge cache keys it: subgraph, operation, the client variables it uses. */
+function cachedFetch(run: PlanRun, step: FetchStep): CachedFetch {
+  const variables = fetchVariables(step.variableUsages, run.variables);
+  return { subgraph: step.serviceName, operation: step.node.operation, variables: variables === NO_VARIABLES ? '' : JSON.stringify(variables) };
 }
 
 /** A fetch the batcher does not hold back still tells it that its branch waits. */
@@ -100,10 +138,18 @@ function waitFor(run: PlanRun, fetch: Promise<void>): Promise<void> {
   return run.batcher ? run.batcher.waitFor(fetch) : fetch;
 }
 
-/** A root fetch (no representations): its answer merged into the objects at its path. */
+/** A root fetch (no representations): its answer (or the edge cache's) merged into the objects at its path. */
 async function fetchRoot(run: PlanRun, step: FetchStep, cursor: Cursor, entities: JsonObject[]): Promise<void> {
+  const lookup = run.cache && step.operationKind === 'query' ? await run.cache.root(cachedFetch(run, step)) : undefined;
+  if (lookup?.hit !== undefined) {
+    mergeRoot(step, JSON.parse(lookup.hit) as JsonObject, entities);
+    return;
+  }
   const variables = fetchVariables(step.variableUsages, run.variables);
   const response = await sendBody(run, step, `${step.bodyPrefix}${variables === NO_VARIABLES ? '{}' : JSON.stringify(variables)}}`);
+  const listed = response.extensions?.[INVALIDATE_ENTITIES];
+  if (listed !== undefined && run.cacheHook) await run.cacheHook.invalidateListed(step.serviceName, listed);
+  if (lookup && !response.errors) lookup.store(response.data, response.http?.headers.get('cache-control') ?? undefined);
   if (response.errors) {
     const mapper = new ErrorPathMapper(cursor.path, cursor.fullResult);
     pushAll(
@@ -112,7 +158,10 @@ async function fetchRoot(run: PlanRun, step: FetchStep, cursor: Cursor, entities
     );
     if (!response.extensions?.['ftv1']) recordErrorPaths(run, step.serviceName, response.errors);
   }
-  const received = response.data as JsonObject | null | undefined;
+  mergeRoot(step, response.data as JsonObject | null | undefined, entities);
+}
+
+function mergeRoot(step: FetchStep, received: JsonObject | null | undefined, entities: JsonObject[]): void {
   if (received) step.outputRewrites?.(received);
   for (const entity of entities) deepMerge(entity, received);
 }

@@ -10,6 +10,7 @@ import type {
 import { GraphQLError, getVariableValues, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { OperationAuthorizer } from '../../core/authorization-hook.ts';
+import type { FetchCacheHook } from '../../core/fetch-cache.ts';
 import type { RequestContext } from '../../core/request-context.ts';
 import { authorizeRequest } from './authorizing-gateway.ts';
 import { ExecutorStats } from './executor-stats.ts';
@@ -40,6 +41,8 @@ export interface TollgateGatewayOptions {
   planCacheBytes?: number | undefined;
   /** `limits.max_subgraph_fetches`: plans with more fetch nodes are refused before running; default no limit. */
   maxSubgraphFetches?: number | undefined;
+  /** The edge cache (cache/): asked before each query fetch; default none. */
+  cache?: FetchCacheHook | undefined;
   /** Where executed operations are counted; default a new one (read it from `stats`). */
   stats?: ExecutorStats | undefined;
 }
@@ -154,7 +157,7 @@ export class TollgateGateway implements GatewayInterface {
     let result: GatewayExecutionResult;
     if (prepared.program) {
       this.stats.tollgate++;
-      result = await this.run(loaded, prepared.program, requestContext);
+      result = await this.run(loaded, prepared.program, requestContext, operationContext.operation.operation);
     } else {
       this.countFallback(prepared.fallbackReason ?? 'unknown', request.operationName);
       result = await executeQueryPlan(prepared.queryPlan, loaded.services, requestContext, operationContext, loaded.supergraphSchema, loaded.apiSchema);
@@ -176,9 +179,12 @@ export class TollgateGateway implements GatewayInterface {
     loaded: LoadedSupergraph,
     program: NonNullable<PreparedOperation['program']>,
     requestContext: GatewayGraphQLRequestContext,
+    operationKind: string,
   ): Promise<GatewayExecutionResult> {
     const variables = requestContext.request.variables;
-    const run: PlanRun = { requestContext, variables, types: loaded.types, errors: [] };
+    const cacheHook = this.options.cache;
+    const cache = cacheHook?.forRequest({ operationKind, operationName: requestContext.operationName ?? requestContext.request.operationName ?? undefined, context: requestContext.context as Partial<RequestContext> });
+    const run: PlanRun = { requestContext, variables, types: loaded.types, errors: [], cache, cacheHook };
     const data: JsonObject = Object.create(null);
     if (program.step) await runPlan(run, program.step, data, program.batching);
     const errors = run.errors as GraphQLError[];

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { getOperationAST, parse, type GraphQLSchema } from 'graphql';
-import { CacheHints, cacheControlHeader, operationCachePolicy } from '../../../gateway/src/rest/cache-policy.ts';
+import { CacheHints, cacheControlHeader, operationCachePolicy } from '../../../gateway/src/core/cache-policy.ts';
 import { subgraphNames, subgraphSdl } from '../../../subgraphs/index.ts';
-import { CACHE_CONTROL_LINK } from './helpers.ts';
+import { CACHE_CONTROL_LINK } from '../rest/helpers.ts';
 
 function compose(subgraphs: Array<{ name: string; sdl: string }>): { hints: CacheHints | undefined; schema: GraphQLSchema } {
   const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: `http://${s.name}.test/graphql`, typeDefs: parse(s.sdl) })));

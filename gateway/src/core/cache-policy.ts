@@ -20,7 +20,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { composedDirectiveName } from '../core/links.ts';
+import { composedDirectiveName } from './links.ts';
 
 export type CacheScope = 'PUBLIC' | 'PRIVATE';
 
@@ -163,11 +163,12 @@ function walk(
   isRoot: boolean,
   policy: { maxAge: number; scope: CacheScope },
   visiting: Set<string>,
+  types?: Set<string>,
 ): void {
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.INLINE_FRAGMENT) {
       const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
-      if (condition && isCompositeType(condition)) walk(schema, hints, fragments, condition, selection.selectionSet, isRoot, policy, visiting);
+      if (condition && isCompositeType(condition)) walk(schema, hints, fragments, condition, selection.selectionSet, isRoot, policy, visiting, types);
       continue;
     }
     if (selection.kind === Kind.FRAGMENT_SPREAD) {
@@ -175,7 +176,7 @@ function walk(
       if (fragment === undefined || visiting.has(fragment.name.value)) continue;
       const condition = schema.getType(fragment.typeCondition.name.value);
       visiting.add(fragment.name.value);
-      if (condition && isCompositeType(condition)) walk(schema, hints, fragments, condition, fragment.selectionSet, isRoot, policy, visiting);
+      if (condition && isCompositeType(condition)) walk(schema, hints, fragments, condition, fragment.selectionSet, isRoot, policy, visiting, types);
       visiting.delete(fragment.name.value);
       continue;
     }
@@ -198,7 +199,8 @@ function walk(
       restrict(policy, fieldPolicy(hints, owner.name, fieldName, composite?.name, isRoot));
     }
     if (returnType !== undefined && selection.selectionSet !== undefined) {
-      walk(schema, hints, fragments, returnType, selection.selectionSet, false, policy, visiting);
+      types?.add(returnType.name);
+      walk(schema, hints, fragments, returnType, selection.selectionSet, false, policy, visiting, types);
     }
   }
 }
@@ -247,4 +249,52 @@ function hintOf(directives: readonly ConstDirectiveNode[] | undefined, name: str
 
 function declaresDirective(document: DocumentNode, name: string): boolean {
   return document.definitions.some((d) => d.kind === Kind.DIRECTIVE_DEFINITION && d.name.value === name);
+}
+
+/** A subgraph fetch's policy, for the edge cache: its CachePolicy and every composite type its answer may hold. */
+export interface FetchCachePolicy extends CachePolicy {
+  /** Entity fetch (`_entities`): its hint starts from the entity type's own. */
+  readonly entities: boolean;
+  /** The object, interface and union types its selection reaches (root type excluded): invalidating one of them by type reaches this fetch's cached answers. */
+  readonly types: readonly string[];
+}
+
+/**
+ * The policy of one subgraph fetch of a query plan (`operation`: the fetch's own document, as the
+ * planner wrote it) against the supergraph `schema`, as operationCachePolicy reads hints: a root
+ * fetch like an operation; an entity fetch (`_entities { ... on Product { … } }`) per entity type,
+ * starting from the type's own hint (an entity is not a root field: without any max-age on its type
+ * or its fields it is not cacheable). Anything unreadable: UNCACHEABLE.
+ */
+export function fetchCachePolicy(schema: GraphQLSchema, hints: CacheHints, document: DocumentNode): FetchCachePolicy {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (operation === undefined || operation.operation !== 'query') return { ...UNCACHEABLE, entities: false, types: [] };
+  const first = operation.selectionSet.selections[0];
+  const isEntities = first?.kind === Kind.FIELD && first.name.value === '_entities';
+  const types = new Set<string>();
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const policy = { maxAge: Infinity, scope: 'PUBLIC' as CacheScope };
+  if (!isEntities) {
+    const root = schema.getQueryType();
+    if (root === null || root === undefined) return { ...UNCACHEABLE, entities: false, types: [] };
+    walk(schema, hints, fragments, root, operation.selectionSet, true, policy, new Set(), types);
+  } else {
+    for (const selection of first.selectionSet?.selections ?? []) {
+      if (selection.kind !== Kind.INLINE_FRAGMENT || selection.typeCondition === undefined) continue;
+      const type = schema.getType(selection.typeCondition.name.value);
+      if (type === undefined || type === null || !isCompositeType(type)) return { ...UNCACHEABLE, entities: true, types: [] };
+      types.add(type.name);
+      const own = hints.type(type.name);
+      restrict(policy, { maxAge: own?.maxAge, scope: own?.scope });
+      walk(schema, hints, fragments, type, selection.selectionSet, false, policy, new Set(), types);
+    }
+  }
+  // An interface or union reaches its object types: invalidating a Book reaches a fetch of Media.
+  for (const name of [...types]) {
+    const type = schema.getType(name);
+    if (type && isAbstractType(type)) for (const possible of schema.getPossibleTypes(type)) types.add(possible.name);
+  }
+  const maxAge = policy.maxAge === Infinity || policy.maxAge <= 0 ? 0 : policy.maxAge;
+  return { maxAge, scope: policy.scope, entities: isEntities, types: [...types] };
 }
