@@ -7,6 +7,7 @@
 import { prepareAuthRow } from './auth-row.ts';
 import { prepareCacheRow } from './cache-rows.ts';
 import { prepareFullRow } from './full-row.ts';
+import { prepareLbRow } from './lb-row.ts';
 import { prepareHiveRouterRuntimeNoDedupRow, prepareHiveRouterRuntimeRow } from './hive-rows.ts';
 import { prepareMemoryBudgetRow } from './memory-rows.ts';
 import { prepareDemandControlRow, prepareQuotasMemoryRow, prepareQuotasRedisRow, prepareRequestQuotaRow } from './quotas-row.ts';
@@ -14,7 +15,7 @@ import { prepareNoDedupRow } from './resilience-rows.ts';
 import { prepareRestRow, REST_ROW } from './rest-row.ts';
 import { prepareTelemetryOffRow, prepareTracingRow } from './telemetry-rows.ts';
 
-export type RowKind = 'tollgate' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
+export type RowKind = 'tollgate' | 'tollgate-lb' | 'apollo-gateway' | 'hive-gateway' | 'subgraph-direct';
 
 export interface PrepareContext {
   /** Scratch directory of this run (deleted at the end). */
@@ -76,6 +77,10 @@ export const rows: readonly Row[] = [
   // the three processes' together; compare req/CPU-s with `tollgate` (the load generator and the
   // subgraphs share the machine's cores, so req/s alone says little on a 2-core machine).
   { name: 'tollgate+workers-2', kind: 'tollgate', args: ['--workers', '2'], readyOutput: /tollgate: serving \S+ with 2 workers/ },
+  // Scale-out (issue 18): three single-process replicas behind HAProxy (deploy/haproxy/haproxy.cfg,
+  // as `npm run stack:prod`), one process tree: CPU and RSS are the replicas', HAProxy's and the
+  // supervisor's together (bench/gateways/tollgate-lb.ts; lb-row.ts prints HAProxy's share).
+  { name: 'tollgate+lb-3', kind: 'tollgate-lb', prepare: prepareLbRow, readyOutput: /tollgate-lb: 3 replicas UP/ },
   // Under a memory budget (memory.max_mb): a supervisor and the gateway started with V8 heap flags.
   { name: 'tollgate+memory-512', kind: 'tollgate', prepare: prepareMemoryBudgetRow(512) },
   // Identical in-flight query fetches to a subgraph not shared (deduplicate_query: false; on by default).

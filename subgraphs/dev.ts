@@ -2,18 +2,41 @@
 // subgraphs, and the gateway composed from supergraph.yaml. Ctrl-C stops all of it.
 //
 // docker-compose.yml runs the same file once per container with DEMO_PARTS naming one part
-// (backends | subgraphs), DEMO_HOST=0.0.0.0, and the backend addresses in the environment.
+// (backends | subgraphs), DEMO_HOST=0.0.0.0, and the backend addresses in the environment;
+// `npm run stack:prod` (deploy/stack/) runs it once per part too, on ports it chose (*_PORT below).
 import { loadConfigFile } from '../gateway/src/config/load.ts';
 import { startGateway } from '../gateway/src/gateway.ts';
 import { startBackends } from './backends/index.ts';
 import { mintDemoToken, startDemoJwks } from './demo-keys/index.ts';
 import { startSubgraphs } from './index.ts';
 
-// Fixed ports, because supergraph.yaml's routing URLs name them.
-const BACKEND_PORTS = { usersApi: 4101, productsApi: 4102, orderService: 4103, reviewService: 4104 };
-const SUBGRAPH_PORTS = { accounts: 4001, catalog: 4002, orders: 4003, reviews: 4004 };
+// Fixed ports by default, because supergraph.yaml's routing URLs name them (a gateway elsewhere
+// sets override_subgraph_url); each may be moved by its environment variable.
+const BACKEND_PORTS = {
+  usersApi: envPort('USERS_API_PORT', 4101),
+  productsApi: envPort('PRODUCTS_API_PORT', 4102),
+  orderService: envPort('ORDER_SERVICE_PORT', 4103),
+  reviewService: envPort('REVIEW_SERVICE_PORT', 4104),
+};
+const SUBGRAPH_PORTS = {
+  accounts: envPort('ACCOUNTS_PORT', 4001),
+  catalog: envPort('CATALOG_PORT', 4002),
+  orders: envPort('ORDERS_PORT', 4003),
+  reviews: envPort('REVIEWS_PORT', 4004),
+};
 // gateway/gateway.yaml names this JWKS URL (the demo token issuer, DEMO ONLY).
-const DEMO_JWKS_PORT = 4105;
+const DEMO_JWKS_PORT = envPort('DEMO_JWKS_PORT', 4105);
+
+function envPort(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`subgraphs/dev.ts: ${name} must be a port number from 1 to 65535, got "${text}"`);
+    process.exit(2);
+  }
+  return port;
+}
 
 const parts = new Set((process.env.DEMO_PARTS ?? 'backends,subgraphs,gateway').split(','));
 const host = process.env.DEMO_HOST ?? '127.0.0.1';
@@ -52,6 +75,9 @@ if (parts.has('gateway')) {
   stops.unshift(() => gateway.stop());
   console.log(`gateway         GraphQL   ${gateway.url}   (liveness /health, readiness /ready)`);
 }
+
+// A supervisor (deploy/stack/) waits for this line before starting what depends on these parts.
+console.log(`demo parts ready: ${[...parts].join(',')}`);
 
 let stopping = false;
 async function stop(): Promise<void> {

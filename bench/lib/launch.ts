@@ -56,6 +56,16 @@ const launchers: Record<GatewayKind, (ctx: LaunchContext) => LaunchSpec> = {
     healthUrl: `http://127.0.0.1:${ctx.port}/health`,
   }),
 
+  // Three replicas of this tree's gateway behind HAProxy, as one process tree (gateways/tollgate-lb.ts).
+  'tollgate-lb': (ctx) => ({
+    command: process.execPath,
+    args: [...nodeFlags(ctx), '--import', 'tsx', fileURLToPath(new URL('../gateways/tollgate-lb.ts', import.meta.url)), ctx.supergraphPath, String(ctx.port), ...ctx.args],
+    cwd: ctx.repoRoot,
+    env: gatewayEnv(ctx.env),
+    graphqlUrl: `http://127.0.0.1:${ctx.port}/graphql`,
+    healthUrl: `http://127.0.0.1:${ctx.port}/health`,
+  }),
+
   'apollo-gateway': (ctx) => ({
     command: process.execPath,
     args: [

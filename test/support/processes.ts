@@ -65,8 +65,9 @@ export async function runProcess(
   command: string,
   args: string[],
   timeoutMs = 30_000,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const spawned = spawnProcess(command, args);
+  const spawned = spawnProcess(command, args, env);
   const timer = setTimeout(() => spawned.child.kill('SIGKILL'), timeoutMs);
   const [code] = await once(spawned.child, 'exit');
   clearTimeout(timer);

@@ -65,7 +65,7 @@ describe('authentication config', () => {
   test('the demo files configure the demo JWKS and key (docker twin included)', async () => {
     for (const [file, url] of [
       ['gateway/gateway.yaml', 'http://127.0.0.1:4105/.well-known/jwks.json'],
-      ['gateway/gateway.docker.yaml', 'http://subgraphs:4105/.well-known/jwks.json'],
+      ['deploy/gateway.yaml', 'http://subgraphs:4105/.well-known/jwks.json'],
     ] as const) {
       const { authentication } = (await loadConfigFile(file, {})).config;
       assert.equal(authentication.required, false, file);
