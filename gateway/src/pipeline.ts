@@ -43,7 +43,7 @@ import type { HttpStage } from './http/stage.ts';
 import type { AuthFailureLimiter } from './quota/auth-failures.ts';
 import type { PolicyOutcome } from './quota/headers.ts';
 import type { QuotaStage } from './quota/stage.ts';
-import type { CachePolicies } from './core/cache-policy.ts';
+import { SubgraphCacheControl, type CachePolicies } from './core/cache-policy.ts';
 import type { CompiledEndpoint, RestEndpoints } from './rest/endpoints.ts';
 import { writeRestAnswer, writeRestRefusal } from './rest/respond.ts';
 import type { RestRequest, RestStage } from './rest/stage.ts';
@@ -183,9 +183,11 @@ export class Pipeline {
       if (graph.cost && estimatedCost !== undefined) {
         settlement = graph.cost.settlement(operation, estimatedCost, admitted && quotas ? costChargeOf(quotas.admission, admitted) : undefined, expose?.cost);
       }
+      // A cacheable GET's header is narrowed by what the subgraphs' own Cache-Control headers say.
+      const subgraphCacheControl = graph.cachePolicies && request.method === 'GET' ? new SubgraphCacheControl() : undefined;
       // The fetch observer: the record (which hands each fetch on to the trace), or the trace alone.
       const observer = record ?? trace;
-      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, profileHeaders(policy.subgraph_headers, this.options.profileHeader, source !== 'fallback' || auth.identity?.profile !== undefined ? profile : undefined), requestIdHeader, requestId, clientGone.signal, observer), planning: trace, exposeQueryPlan: expose?.queryPlan ? (plan) => (queryPlan = plan) : undefined, cacheRefresh: this.options.cacheRefresh?.(req.headers, auth.identity) };
+      const context: RequestContext = { requestId, identity: auth.identity, profile, subgraph: subgraphRequest(auth, profileHeaders(policy.subgraph_headers, this.options.profileHeader, source !== 'fallback' || auth.identity?.profile !== undefined ? profile : undefined), requestIdHeader, requestId, clientGone.signal, observer), planning: trace, exposeQueryPlan: expose?.queryPlan ? (plan) => (queryPlan = plan) : undefined, cacheRefresh: this.options.cacheRefresh?.(req.headers, auth.identity), subgraphCacheControl };
       trace?.begin('execute');
       const executed = await executeOperation(graph.apollo, { //                            6 execute
         query: operation.query,
@@ -218,7 +220,8 @@ export class Pipeline {
       // An answer carrying the explorer's extensions (this caller's plan and budget) is never stored by a cache.
       if (expose !== undefined) gatewayHeaders['cache-control'] = 'no-store';
       else if (graph.cachePolicies && request.method === 'GET' && errors === undefined && operation.operation.operation === 'query') {
-        Object.assign(gatewayHeaders, graph.cachePolicies.headers(operation.document, operation.operation, auth.identity !== undefined, client.varyOn));
+        const headers = graph.cachePolicies.headers(operation.document, operation.operation, auth.identity !== undefined, client.varyOn);
+        Object.assign(gatewayHeaders, subgraphCacheControl ? narrowed(headers, subgraphCacheControl) : headers);
       }
       const body = JSON.stringify({ errors, data, extensions: costExtension || queryPlan ? { ...extensions, cost: costExtension, queryPlan } : extensions }) + '\n';
       writeGraphQLResponse(res, { status: graphqlStatus(executed.status ?? 200, errors, request.responseType), headers: executed.headers, body }, request.responseType, gatewayHeaders); // 7
@@ -443,6 +446,15 @@ function refusalCode(req: IncomingMessage, error: unknown, loggedStatus: number 
  * A profile's `subgraph_headers`, and the profile header naming the profile the credential or the
  * client-name header chose (it replaces the credential's own, which may name a profile not listed).
  */
+/** A GET answer's caching headers with its cache-control narrowed by the subgraphs' (no `vary` once it is no-store). */
+function narrowed(headers: Readonly<Record<string, string>>, subgraphs: SubgraphCacheControl): Readonly<Record<string, string>> {
+  const cacheControl = headers['cache-control'];
+  if (cacheControl === undefined) return headers;
+  const narrow = subgraphs.narrow(cacheControl);
+  if (narrow === cacheControl) return headers;
+  return narrow === 'no-store' ? { 'cache-control': narrow } : { ...headers, 'cache-control': narrow };
+}
+
 function profileHeaders(own: Readonly<Record<string, string>>, header: string, profile: string | undefined): Readonly<Record<string, string>> {
   return profile === undefined ? own : { ...own, [header]: profile };
 }

@@ -298,3 +298,38 @@ export function fetchCachePolicy(schema: GraphQLSchema, hints: CacheHints, docum
   const maxAge = policy.maxAge === Infinity || policy.maxAge <= 0 ? 0 : policy.maxAge;
   return { maxAge, scope: policy.scope, entities: isEntities, types: [...types] };
 }
+
+/**
+ * What the subgraphs' own `Cache-Control` response headers allow for one request (Tollgate's
+ * executor tells it each header it sees): the smallest `s-maxage` / `max-age`, and whether any said
+ * `private`, `no-store` or `no-cache`. A GET answer's hint-based header is only ever narrowed by it.
+ */
+export class SubgraphCacheControl {
+  #maxAge: number | undefined;
+  #private = false;
+  #noStore = false;
+
+  seen(header: string): void {
+    const directives = header.toLowerCase().split(',').map((d) => d.trim());
+    if (directives.some((d) => d === 'no-store' || d === 'no-cache')) this.#noStore = true;
+    if (directives.includes('private')) this.#private = true;
+    const age = (name: string) => {
+      const directive = directives.find((d) => d.startsWith(`${name}=`));
+      const seconds = directive === undefined ? NaN : Number(directive.slice(name.length + 1).replace(/^"|"$/g, ''));
+      return Number.isInteger(seconds) && seconds >= 0 ? seconds : undefined;
+    };
+    const maxAge = age('s-maxage') ?? age('max-age');
+    if (maxAge !== undefined && (this.#maxAge === undefined || maxAge < this.#maxAge)) this.#maxAge = maxAge;
+  }
+
+  /** `cacheControl` (cacheControlHeader's) as the subgraphs' headers narrow it. */
+  narrow(cacheControl: string): string {
+    if (cacheControl === 'no-store') return cacheControl;
+    if (this.#noStore || this.#maxAge === 0) return 'no-store';
+    const match = /^(public|private), max-age=(\d+)$/.exec(cacheControl);
+    if (match === null) return cacheControl;
+    const scope = this.#private ? 'private' : (match[1] as string);
+    const maxAge = Math.min(Number(match[2]), this.#maxAge ?? Infinity);
+    return `${scope}, max-age=${maxAge}`;
+  }
+}

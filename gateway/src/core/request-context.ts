@@ -23,6 +23,8 @@ export interface RequestContext {
    * no-cache`: `cache.no_cache_clients`); undefined or false: read as usual.
    */
   readonly cacheRefresh?: boolean | undefined;
+  /** Told every subgraph `Cache-Control` response header Tollgate's executor sees (a GET answer's header is narrowed by them); undefined: nobody asks. */
+  readonly subgraphCacheControl?: { seen(header: string): void } | undefined;
 }
 
 /**

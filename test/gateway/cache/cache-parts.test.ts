@@ -8,6 +8,7 @@ import { subgraphTtlMs } from '../../../gateway/src/cache/graph-cache.ts';
 import { targetsFromEntities, targetsFromRequest } from '../../../gateway/src/cache/invalidation.ts';
 import { CacheKeys, canonicalJson, EntityKeys } from '../../../gateway/src/cache/keys.ts';
 import { MemoryCacheStore } from '../../../gateway/src/cache/store.ts';
+import { parseConfig } from '../../../gateway/src/config/load.ts';
 
 test("a subgraph's cache-control shortens or forbids, never lengthens", () => {
   assert.equal(subgraphTtlMs(60_000, '', undefined), 60_000);
@@ -68,4 +69,16 @@ test('memory store: bounded by entries, stamps only move forward', () => {
   store.setNow([{ key: stamp, value: '200', ttlMs: 60_000 }]);
   store.setNow([{ key: stamp, value: '100', ttlMs: 60_000 }]);
   assert.deepEqual(store.getNow([stamp]), ['200']);
+});
+
+test('config: off by default; refused at start-up where it cannot work, naming the key', () => {
+  const supergraph = { file: 'supergraph.graphql' };
+  const config = parseConfig({ supergraph }, {});
+  assert.equal(config.cache.enabled, false);
+  assert.equal(config.cache.store, 'memory');
+  assert.equal(parseConfig({ supergraph, cache: { enabled: '${ON:-true}' } }, {}).cache.enabled, true);
+  assert.throws(() => parseConfig({ supergraph, cache: { enabled: true, store: 'redis' } }, {}), /cache\.store: redis needs redis\.url, redis\.cluster or redis\.sentinel/);
+  assert.throws(() => parseConfig({ supergraph, executor: 'apollo', cache: { enabled: true } }, {}), /cache\.enabled: the edge cache runs in Tollgate's executor/);
+  assert.throws(() => parseConfig({ supergraph, cache: { max_ttl_s: 0 } }, {}), /cache\.max_ttl_s/);
+  assert.throws(() => parseConfig({ supergraph, cache: { sotre: 'redis' } }, {}), /cache.*sotre/);
 });

@@ -136,6 +136,22 @@ describe('edge cache (memory store)', () => {
     assert.equal(post.headers.get('cache-control'), 'no-store');
   });
 
+  test("a GET answer's Cache-Control is narrowed by the subgraphs' own headers", async () => {
+    const cached = await gateway();
+    const preflight = { 'apollo-require-preflight': 'true' };
+    const get = (q: string) => fetch(`${cached.url}?query=${encodeURIComponent(q)}`, { headers: preflight });
+    const answer = (name: string, headers: Record<string, string>) =>
+      shop.products.next({ kind: 'status', status: 200, contentType: 'application/json', headers, body: JSON.stringify({ data: { product: { name } } }) });
+    answer('Teapot', { 'cache-control': 'public, max-age=10' });
+    assert.equal((await get('{ product(upc: "p2") { name } }')).headers.get('cache-control'), 'public, max-age=10');
+    answer('Mug', { 'cache-control': 'private, max-age=600' });
+    assert.equal((await get('query Q { product(upc: "p3") { name } }')).headers.get('cache-control'), 'private, max-age=60');
+    answer('Kettle', { 'cache-control': 'no-store' });
+    const noStore = await get('query R { product(upc: "p1") { name } }');
+    assert.equal(noStore.headers.get('cache-control'), 'no-store');
+    assert.equal(noStore.headers.get('vary')?.includes('accept') ?? false, false);
+  });
+
   test('opt-out per profile and per operation', async () => {
     const cached = await gateway(
       { disabled_profiles: ['partner'], disabled_operations: ['Fresh'] },

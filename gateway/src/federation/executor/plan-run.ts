@@ -23,9 +23,12 @@ export interface PlanRun {
 }
 
 /** Posts one request body for `step`'s subgraph (one HTTP request, whatever it carries). */
-export function sendBody(run: PlanRun, step: FetchStep, body: string): Promise<GatewayGraphQLResponse> {
-  const subgraphRequest = (run.requestContext.context as Partial<RequestContext>).subgraph;
-  return (step.sender as NonNullable<FetchStep['sender']>).send(body, subgraphRequest, step.operationKind);
+export async function sendBody(run: PlanRun, step: FetchStep, body: string): Promise<GatewayGraphQLResponse> {
+  const context = run.requestContext.context as Partial<RequestContext>;
+  const response = await (step.sender as NonNullable<FetchStep['sender']>).send(body, context.subgraph, step.operationKind);
+  const cacheControl = response.http?.headers.get('cache-control');
+  if (cacheControl) context.subgraphCacheControl?.seen(cacheControl);
+  return response;
 }
 
 /** As @apollo/gateway: the subgraph's own error paths, for usage reporting, when it sent no ftv1 trace. */
